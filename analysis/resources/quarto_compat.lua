@@ -1,0 +1,180 @@
+--[[
+quarto_compat.lua -- the small subset of Quarto that the manuscript uses, for
+plain Pandoc (HTML and Typst writers). Used by analysis/render.py only when the
+`quarto` command is not available.
+
+  * numbers figures with a `fig-` id and tables with a `tbl-` id in document
+    order and prefixes their captions with "Figure N: " / "Table N: ";
+  * turns `@fig-id` / `@tbl-id` citations into "Figure N" / "Table N" links
+    (`[-@fig-id]` gives the bare number) and fails on an unknown id;
+  * moves Quarto's `fig-alt` attribute to the image's alt text;
+  * renders `::: {.callout-note}` style blocks as a titled box.
+
+Run it before --citeproc so that cross-references never reach citeproc.
+Errors start with "quarto_compat:" so the caller can report them cleanly.
+]]
+
+local LABELS = { fig = "Figure", tbl = "Table" }
+-- Quarto cross-reference types this filter does not implement.
+local UNSUPPORTED = { sec = true, eq = true, lst = true, thm = true, lem = true }
+local CALLOUT_TITLES = {
+  note = "Note", warning = "Warning", tip = "Tip",
+  important = "Important", caution = "Caution",
+}
+-- Typst colours per callout kind: { border, fill }.
+local CALLOUT_COLOURS = {
+  note = { "#0072B2", "#EAF3FA" }, warning = { "#E69F00", "#FDF5E6" },
+  tip = { "#009E73", "#E8F6F1" }, important = { "#CC79A7", "#FAEFF5" },
+  caution = { "#D55E00", "#FBEDE5" },
+}
+
+local numbers = {}   -- id -> number
+local counters = { fig = 0, tbl = 0 }
+
+local function fail(msg)
+  error("quarto_compat: " .. msg, 0)
+end
+
+local function prefix_of(id)
+  return id:match("^(%a+)%-")
+end
+
+local function is_typst()
+  return FORMAT:match("typst") ~= nil
+end
+
+-- Prepend "Figure N: " to the first Plain/Para block of a caption.
+local function prefix_caption(caption, text)
+  local blocks = caption.long
+  if #blocks == 0 then
+    blocks:insert(pandoc.Plain({}))
+  end
+  local first = blocks[1]
+  local label = pandoc.Inlines({ pandoc.Str(text) })
+  if #first.content > 0 then
+    label:insert(pandoc.Str(":"))
+    label:insert(pandoc.Space())
+  end
+  first.content = label .. first.content
+  caption.long = blocks
+  return caption
+end
+
+local function number_element(el, kind)
+  local id = el.identifier
+  if id == "" or prefix_of(id) ~= kind then
+    return nil
+  end
+  if numbers[id] then
+    fail("duplicate cross-reference id #" .. id)
+  end
+  counters[kind] = counters[kind] + 1
+  numbers[id] = counters[kind]
+  el.caption = prefix_caption(el.caption, LABELS[kind] .. " " .. counters[kind])
+  return el
+end
+
+local function crossref(cite)
+  local out = pandoc.Inlines({})
+  for i, c in ipairs(cite.citations) do
+    local kind = prefix_of(c.id)
+    if not LABELS[kind] then
+      fail("cannot mix cross-references and citations in one bracket: @" .. c.id)
+    end
+    local n = numbers[c.id]
+    if not n then
+      fail("unresolved cross-reference @" .. c.id .. " (no element with id #" .. c.id .. ")")
+    end
+    if i > 1 then
+      out:insert(pandoc.Str(","))
+      out:insert(pandoc.Space())
+    end
+    if #c.prefix > 0 then
+      out:extend(c.prefix)
+      out:insert(pandoc.Space())
+    end
+    local text = tostring(n)
+    if c.mode ~= "SuppressAuthor" then
+      text = LABELS[kind] .. " " .. text
+    end
+    out:insert(pandoc.Link(pandoc.Inlines({ pandoc.Str(text) }), "#" .. c.id))
+    if #c.suffix > 0 then
+      out:extend(c.suffix)
+    end
+  end
+  return out
+end
+
+local function Cite(cite)
+  local any_xref = false
+  for _, c in ipairs(cite.citations) do
+    local kind = prefix_of(c.id)
+    if LABELS[kind] then
+      any_xref = true
+    elseif UNSUPPORTED[kind] then
+      fail("cross-reference type '" .. kind .. "-' is not supported by the fallback: @" .. c.id)
+    end
+  end
+  if any_xref then
+    return crossref(cite)
+  end
+  return nil
+end
+
+local function Image(img)
+  local alt = img.attributes["fig-alt"]
+  if alt then
+    img.caption = pandoc.Inlines({ pandoc.Str(alt) })
+    img.attributes["fig-alt"] = nil
+  end
+  return img
+end
+
+local function callout(div)
+  local kind
+  for _, class in ipairs(div.classes) do
+    kind = kind or class:match("^callout%-(%a+)$")
+  end
+  if not kind then
+    return nil
+  end
+  if not CALLOUT_TITLES[kind] then
+    fail("unknown callout type .callout-" .. kind)
+  end
+  local content = div.content:clone()
+  local title = div.attributes.title and pandoc.Inlines({ pandoc.Str(div.attributes.title) })
+  if not title and #content > 0 and content[1].t == "Header" then
+    title = content[1].content
+    content:remove(1)
+  end
+  title = title or pandoc.Inlines({ pandoc.Str(CALLOUT_TITLES[kind]) })
+
+  if is_typst() then
+    local colours = CALLOUT_COLOURS[kind]
+    local open = string.format(
+      '#block(width: 100%%, breakable: true, inset: 8pt, radius: 2pt, '
+        .. 'fill: rgb("%s"), stroke: (left: 3pt + rgb("%s")))[',
+      colours[2], colours[1])
+    local blocks = pandoc.Blocks({ pandoc.RawBlock("typst", open) })
+    blocks:insert(pandoc.Para({ pandoc.Strong(title) }))
+    blocks:extend(content)
+    blocks:insert(pandoc.RawBlock("typst", "]"))
+    return blocks
+  end
+  local body = pandoc.Blocks({
+    pandoc.Div(pandoc.Plain({ pandoc.Strong(title) }), pandoc.Attr("", { "callout-title" })),
+    pandoc.Div(content, pandoc.Attr("", { "callout-body" })),
+  })
+  return pandoc.Div(body, pandoc.Attr(div.identifier, { "callout", "callout-" .. kind }))
+end
+
+function Pandoc(doc)
+  -- Pass 1: number figures and tables in document order.
+  doc = doc:walk({
+    traverse = "topdown",
+    Figure = function(el) return number_element(el, "fig") end,
+    Table = function(el) return number_element(el, "tbl") end,
+  })
+  -- Pass 2: resolve cross-references, alt text and callouts.
+  return doc:walk({ Cite = Cite, Image = Image, Div = callout })
+end
