@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {}
 
 
@@ -49,6 +51,119 @@ def _generate(args: argparse.Namespace) -> None:
 def _write_synthetic(args: argparse.Namespace) -> None:
     """Regenerate the committed data/synthetic package from the default config."""
     _generate(args)
+
+
+def _tables(args: argparse.Namespace, names: Sequence[str] | None = None):
+    from analysis.datapackage import ALL_TABLES, read_study
+
+    return read_study(args.data, names or ALL_TABLES)
+
+
+@command("describe")
+def _describe(args: argparse.Namespace) -> None:
+    """Descriptive tables (tidy CSV) under --outdir."""
+    from analysis.describe import all_descriptives
+    from analysis.io import write_csv
+
+    config = _params(args)
+    tables = _tables(args, ["participants", "incidents", "violence", "strategies"])
+    for name, frame in all_descriptives(tables, config["alpha"]).items():
+        write_csv(args.outdir / f"{name}.csv", frame)
+
+
+@command("infer")
+def _infer(args: argparse.Namespace) -> None:
+    """Clustered models, survivor-level exact tests and the power statement."""
+    from analysis import infer
+    from analysis.claims import StudyArrays
+    from analysis.io import write_csv, write_json
+
+    config = _params(args)
+    study = StudyArrays.from_tables(
+        _tables(args, ["participants", "incidents", "violence", "strategies"]))
+    write_csv(args.outdir / "models.csv", infer.model_table(study, config["alpha"]))
+    write_csv(args.outdir / "survivor_tests.csv",
+              infer.survivor_level_tests(study, config["alpha"]))
+    n_black = int(np.sum(np.bincount(study.cluster, weights=study.black_incident) > 0))
+    write_json(args.outdir / "power.json", infer.minimum_detectable_difference(
+        n_black, study.n_participants - n_black, alpha=config["alpha"]))
+
+
+@command("qualitative")
+def _qualitative(args: argparse.Namespace) -> None:
+    """Code-by-case matrices, themes, co-occurrence and intercoder agreement."""
+    from analysis import qualitative
+    from analysis.io import write_csv, write_json
+
+    config = _params(args)
+    tables = _tables(args, ["participants", "qual_codebook", "code_applications"])
+    matrix = qualitative.code_by_case(tables, "A")
+    write_csv(args.outdir / "code_by_case.csv", matrix.reset_index())
+    write_csv(args.outdir / "themes.csv", qualitative.theme_prevalence(tables, matrix))
+    write_csv(args.outdir / "cooccurrence.csv",
+              qualitative.cooccurrence(matrix).rename_axis("code").reset_index())
+    per_code, overall = qualitative.agreement(tables)
+    overall["disagreement_rate"] = config["qualitative"]["coder_disagreement_rate"]
+    overall["target_kappa"] = config["qualitative"]["target_kappa"]
+    overall["expected_kappa"] = qualitative.expected_kappa(
+        float(matrix.to_numpy().mean()), config["qualitative"]["coder_disagreement_rate"])
+    write_csv(args.outdir / "agreement.csv", per_code)
+    write_json(args.outdir / "agreement.json", overall)
+
+
+@command("claims")
+def _claims(args: argparse.Namespace) -> None:
+    """Evaluate the claims registry: results/claims.json."""
+    from analysis.claims import evaluate_claims, load_registry
+    from analysis.io import write_json
+
+    config = _params(args)
+    tables = _tables(args, ["participants", "incidents", "violence", "strategies"])
+    results = evaluate_claims(tables, load_registry(), config["alpha"])
+    write_json(args.outputs[0], {"alpha": config["alpha"], "claims": results})
+
+
+@command("robustness-shard")
+def _robustness_shard(args: argparse.Namespace) -> None:
+    """One shard of replications of one scenario (--name SCENARIO:SHARD)."""
+    from analysis.claims import load_registry
+    from analysis.io import write_csv
+    from analysis.robustness import run_replications, shard_replications
+
+    config = _params(args)
+    scenario, shard = args.name.split(":")
+    reps = shard_replications(config["robustness_replications"], config["robustness_shards"],
+                              int(shard))
+    write_csv(args.outputs[0], run_replications(config, load_registry(), scenario, reps))
+
+
+@command("robustness-merge")
+def _robustness_merge(args: argparse.Namespace) -> None:
+    """Merge shards into replications.csv and summary.csv."""
+    from analysis.io import read_csv, write_csv
+    from analysis.robustness import merge_shards, summarize
+
+    frames = [read_csv(path, dtype={"significant": "boolean"}) for path in args.inputs]
+    merged = merge_shards(frames)
+    write_csv(args.outputs[0], merged)
+    write_csv(args.outputs[1], summarize(merged))
+
+
+@command("values")
+def _values(args: argparse.Namespace) -> None:
+    """values.yml and the manuscript's Markdown tables (--outdir RESULTS, --name COMMIT)."""
+    from analysis.datapackage import read_table
+    from analysis.io import write_text, write_yaml
+    from analysis.tables import markdown_tables
+    from analysis.values import build_values, load_bundle
+
+    config = _params(args)
+    committed = Path("data/synthetic") if config["data_source"] == "synthetic" else None
+    bundle = load_bundle(args.outdir, args.data, committed)
+    write_yaml(args.outdir / "values.yml", build_values(bundle, config, args.name or "unknown"))
+    codebook = read_table(args.data, "qual_codebook")
+    for name, text in markdown_tables(bundle, config, codebook).items():
+        write_text(args.outdir / "tables" / f"{name}.md", text)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -148,7 +148,9 @@ def write_package(tables: Mapping[str, pd.DataFrame], outdir: str | os.PathLike,
     names = [t for t in ALL_TABLES if t in tables]
     written = []
     for name in names:
-        frame = tables[name].sort_values(PRIMARY_KEYS[name], kind="mergesort")
+        # The qualitative codebook keeps its reading order (themes together).
+        frame = tables[name] if name == "qual_codebook" else tables[name].sort_values(
+            PRIMARY_KEYS[name], kind="mergesort")
         write_csv(out / f"{name}.csv", frame)
         written.append(out / f"{name}.csv")
     write_csv(out / "codebook.csv", variable_codebook())

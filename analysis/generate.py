@@ -59,6 +59,16 @@ RACE_CATEGORIES: tuple[str, ...] = ("Black", "White", "Latina", "Multiracial/oth
 INITIATORS: tuple[str, ...] = ("self", "neighbour", "stranger", "family/friend")
 EXTERNAL_INITIATORS: tuple[str, ...] = INITIATORS[1:]
 SAFETY_CHANGE: tuple[str, ...] = ("worse", "unchanged", "better")
+RELATIONSHIP: tuple[str, ...] = ("together", "separated", "former partner")
+FORMS: tuple[str, ...] = ("physical", "coercive control", "monitoring/stalking", "threats",
+                          "economic", "through the children", "sexual")
+STRATEGIES: tuple[str, ...] = ("staying with family or friends", "hiding keys or money",
+                               "documenting abuse", "safety plan with children",
+                               "code word with neighbours", "avoiding triggers",
+                               "leaving temporarily")
+# Categories are always drawn in these fixed orders, never in the order a
+# configuration file happens to list them, so reordering keys in config.yaml
+# (or serialising it with sorted keys) cannot change the data.
 
 #: Safety practices that officer guidance expects at every IPV call, with labels.
 PRACTICES: dict[str, str] = {
@@ -147,13 +157,13 @@ def generate_participants(config: Mapping[str, Any], rng: np.random.Generator) -
     """Survivor-level table: demographics and number of police contacts."""
     n = int(config["n_participants"])
     sample = config["sample"]
-    counts = allocate(sample["race_ethnicity"], n)
+    counts = allocate({r: sample["race_ethnicity"][r] for r in RACE_CATEGORIES}, n)
     race = np.repeat(np.array(list(counts), dtype=object), list(counts.values()))
     race = race[rng.permutation(n)]
     age = np.clip(np.rint(rng.normal(sample["age_mean"], sample["age_sd"], n)),
                   sample["age_min"], sample["age_max"]).astype(np.int64)
     children = (rng.random(n) < sample["p_children_in_home"]).astype(np.int64)
-    statuses = list(sample["relationship_status"])
+    statuses = list(RELATIONSHIP)
     shares = np.array([sample["relationship_status"][s] for s in statuses], dtype=float)
     status = np.array(statuses, dtype=object)[rng.choice(len(statuses), size=n, p=shares)]
     lo, hi = int(sample["contacts_min"]), int(sample["contacts_max"])
@@ -251,10 +261,9 @@ def generate_violence(config: Mapping[str, Any], participants: pd.DataFrame,
     frame["ongoing_strategic"] = (rng.random(n) < vio["p_ongoing_strategic"]).astype(np.int64)
     frame["beyond_police_capacity"] = (
         rng.random(n) < vio["p_beyond_police_capacity"]).astype(np.int64)
-    forms = vio["forms"]
-    draws = rng.random((n, len(forms)))
-    for j, (label, p) in enumerate(forms.items()):
-        frame[slug(label)] = (draws[:, j] < p).astype(np.int64)
+    draws = rng.random((n, len(FORMS)))
+    for j, label in enumerate(FORMS):
+        frame[slug(label)] = (draws[:, j] < vio["forms"][label]).astype(np.int64)
     return frame
 
 
@@ -268,7 +277,7 @@ def generate_strategies(config: Mapping[str, Any], participants: pd.DataFrame,
     """
     n = len(participants)
     strat = config["strategies"]
-    labels = list(strat["prevalence"])
+    labels = list(STRATEGIES)
     p = np.array([strat["prevalence"][s] for s in labels], dtype=float)
     used = rng.random((n, len(labels))) < p[None, :]
     for _ in range(int(strat["min_per_survivor"])):

@@ -22,9 +22,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from scipy import stats
+
+if TYPE_CHECKING:
+    from analysis.claims import StudyArrays
 
 #: Fewer clusters than this and a clustered model is not fitted.
 MIN_CLUSTERS = 8
@@ -419,3 +424,72 @@ def minimum_detectable_difference(n1: int, n0: int, alpha: float = 0.05, power: 
     return {"cohens_h": h, "baseline": baseline, "detectable_proportion": p1,
             "detectable_difference": p1 - baseline, "detectable_odds_ratio": odds_ratio,
             "n1": n1, "n0": n0, "power": power, "alpha": alpha}
+
+
+#: The clustered models the inference step reports: outcome, predictors, label.
+MODELS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("any_practice", ("external_initiation",), "Any safety practice (unadjusted)"),
+    ("any_practice", ("external_initiation", "black"), "Any safety practice"),
+    ("arrest", ("visible_injury", "prior_calls", "black"), "Arrest"),
+    ("treated_poorly", ("external_initiation", "black"), "Treated poorly"),
+)
+
+
+def model_table(study: StudyArrays, alpha: float = 0.05) -> pd.DataFrame:
+    """Every model of :data:`MODELS`: odds ratios, intervals, p-values, and a cross-check.
+
+    The cross-check refits each model with statsmodels' own GEE and records the
+    largest absolute difference in log-odds from the array-based fit.
+    """
+    from statsmodels.genmod import families
+    from statsmodels.genmod.cov_struct import Exchangeable
+    from statsmodels.genmod.generalized_estimating_equations import GEE
+
+    rows = []
+    for outcome, predictors, label in MODELS:
+        X = np.column_stack([study.predictors[p] for p in predictors])
+        y = study.outcomes[outcome]
+        fit = gee_logit(y, X, study.cluster, predictors, alpha)
+        check = None
+        if fit.estimable:
+            design = np.column_stack([np.ones(len(y)), X])
+            reference = GEE(y, design, groups=study.cluster, family=families.Binomial(),
+                            cov_struct=Exchangeable()).fit()
+            check = float(np.max(np.abs(np.asarray(reference.params) - fit.params)))
+        for term in predictors:
+            est = fit.terms[term]
+            rows.append({
+                "model": label, "outcome": outcome, "term": term,
+                "odds_ratio": est.estimate, "ci_low": est.ci_low, "ci_high": est.ci_high,
+                "p_value": est.p_value, "log_odds": est.extra.get("log_odds"),
+                "se": est.extra.get("se"), "rho": est.extra.get("rho"),
+                "n_contacts": fit.n_obs, "n_survivors": fit.n_clusters,
+                "estimable": fit.estimable, "reason": fit.reason,
+                "statsmodels_max_abs_diff": check, "method": fit.method,
+            })
+    return pd.DataFrame(rows)
+
+
+def survivor_level_tests(study: StudyArrays, alpha: float = 0.05) -> pd.DataFrame:
+    """Fisher exact tests at survivor level, Black versus other survivors, Holm-adjusted.
+
+    Outcomes: self-initiated at least one contact; received any safety practice
+    at least once; partner arrested at least once.
+    """
+    n = study.n_participants
+    black = np.bincount(study.cluster, weights=study.black_incident, minlength=n) > 0
+    rows = []
+    for outcome, label in (("self_initiated", "Self-initiated at least one contact"),
+                           ("any_practice", "Any safety practice at least once"),
+                           ("arrest", "Partner arrested at least once")):
+        ever = np.bincount(study.cluster, weights=study.outcomes[outcome], minlength=n) > 0
+        table = two_by_two(ever, black)
+        est = fisher_exact_2x2(table)
+        rows.append({"outcome": outcome, "label": label,
+                     "black_yes": int(table[0, 0]), "black_n": int(table[0].sum()),
+                     "other_yes": int(table[1, 0]), "other_n": int(table[1].sum()),
+                     "odds_ratio": est.estimate, "ci_low": est.ci_low, "ci_high": est.ci_high,
+                     "p_value": est.p_value, "estimable": est.estimable, "reason": est.reason})
+    frame = pd.DataFrame(rows)
+    frame["p_holm"] = holm([None if pd.isna(p) else p for p in frame["p_value"]])
+    return frame

@@ -104,3 +104,14 @@ def sha256(path: str | os.PathLike) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def read_csv(path: str | os.PathLike, **kwargs: Any):
+    """Read a CSV written by :func:`write_csv`: only empty fields are missing.
+
+    pandas would otherwise read the scenario name "null" (and "NA", "n/a" ...)
+    as missing values.
+    """
+    import pandas as pd
+
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], **kwargs)

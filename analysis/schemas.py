@@ -16,21 +16,18 @@ import pandas as pd
 
 from analysis.generate import (
     EXTERNAL_INITIATORS,
+    FORMS,
     INITIATORS,
     PRACTICES,
     RACE_CATEGORIES,
+    RELATIONSHIP,
     SAFETY_CHANGE,
+    STRATEGIES,
     qualitative_codebook,
     slug,
 )
 
 FLAG = {0: "no", 1: "yes"}
-FORMS = ("physical", "coercive control", "monitoring/stalking", "threats", "economic",
-         "through the children", "sexual")
-STRATEGIES = ("staying with family or friends", "hiding keys or money", "documenting abuse",
-              "safety plan with children", "code word with neighbours", "avoiding triggers",
-              "leaving temporarily")
-RELATIONSHIP = ("together", "separated", "former partner")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ plain Pandoc (HTML and Typst writers). Used by analysis/render.py only when the
   * turns `@fig-id` / `@tbl-id` citations into "Figure N" / "Table N" links
     (`[-@fig-id]` gives the bare number) and fails on an unknown id;
   * moves Quarto's `fig-alt` attribute to the image's alt text;
-  * renders `::: {.callout-note}` style blocks as a titled box.
+  * renders `::: {.callout-note}` style blocks as a titled box;
+  * reduces Quarto author maps (`author: [{name: ...}]`) to their names.
 
 Run it before --citeproc so that cross-references never reach citeproc.
 Errors start with "quarto_compat:" so the caller can report them cleanly.
@@ -121,11 +122,21 @@ local function Cite(cite)
   return nil
 end
 
+local function typst_string(s)
+  return '"' .. s:gsub("\\", "\\\\"):gsub('"', '\\"') .. '"'
+end
+
 local function Image(img)
   local alt = img.attributes["fig-alt"]
-  if alt then
-    img.caption = pandoc.Inlines({ pandoc.Str(alt) })
-    img.attributes["fig-alt"] = nil
+  if not alt then
+    return nil
+  end
+  img.attributes["fig-alt"] = nil
+  img.caption = pandoc.Inlines({ pandoc.Str(alt) })
+  -- Pandoc's Typst writer drops alt text; write the call ourselves (PDF accessibility).
+  if is_typst() and not img.attributes.width and not img.attributes.height then
+    return pandoc.RawInline("typst", "#image(" .. typst_string(img.src)
+      .. ", alt: " .. typst_string(alt) .. ")")
   end
   return img
 end
@@ -168,7 +179,25 @@ local function callout(div)
   return pandoc.Div(body, pandoc.Attr(div.identifier, { "callout", "callout-" .. kind }))
 end
 
+-- Quarto authors may be maps (`- name: ...`); Pandoc's templates want names.
+local function author_names(meta)
+  local authors = meta.author
+  if authors == nil then
+    return
+  end
+  if pandoc.utils.type(authors) ~= "List" then
+    authors = pandoc.List({ authors })
+  end
+  meta.author = authors:map(function(a)
+    if pandoc.utils.type(a) == "table" and a.name then
+      return a.name
+    end
+    return a
+  end)
+end
+
 function Pandoc(doc)
+  author_names(doc.meta)
   -- Pass 1: number figures and tables in document order.
   doc = doc:walk({
     traverse = "topdown",

@@ -42,3 +42,15 @@ FINAL = []
 
 def final_targets():
     return FINAL
+
+
+def git_commit():
+    """The commit the results were built from ("unknown" outside a git checkout)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                             text=True, check=True, cwd=workflow.basedir)
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"

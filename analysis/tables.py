@@ -1,0 +1,202 @@
+"""The manuscript's tables as Markdown pipe tables, generated from the results.
+
+Captions live in the manuscript (a ``: Caption {#tbl-id}`` line after the
+include), so each file here is only the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from analysis import fmt
+from analysis.generate import PRACTICES
+from analysis.values import Bundle, claim_values, software_versions
+
+
+def pipe_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
+               align: str | None = None) -> str:
+    """A Markdown pipe table; ``align`` has one of l, r, c per column."""
+    align = align or "l" * len(headers)
+    marks = {"l": ":--", "r": "--:", "c": ":-:"}
+    escape = lambda v: str(v).replace("|", "\\|")  # noqa: E731
+    lines = ["| " + " | ".join(map(escape, headers)) + " |",
+             "|" + "|".join(marks[a] for a in align) + "|"]
+    lines += ["| " + " | ".join(map(escape, row)) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def sample_table(bundle: Bundle) -> str:
+    sample = bundle.tables["sample"]
+    rows = []
+    for _, row in sample.iterrows():
+        if pd.notna(row.get("mean")):
+            rows.append((row["characteristic"],
+                         f"{fmt.number(row['mean'], 1)} ({fmt.number(row['sd'], 1)})",
+                         f"{int(row['min'])}{fmt.DASH}{int(row['max'])}"))
+        else:
+            rows.append((f"{row['characteristic']}: {row['category']}", str(int(row["n"])),
+                         fmt.percent(row["share"])))
+    return pipe_table(("Characteristic", "n or mean (SD)", "% or range"), rows, "lrr")
+
+
+def claims_table(bundle: Bundle) -> str:
+    rows = []
+    for claim in bundle.claims:
+        v = claim_values(claim)
+        verdict = "**reproduced**" if claim["reproduced"] else "**not reproduced**"
+        rows.append((v["id"], v["statement"], v["estimate"], v["ci"], fmt.p_bare(claim["p_value"]),
+                     f"{v['expected']} / {v['observed']}", verdict))
+    return pipe_table(("Claim", "Finding (our paraphrase)", "Estimate", "95% CI", "p",
+                       "Expected / observed", "Verdict"), rows, "llrrrll")
+
+
+TERM_LABELS = {"external_initiation": "Someone else called (vs survivor)",
+               "visible_injury": "Visible injury", "prior_calls": "Each earlier call",
+               "black": "Black survivor (vs other)"}
+
+
+def models_table(bundle: Bundle) -> str:
+    rows = []
+    for _, row in bundle.models.iterrows():
+        if row["estimable"]:
+            rows.append((row["model"], TERM_LABELS[row["term"]], fmt.number(row["odds_ratio"]),
+                         fmt.interval(row["ci_low"], row["ci_high"]), fmt.p_bare(row["p_value"]),
+                         f"{int(row['n_contacts'])} / {int(row['n_survivors'])}"))
+        else:
+            rows.append((row["model"], TERM_LABELS[row["term"]], "not estimable", row["reason"],
+                         "", f"{int(row['n_contacts'])} / {int(row['n_survivors'])}"))
+    return pipe_table(("Outcome", "Term", "OR", "95% CI", "p", "Contacts / survivors"), rows,
+                      "llrrrr")
+
+
+def survivor_tests_table(bundle: Bundle) -> str:
+    rows = []
+    for _, row in bundle.survivor_tests.iterrows():
+        rows.append((row["label"], f"{row['black_yes']}/{row['black_n']}",
+                     f"{row['other_yes']}/{row['other_n']}",
+                     fmt.number(row["odds_ratio"]) if row["estimable"] else "n/a",
+                     fmt.p_bare(row["p_value"]), fmt.p_bare(row["p_holm"])))
+    return pipe_table(("Survivor-level outcome", "Black", "Other", "OR", "p (Fisher)", "p (Holm)"),
+                      rows, "lrrrrr")
+
+
+def agreement_table(bundle: Bundle, codebook: pd.DataFrame | None = None) -> str:
+    labels = {} if codebook is None else dict(zip(codebook["code"], codebook["label"],
+                                                  strict=True))
+    rows = []
+    for _, row in bundle.agreement.iterrows():
+        kappa = fmt.number(row["kappa"]) if pd.notna(row["kappa"]) else "undefined"
+        rows.append((labels.get(row["code"], row["code"]), str(row["cases_a"]),
+                     str(row["cases_b"]), fmt.percent(row["agreement"]), kappa, row["band"]))
+    ov = bundle.agreement_overall
+    rows.append(("**All codes (pooled)**", "", "", fmt.percent(ov["percent_agreement"]),
+                 fmt.number(ov["pooled_kappa"]), ov["pooled_band"]))
+    return pipe_table(("Code", "Cases (A)", "Cases (B)", "Agreement", "Cohen's kappa", "Band"),
+                      rows, "lrrrrl")
+
+
+def expected_vs_actual_table(bundle: Bundle) -> str:
+    eva = bundle.tables["expected_vs_actual"]
+    rows = []
+    for key, label in PRACTICES.items():
+        part = eva[eva["outcome"] == f"practice_{key}"].set_index(["factor", "level"])
+        get = lambda f, lv: fmt.percent(part.loc[(f, lv), "share"])  # noqa: E731
+        overall = part.loc[("All contacts", "all contacts")]
+        rows.append((label, "100%", f"{get('All contacts', 'all contacts')} "
+                     f"{fmt.interval(overall['ci_low'], overall['ci_high'], fmt.percent)}",
+                     get("Who initiated", "self"), get("Who initiated", "external"),
+                     get("Race", "Black"), get("Race", "other")))
+    return pipe_table(("Practice", "Expected", "Reported (95% CI)", "Survivor called",
+                       "Someone else called", "Black survivors", "Other survivors"), rows,
+                      "lrrrrrr")
+
+
+def robustness_table(bundle: Bundle) -> str:
+    rob = bundle.robustness
+    rows = []
+    for claim in bundle.claims:
+        cells = [claim["id"]]
+        for scenario in ("published", "null"):
+            row = rob[(rob["claim"] == claim["id"]) & (rob["scenario"] == scenario)].iloc[0]
+            cells.append(f"{fmt.percent(row['reproduced_share'])} "
+                         f"({fmt.percent(row['reproduced_mcse'], 1)})")
+            cells.append(fmt.percent(row["significant_share"])
+                         if pd.notna(row["significant_share"]) else "no test")
+        rows.append(cells)
+    return pipe_table(("Claim", "Reproduced, published (MCSE)", "p < alpha, published",
+                       "Reproduced, null (MCSE)", "p < alpha, null"), rows, "lrrrr")
+
+
+def parameters_table(config: Mapping[str, Any]) -> str:
+    """The generative model's coefficients, from the configuration."""
+    m = config["model"]
+    rows = [
+        ("Survivor random intercept", "SD", fmt.number(m["random_intercept_sd"])),
+        ("Self-initiation", "intercept", fmt.number(m["self_initiation"]["intercept"])),
+        ("Self-initiation", "Black survivor", fmt.signed(m["self_initiation"]["black"]["effect"])),
+        ("Visible injury", "probability", fmt.number(m["visible_injury"]["probability"])),
+        ("Each safety practice", "someone else called",
+         fmt.signed(m["practices"]["external"]["effect"])),
+        ("Each safety practice", "Black survivor", fmt.signed(m["practices"]["black"]["effect"])),
+        ("Each safety practice", "per-contact engagement SD",
+         fmt.number(m["practices"]["incident_sd"])),
+        *[("Safety practice intercept", PRACTICES[k].lower(), fmt.number(v))
+          for k, v in m["practices"]["intercepts"].items()],
+        ("Treated poorly", "intercept", fmt.number(m["treated_poorly"]["intercept"])),
+        ("Treated poorly", "Black survivor", fmt.signed(m["treated_poorly"]["black"]["effect"])),
+        ("Treated poorly", "someone else called",
+         fmt.signed(m["treated_poorly"]["external"]["effect"])),
+        ("Arrest", "intercept", fmt.number(m["arrest"]["intercept"])),
+        ("Arrest", "visible injury", fmt.signed(m["arrest"]["visible_injury"]["effect"])),
+        ("Arrest", "each earlier call", fmt.signed(m["arrest"]["prior_calls"]["effect"])),
+        ("Arrest", "Black survivor", fmt.signed(m["arrest"]["black"]["effect"])),
+        ("Safety change (ordinal)", "survivor called",
+         fmt.signed(m["safety_change"]["self_initiated"]["effect"])),
+        ("Safety change (ordinal)", "treated poorly",
+         fmt.signed(m["safety_change"]["treated_poorly"]["effect"])),
+        ("Safety change (ordinal)", "arrest outcome as wanted",
+         fmt.signed(m["safety_change"]["outcome_as_wanted"]["effect"])),
+    ]
+    return pipe_table(("Model", "Term", "Log-odds (published)"), rows, "llr")
+
+
+def safety_change_table(bundle: Bundle) -> str:
+    sc = bundle.tables["safety_change"]
+    rows = []
+    for (factor, level), part in sc.groupby(["factor", "level"], sort=False):
+        shares = part.set_index("safety_change")["share"]
+        rows.append((factor, level, str(int(part["n"].iloc[0])), fmt.percent(shares["worse"]),
+                     fmt.percent(shares["unchanged"]), fmt.percent(shares["better"])))
+    return pipe_table(("Factor", "Group", "Contacts", "Worse", "Unchanged", "Better"), rows,
+                      "llrrrr")
+
+
+def software_table(bundle: Bundle) -> str:
+    rows = [(name.replace("_", "-"), version) for name, version in software_versions().items()]
+    return pipe_table(("Software", "Version"), rows, "ll")
+
+
+def hashes_table(bundle: Bundle) -> str:
+    rows = [(f"{name}.csv", f"`{digest}`") for name, digest in bundle.hashes.items()]
+    return pipe_table(("Synthetic table", "SHA-256"), rows, "ll")
+
+
+def markdown_tables(bundle: Bundle, config: Mapping[str, Any],
+                    codebook: pd.DataFrame | None = None) -> dict[str, str]:
+    """Every Markdown table of the manuscript, keyed by file stem."""
+    return {
+        "sample": sample_table(bundle),
+        "claims": claims_table(bundle),
+        "models": models_table(bundle),
+        "survivor_tests": survivor_tests_table(bundle),
+        "agreement": agreement_table(bundle, codebook),
+        "expected_vs_actual": expected_vs_actual_table(bundle),
+        "robustness": robustness_table(bundle),
+        "parameters": parameters_table(config),
+        "safety_change": safety_change_table(bundle),
+        "software": software_table(bundle),
+        "hashes": hashes_table(bundle),
+    }

@@ -1,0 +1,31 @@
+# values.yml, the manuscript's tables, and the rendered manuscript.
+
+MD_TABLES = ["sample", "claims", "models", "survivor_tests", "agreement", "expected_vs_actual",
+             "robustness", "parameters", "safety_change", "software", "hashes"]
+
+
+rule values:
+    input:
+        rules.claims.output,
+        rules.describe.output,
+        rules.infer.output,
+        rules.qualitative.output,
+        rules.robustness_merge.output,
+        study_tables(),
+        modules("values", "tables", "fmt", "datapackage", "schemas"),
+    output:
+        f"{RESULTS}/values.yml",
+        expand(f"{RESULTS}/tables/{{name}}.md", name=MD_TABLES),
+    params:
+        cfg=step_params("seed", "scenario", "data_source", "alpha", "robustness_replications",
+                        "robustness_shards", "qualitative"),
+        commit=git_commit(),
+    log:
+        f"{LOGS}/values.log",
+    conda:
+        ENV
+    shell:
+        "{PYTHON} -m analysis.cli values --params {params.cfg:q} --data {DATA} --outdir {RESULTS} --name {params.commit} > {log} 2>&1"
+
+
+FINAL.extend(rules.values.output)
