@@ -29,3 +29,32 @@ rule values:
 
 
 FINAL.extend(rules.values.output)
+
+
+FIGURES = ["initiation_by_race", "practices_by_initiator", "arrest_curve", "race_forest",
+           "code_by_case", "violence_strategies", "robustness", "expected_vs_actual",
+           "workflow_dag"]
+
+
+rule render:
+    input:
+        "manuscript/manuscript.qmd",
+        "manuscript/_quarto.yml",
+        "manuscript/references.bib",
+        "manuscript/apa.csl",
+        rules.values.output,
+        expand(f"{RESULTS}/figures/{{name}}.{{ext}}", name=FIGURES, ext=["png", "md"]),
+        "analysis/resources/quarto_compat.lua",
+        modules("render"),
+    output:
+        f"{RESULTS}/manuscript/manuscript.html",
+        f"{RESULTS}/manuscript/manuscript.pdf",
+    log:
+        f"{LOGS}/render.log",
+    conda:
+        ENV
+    shell:
+        "{PYTHON} -m analysis.render --project manuscript --values {RESULTS}/values.yml --outdir {RESULTS}/manuscript > {log} 2>&1"
+
+
+FINAL.extend(rules.render.output)
