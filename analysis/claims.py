@@ -9,7 +9,7 @@ what "reproduced" means.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,8 @@ REGISTRY_PATH = Path(__file__).resolve().parent / "claims.yaml"
 #: Expected directions and patterns a registry entry may name.
 DIRECTIONS = ("majority", "all_observed", "positive", "negative", "inconsistent", "universal")
 #: Predictors a clustered model may use.
-PREDICTORS = ("external_initiation", "visible_injury", "prior_calls", "black")
+PREDICTORS = ("external_initiation", "visible_injury", "prior_calls", "black", "treated_poorly",
+              "children_in_home")
 #: Incident-level outcomes a model or risk difference may use.
 OUTCOMES = ("any_practice", "arrest", "self_initiated", "treated_poorly")
 REQUIRED_KEYS = ("id", "statement", "source", "data", "statistic", "expected", "rule")
@@ -69,6 +70,8 @@ class StudyArrays:
             "visible_injury": incidents["visible_injury"].to_numpy(dtype=float),
             "prior_calls": incidents["prior_calls"].to_numpy(dtype=float),
             "black": black,
+            "treated_poorly": incidents["treated_poorly"].to_numpy(dtype=float),
+            "children_in_home": participants["children_in_home"].to_numpy(dtype=float)[cluster],
         }
         violence = tables["violence"].set_index("participant_id").reindex(ids)
         strategies = tables["strategies"].set_index("participant_id").reindex(ids)
@@ -128,7 +131,8 @@ def check_registry(entries: list[dict[str, Any]]) -> None:
                                     f"{entry.get('outcome')!r}; allowed: " + ", ".join(OUTCOMES))
             if entry["expected"] not in ("positive", "negative"):
                 raise RegistryError(f"claim {cid}: key 'expected' has value "
-                                    f"{entry['expected']!r}; allowed for {stat}: positive, negative")
+                                    f"{entry['expected']!r}; allowed for {stat}: "
+                                    "positive, negative")
         if stat == "gee_odds_ratio":
             predictors = entry.get("predictors") or []
             unknown = [p for p in predictors if p not in PREDICTORS]
@@ -177,12 +181,19 @@ def _initiation_patterns(study: StudyArrays, entry: Mapping, alpha: float, cache
                    f"{observed} of 3 observed", detail)
 
 
+def model_predictors(entry: Mapping, extra: Mapping[str, Sequence[str]] | None) -> list[str]:
+    """The registry's predictors plus any configured extra covariates for that outcome."""
+    base = list(entry["predictors"])
+    return base + [p for p in (extra or {}).get(entry["outcome"], []) if p not in base]
+
+
 def _fit(study: StudyArrays, entry: Mapping, alpha: float, cache: dict) -> infer.ModelFit:
-    key = (entry["outcome"], tuple(entry["predictors"]))
+    predictors = model_predictors(entry, cache.get("extra"))
+    key = (entry["outcome"], tuple(predictors))
     if key not in cache:
-        X = np.column_stack([study.predictors[p] for p in entry["predictors"]])
+        X = np.column_stack([study.predictors[p] for p in predictors])
         cache[key] = infer.gee_logit(study.outcomes[entry["outcome"]], X, study.cluster,
-                                     entry["predictors"], alpha)
+                                     predictors, alpha)
     return cache[key]
 
 
@@ -279,7 +290,9 @@ def _clean(value: float | None) -> float | None:
 
 
 def evaluate_claims(tables: Mapping[str, pd.DataFrame] | StudyArrays,
-                    registry: list[dict[str, Any]], alpha: float = 0.05) -> list[dict[str, Any]]:
+                    registry: list[dict[str, Any]], alpha: float = 0.05,
+                    extra_covariates: Mapping[str, Sequence[str]] | None = None
+                    ) -> list[dict[str, Any]]:
     """Evaluate every claim of ``registry`` on one study.
 
     Returns
@@ -290,9 +303,13 @@ def evaluate_claims(tables: Mapping[str, pd.DataFrame] | StudyArrays,
         ``significant`` (p < alpha, None where no test applies),
         ``expected_direction``, ``observed_direction``, ``reproduced``,
         ``estimable`` and ``reason``.
+
+    ``extra_covariates`` maps an outcome (``"arrest"``) to covariates added to
+    every clustered model of that outcome (configuration key
+    ``arrest_model_extra_covariates``).
     """
     study = tables if isinstance(tables, StudyArrays) else StudyArrays.from_tables(tables)
-    cache: dict = {}
+    cache: dict = {"extra": extra_covariates or {}}
     results = []
     for entry in registry:
         outcome = STATISTICS[entry["statistic"]](study, entry, alpha, cache)

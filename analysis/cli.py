@@ -81,7 +81,8 @@ def _infer(args: argparse.Namespace) -> None:
     config = _params(args)
     study = StudyArrays.from_tables(
         _tables(args, ["participants", "incidents", "violence", "strategies"]))
-    write_csv(args.outdir / "models.csv", infer.model_table(study, config["alpha"]))
+    write_csv(args.outdir / "models.csv", infer.model_table(
+        study, config["alpha"], {"arrest": config["arrest_model_extra_covariates"]}))
     write_csv(args.outdir / "survivor_tests.csv",
               infer.survivor_level_tests(study, config["alpha"]))
     n_black = int(np.sum(np.bincount(study.cluster, weights=study.black_incident) > 0))
@@ -119,7 +120,8 @@ def _claims(args: argparse.Namespace) -> None:
 
     config = _params(args)
     tables = _tables(args, ["participants", "incidents", "violence", "strategies"])
-    results = evaluate_claims(tables, load_registry(), config["alpha"])
+    results = evaluate_claims(tables, load_registry(), config["alpha"],
+                              {"arrest": config["arrest_model_extra_covariates"]})
     write_json(args.outputs[0], {"alpha": config["alpha"], "claims": results})
 
 

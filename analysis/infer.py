@@ -108,7 +108,8 @@ def proportion(successes: int, n: int, alpha: float = 0.05, null: float | None =
     label = "Wilson interval" if method == "wilson" else "Clopper-Pearson interval"
     if null is not None:
         label += f", exact binomial test against {null:g} ({alternative})"
-    return Estimate(successes / n, lo, hi, p, label, extra={"successes": int(successes), "n": int(n)})
+    return Estimate(successes / n, lo, hi, p, label,
+                    extra={"successes": int(successes), "n": int(n)})
 
 
 def fisher_exact_2x2(table: np.ndarray, alternative: str = "two-sided") -> Estimate:
@@ -127,7 +128,8 @@ def fisher_exact_2x2(table: np.ndarray, alternative: str = "two-sided") -> Estim
     if not np.isfinite(estimate) or estimate == 0:
         return Estimate(None, float(ci.low), float(ci.high), float(res.pvalue),
                         "Fisher exact test (conditional odds ratio)", estimable=False,
-                        reason="a cell of the 2x2 table is zero, so the odds ratio is 0 or infinite")
+                        reason="a cell of the 2x2 table is zero, so the odds ratio is 0 or "
+                               "infinite")
     return Estimate(estimate, float(ci.low), float(ci.high), float(res.pvalue),
                     "Fisher exact test (conditional odds ratio)")
 
@@ -356,7 +358,8 @@ def cluster_risk_difference(y: np.ndarray, exposed: np.ndarray, clusters: np.nda
     y = np.asarray(y, dtype=float)
     exposed = np.asarray(exposed, dtype=bool)
     clusters = np.asarray(clusters)
-    method = "risk difference, ratio estimator with cluster-robust (linearised) variance, t interval"
+    method = ("risk difference, ratio estimator with cluster-robust (linearised) variance, "
+              "t interval")
     _, cluster_index = np.unique(clusters, return_inverse=True)
     events = np.bincount(cluster_index, weights=y)
     sizes = np.bincount(cluster_index).astype(float)
@@ -435,7 +438,8 @@ MODELS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 
-def model_table(study: StudyArrays, alpha: float = 0.05) -> pd.DataFrame:
+def model_table(study: StudyArrays, alpha: float = 0.05,
+                extra_covariates: dict[str, Sequence[str]] | None = None) -> pd.DataFrame:
     """Every model of :data:`MODELS`: odds ratios, intervals, p-values, and a cross-check.
 
     The cross-check refits each model with statsmodels' own GEE and records the
@@ -447,6 +451,9 @@ def model_table(study: StudyArrays, alpha: float = 0.05) -> pd.DataFrame:
 
     rows = []
     for outcome, predictors, label in MODELS:
+        if "unadjusted" not in label:
+            predictors = predictors + tuple(p for p in (extra_covariates or {}).get(outcome, [])
+                                            if p not in predictors)
         X = np.column_stack([study.predictors[p] for p in predictors])
         y = study.outcomes[outcome]
         fit = gee_logit(y, X, study.cluster, predictors, alpha)

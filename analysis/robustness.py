@@ -57,11 +57,13 @@ def run_replications(config: Mapping[str, Any], registry: list[dict[str, Any]], 
     """
     scenario_config = {**config, "scenario": scenario}
     alpha = float(config["alpha"])
+    extra = {"arrest": list(config.get("arrest_model_extra_covariates", []))}
     rows: list[tuple] = []
     for r in replications:
         seed = replication_seed(int(config["seed"]), scenario, r)
         study = generate_study(scenario_config, seed=seed, interviews=False)
-        for result in evaluate_claims(StudyArrays.from_tables(study.tables), registry, alpha):
+        arrays = StudyArrays.from_tables(study.tables)
+        for result in evaluate_claims(arrays, registry, alpha, extra):
             rows.append((scenario, r, seed, result["id"], result["reproduced"],
                          result["significant"], result["estimable"], result["estimate"],
                          result["p_value"]))

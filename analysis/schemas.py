@@ -106,7 +106,8 @@ def _variables() -> dict[str, list[Variable]]:
         "violence": [
             _pid(unique=True),
             _flag("ongoing_strategic", "Violence described as ongoing and strategic"),
-            _flag("beyond_police_capacity", "Violence described as beyond what police could address"),
+            _flag("beyond_police_capacity",
+                  "Violence described as beyond what police could address"),
             *[_flag(slug(f), f"Form of violence described: {f}") for f in FORMS],
         ],
         "strategies": [
@@ -258,7 +259,8 @@ def validate_tables(tables: Mapping[str, pd.DataFrame]) -> None:
         mismatch = declared.ne(counts.reindex(declared.index).fillna(0).astype(int))
         if mismatch.any():
             pid = mismatch[mismatch].index[0]
-            row = int(tables["participants"].index[tables["participants"]["participant_id"] == pid][0])
+            ids = tables["participants"]["participant_id"]
+            row = int(tables["participants"].index[ids == pid][0])
             raise TableError(f"table 'participants' column 'n_police_contacts' row {row}: value "
                              f"{int(declared[pid])} does not match the {int(counts.get(pid, 0))} "
                              "incidents of that participant")

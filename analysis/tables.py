@@ -55,7 +55,8 @@ def claims_table(bundle: Bundle) -> str:
 
 TERM_LABELS = {"external_initiation": "Someone else called (vs survivor)",
                "visible_injury": "Visible injury", "prior_calls": "Each earlier call",
-               "black": "Black survivor (vs other)"}
+               "black": "Black survivor (vs other)", "treated_poorly": "Treated poorly",
+               "children_in_home": "Children in the home"}
 
 
 def models_table(bundle: Bundle) -> str:
@@ -103,7 +104,10 @@ def expected_vs_actual_table(bundle: Bundle) -> str:
     rows = []
     for key, label in PRACTICES.items():
         part = eva[eva["outcome"] == f"practice_{key}"].set_index(["factor", "level"])
-        get = lambda f, lv: fmt.percent(part.loc[(f, lv), "share"])  # noqa: E731
+
+        def get(factor: str, level: str, part: pd.DataFrame = part) -> str:
+            return fmt.percent(part.loc[(factor, level), "share"])
+
         overall = part.loc[("All contacts", "all contacts")]
         rows.append((label, "100%", f"{get('All contacts', 'all contacts')} "
                      f"{fmt.interval(overall['ci_low'], overall['ci_high'], fmt.percent)}",

@@ -14,12 +14,14 @@ rule describe:
         expand(f"{RESULTS}/tables/{{name}}.csv", name=DESCRIPTIVES),
     params:
         cfg=step_params("alpha"),
+        data=parent(0),
+        outdir=parent(0, "output"),
     log:
         f"{LOGS}/describe.log",
     conda:
         ENV
     shell:
-        "{PYTHON} -m analysis.cli describe --params {params.cfg:q} --data {DATA} --outdir {RESULTS}/tables > {log} 2>&1"
+        "python -m analysis.cli describe --params {params.cfg:q} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
 
 
 rule infer:
@@ -31,13 +33,15 @@ rule infer:
         f"{RESULTS}/inference/survivor_tests.csv",
         f"{RESULTS}/inference/power.json",
     params:
-        cfg=step_params("alpha"),
+        cfg=step_params("alpha", "arrest_model_extra_covariates"),
+        data=parent(0),
+        outdir=parent(0, "output"),
     log:
         f"{LOGS}/infer.log",
     conda:
         ENV
     shell:
-        "{PYTHON} -m analysis.cli infer --params {params.cfg:q} --data {DATA} --outdir {RESULTS}/inference > {log} 2>&1"
+        "python -m analysis.cli infer --params {params.cfg:q} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
 
 
 rule qualitative:
@@ -53,12 +57,14 @@ rule qualitative:
         f"{RESULTS}/qualitative/agreement.json",
     params:
         cfg=step_params("qualitative"),
+        data=parent(0),
+        outdir=parent(0, "output"),
     log:
         f"{LOGS}/qualitative.log",
     conda:
         ENV
     shell:
-        "{PYTHON} -m analysis.cli qualitative --params {params.cfg:q} --data {DATA} --outdir {RESULTS}/qualitative > {log} 2>&1"
+        "python -m analysis.cli qualitative --params {params.cfg:q} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
 
 
 rule claims:
@@ -69,10 +75,11 @@ rule claims:
     output:
         f"{RESULTS}/claims.json",
     params:
-        cfg=step_params("alpha"),
+        cfg=step_params("alpha", "arrest_model_extra_covariates"),
+        data=parent(0),
     log:
         f"{LOGS}/claims.log",
     conda:
         ENV
     shell:
-        "{PYTHON} -m analysis.cli claims --params {params.cfg:q} --data {DATA} --outputs {output} > {log} 2>&1"
+        "python -m analysis.cli claims --params {params.cfg:q} --data {params.data} --outputs {output} > {log} 2>&1"

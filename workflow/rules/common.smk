@@ -9,6 +9,8 @@ RESULTS = "results/restricted" if RESTRICTED else "results"
 DATA = "data/restricted" if RESTRICTED else f"{RESULTS}/data/synthetic"
 LOGS = f"{RESULTS}/logs"
 ENV = "../envs/analysis.yaml"
+# Rules run `python` from PATH: the project's .venv (make paper puts it first) or
+# the conda env of `snakemake --use-conda`.
 PYTHON = "python"
 
 STUDY_TABLES = [
@@ -22,6 +24,15 @@ def modules(*names):
     """The analysis modules a step runs: editing one reruns exactly its dependants."""
     base = ["analysis/__init__.py", "analysis/cli.py", "analysis/config.py", "analysis/io.py"]
     return base + [f"analysis/{name}.py" for name in names]
+
+
+def parent(index=0, kind="input"):
+    """A param function giving the directory of an input or output file (lint-clean)."""
+    import os
+
+    if kind == "input":
+        return lambda wildcards, input: os.path.dirname(input[index])
+    return lambda wildcards, output: os.path.dirname(output[index])
 
 
 def study_tables():

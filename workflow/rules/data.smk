@@ -16,10 +16,10 @@ if not RESTRICTED:
             f"{DATA}/README.md",
         params:
             cfg=step_params(*GENERATOR_KEYS),
-            outdir=DATA,
+            outdir=parent(0, "output"),
         log:
             f"{LOGS}/generate.log",
         conda:
             ENV
         shell:
-            "{PYTHON} -m analysis.cli generate --params {params.cfg:q} --outdir {params.outdir} > {log} 2>&1"
+            "python -m analysis.cli generate --params {params.cfg:q} --outdir {params.outdir} > {log} 2>&1"

@@ -1,3 +1,5 @@
+import os
+
 # values.yml, the manuscript's tables, and the rendered manuscript.
 
 MD_TABLES = ["sample", "claims", "models", "survivor_tests", "agreement", "expected_vs_actual",
@@ -11,8 +13,8 @@ rule values:
         rules.infer.output,
         rules.qualitative.output,
         rules.robustness_merge.output,
-        study_tables(),
-        modules("values", "tables", "fmt", "datapackage", "schemas"),
+        tables=study_tables(),
+        code=modules("values", "tables", "fmt", "datapackage", "schemas"),
     output:
         f"{RESULTS}/values.yml",
         expand(f"{RESULTS}/tables/{{name}}.md", name=MD_TABLES),
@@ -20,12 +22,14 @@ rule values:
         cfg=step_params("seed", "scenario", "data_source", "alpha", "robustness_replications",
                         "robustness_shards", "qualitative"),
         commit=git_commit(),
+        data=lambda wildcards, input: os.path.dirname(input.tables[0]),
+        results=lambda wildcards, output: os.path.dirname(output[0]),
     log:
         f"{LOGS}/values.log",
     conda:
         ENV
     shell:
-        "{PYTHON} -m analysis.cli values --params {params.cfg:q} --data {DATA} --outdir {RESULTS} --name {params.commit} > {log} 2>&1"
+        "python -m analysis.cli values --params {params.cfg:q} --data {params.data} --outdir {params.results} --name {params.commit} > {log} 2>&1"
 
 
 FINAL.extend(rules.values.output)
@@ -42,19 +46,23 @@ rule render:
         "manuscript/_quarto.yml",
         "manuscript/references.bib",
         "manuscript/apa.csl",
-        rules.values.output,
-        expand(f"{RESULTS}/figures/{{name}}.{{ext}}", name=FIGURES, ext=["png", "md"]),
         "analysis/resources/quarto_compat.lua",
         modules("render"),
+        values=rules.values.output[0],
+        tables=rules.values.output[1:],
+        figures=expand(f"{RESULTS}/figures/{{name}}.{{ext}}", name=FIGURES, ext=["png", "md"]),
     output:
         f"{RESULTS}/manuscript/manuscript.html",
         f"{RESULTS}/manuscript/manuscript.pdf",
+    params:
+        values=lambda wildcards, input: input.values,
+        outdir=parent(0, "output"),
     log:
         f"{LOGS}/render.log",
     conda:
         ENV
     shell:
-        "{PYTHON} -m analysis.render --project manuscript --values {RESULTS}/values.yml --outdir {RESULTS}/manuscript > {log} 2>&1"
+        "python -m analysis.render --project manuscript --values {params.values} --outdir {params.outdir} > {log} 2>&1"
 
 
 FINAL.extend(rules.render.output)

@@ -3,7 +3,8 @@
 # cluster); a replication's seed depends only on the master seed, the scenario
 # and its number, so results do not depend on the number of shards.
 
-ROBUSTNESS_KEYS = GENERATOR_KEYS + ["alpha", "robustness_replications", "robustness_shards"]
+ROBUSTNESS_KEYS = GENERATOR_KEYS + ["alpha", "robustness_replications", "robustness_shards",
+                                    "arrest_model_extra_covariates"]
 
 
 rule robustness_shard:
@@ -22,7 +23,7 @@ rule robustness_shard:
     conda:
         ENV
     shell:
-        "{PYTHON} -m analysis.cli robustness-shard --params {params.cfg:q} --name {wildcards.scenario}:{wildcards.shard} --outputs {output} > {log} 2>&1"
+        "python -m analysis.cli robustness-shard --params {params.cfg:q} --name {wildcards.scenario}:{wildcards.shard} --outputs {output} > {log} 2>&1"
 
 
 rule robustness_merge:
@@ -38,4 +39,4 @@ rule robustness_merge:
     conda:
         ENV
     shell:
-        "{PYTHON} -m analysis.cli robustness-merge --inputs {input.shards} --outputs {output} > {log} 2>&1"
+        "python -m analysis.cli robustness-merge --inputs {input.shards} --outputs {output} > {log} 2>&1"
