@@ -1,0 +1,159 @@
+"""The paper's figures: one function per figure, one module per figure family.
+
+Every figure is drawn by one function ``<name>(results, data) -> Figure`` and
+described by two builders, ``<name>_caption`` and ``<name>_alt``, that compute
+every number they quote from the same inputs. :func:`build` draws a figure and
+writes ``<outdir>/<name>.png`` (300 dpi), ``<name>.svg`` and the sidecar
+``<name>.yml`` (``caption`` and ``alt``), which the Snakemake report reads, and
+``<name>.md``, the same caption and alt text as the Quarto figure block the
+manuscript includes.
+
+:data:`FIGURES` is the one list of figures and of the files each reads. The
+workflow (``workflow/rules/figures.smk``) builds its input lists from it, so
+editing one figure's module reruns that figure only. This module imports no
+plotting library, so the workflow can read the list cheaply at parse time.
+
+Run one figure by hand::
+
+    python -m analysis.figures arrest_curve --results results \\
+        --data results/data/synthetic --outdir results/figures
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One figure: its module and every file it reads.
+
+    Attributes
+    ----------
+    name
+        Figure name: the function, the output stem and the workflow target.
+    module
+        Module of :mod:`analysis.figures` that draws it (``analysis/figures/<module>.py``).
+    results
+        Files it reads, relative to the results directory.
+    data
+        Study tables it reads (``<data>/<table>.csv``).
+    code
+        Other :mod:`analysis` modules it calls (``analysis/<name>.py``).
+    files
+        Other repository files it reads (the claims registry).
+    workflow
+        True when it reads the workflow definition itself (the rule graph).
+    """
+
+    name: str
+    module: str
+    results: tuple[str, ...] = ()
+    data: tuple[str, ...] = ()
+    code: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    workflow: bool = False
+
+    @property
+    def module_path(self) -> str:
+        return f"analysis/figures/{self.module}.py"
+
+    def inputs(self, results: str, data: str) -> list[str]:
+        """Every file the figure's job reads (paths relative to the repository root).
+
+        The results and study tables it reads, the registry, the workflow files
+        (for the rule graph), the :mod:`analysis` modules it calls, the shared
+        style and CLI of this package, and its own module; used as the input list
+        of the workflow's ``figure`` job.
+        """
+        workflow_files = (["Snakefile", *sorted(glob.glob("workflow/rules/*.smk")),
+                           "config/config.yaml", "workflow/schemas/config.schema.yaml"]
+                          if self.workflow else [])
+        return [
+            *(f"{results}/{path}" for path in self.results),
+            *(f"{data}/{table}.csv" for table in self.data),
+            *self.files,
+            *workflow_files,
+            *(f"analysis/{name}.py" for name in (*STYLE_CODE, *self.code)),
+            *PACKAGE_FILES,
+            self.module_path,
+        ]
+
+
+QUANT = ("participants", "incidents", "violence", "strategies")
+#: The analysis modules the shared theme (style.py) uses: every figure depends on them.
+STYLE_CODE = ("io", "fmt", "palette")
+#: This package's shared files: every figure depends on them.
+PACKAGE_FILES = ("analysis/figures/__init__.py", "analysis/figures/__main__.py",
+                 "analysis/figures/style.py")
+
+#: Every figure, in the order the manuscript shows them.
+FIGURES: dict[str, FigureSpec] = {spec.name: spec for spec in (
+    FigureSpec("initiation_by_race", "initiation",
+               results=("tables/initiation_patterns.csv",)),
+    FigureSpec("practices_by_initiator", "practices",
+               results=("tables/practices_by.csv", "claims.json")),
+    FigureSpec("expected_vs_actual", "practices",
+               results=("tables/expected_vs_actual.csv", "claims.json")),
+    FigureSpec("arrest_curve", "arrest", results=("claims.json", "inference/models.csv"),
+               data=QUANT,
+               code=("infer", "claims", "datapackage", "schemas")),
+    FigureSpec("race_forest", "disparities", results=("claims.json",),
+               data=("participants", "incidents"), code=("claims", "datapackage", "schemas"),
+               files=("analysis/claims.yaml",)),
+    FigureSpec("code_by_case", "qualitative",
+               results=("qualitative/code_by_case.csv",), data=("qual_codebook",),
+               code=("datapackage", "schemas")),
+    FigureSpec("violence_strategies", "prevalence",
+               results=("tables/violence_forms.csv", "tables/informal_strategies.csv",
+                        "claims.json")),
+    FigureSpec("robustness", "robustness",
+               results=("robustness/summary.csv",), code=("claims",),
+               files=("analysis/claims.yaml",)),
+    FigureSpec("workflow_dag", "dag", workflow=True),
+)}
+
+#: The files every figure writes, by extension: the image twice, the sidecar (caption and alt
+#: text) and the Markdown figure block the manuscript includes.
+OUTPUTS = ("png", "svg", "yml", "md")
+
+
+def figure_functions(name: str):
+    """The drawing function and the caption and alt-text builders of figure ``name``."""
+    if name not in FIGURES:
+        raise ValueError(f"unknown figure '{name}': expected one of {', '.join(FIGURES)}")
+    module = importlib.import_module(f"analysis.figures.{FIGURES[name].module}")
+    return (getattr(module, name), getattr(module, f"{name}_caption"),
+            getattr(module, f"{name}_alt"))
+
+
+def build(name: str, results: Path, data: Path, outdir: Path,
+          manuscript: Path = Path("manuscript")) -> list[Path]:
+    """Draw figure ``name``; write its PNG, SVG, YAML sidecar and Markdown block under ``outdir``.
+
+    The Markdown block (``<name>.md``) is what the manuscript includes: the PNG
+    with the sidecar's caption and alt text, its path relative to ``manuscript``.
+    """
+    from analysis.figures.style import figure_markdown, save_figure
+    from analysis.io import write_text
+
+    spec = FIGURES[name]
+    draw, caption, alt = figure_functions(name)
+    results, data, outdir = Path(results), Path(data), Path(outdir)
+    fig = draw(results, data)
+    caption_text, alt_text = caption(results, data), alt(results, data)
+    paths = save_figure(fig, outdir / name, caption_text, alt_text,
+                        source=f"{spec.module_path}:{name}")
+    image = os.path.relpath(outdir / f"{name}.png", manuscript)
+    markdown = outdir / f"{name}.md"
+    write_text(markdown, figure_markdown(name, Path(image).as_posix(), caption_text, alt_text,
+                                         spec.module_path))
+    return [*paths, markdown]
+
+
+__all__ = ["FIGURES", "OUTPUTS", "PACKAGE_FILES", "STYLE_CODE", "FigureSpec", "build",
+           "figure_functions"]

@@ -1,0 +1,217 @@
+"""Arrest: fitted probability against earlier calls, by visible injury, from the clustered model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from scipy import stats
+from scipy.special import expit
+
+from analysis.claims import StudyArrays
+from analysis.datapackage import QUANTITATIVE, read_study
+from analysis.figures.style import (
+    INJURY_COLOURS,
+    INJURY_LABELS,
+    join_words,
+    new_figure,
+    percent,
+    percent_axis,
+    read_claims,
+    read_result,
+    require_columns,
+    themed,
+)
+from analysis.fmt import number
+from analysis.infer import gee_logit
+
+OUTCOME = "arrest"
+#: The two predictors on the figure's axes and colours; every other covariate is held at its mean.
+SHOWN = ("visible_injury", "prior_calls")
+COVARIATE_NAMES = {"black": "Black race", "treated_poorly": "being treated poorly",
+                   "children_in_home": "children in the home",
+                   "external_initiation": "someone else calling"}
+#: Seed of the display jitter of observed contacts (fixed: the same bytes every run).
+JITTER_SEED = 2021
+
+
+@dataclass(frozen=True)
+class ArrestCurves:
+    """Fitted arrest probability over a grid of earlier calls, with pointwise bands."""
+
+    calls: np.ndarray                       # grid of earlier calls
+    fitted: dict[int, np.ndarray]           # injury (0/1) -> probability on the grid
+    low: dict[int, np.ndarray]
+    high: dict[int, np.ndarray]
+    held: dict[str, float]                  # other covariate -> value held (its mean)
+    prior_calls: np.ndarray                 # observed, per contact
+    injury: np.ndarray
+    arrest: np.ndarray
+    n_contacts: int
+    n_survivors: int
+    df: int
+    level: float
+    coef_calls: float
+    coef_injury: float
+
+
+def arrest_predictors(results: Path) -> list[str]:
+    """The arrest model's terms, in order, as the inference step fitted them (models.csv)."""
+    models = read_result(results, "inference/models.csv")
+    require_columns(models, ["model", "outcome", "term", "log_odds"], "inference/models.csv")
+    rows = models[models["outcome"] == OUTCOME]
+    if rows["model"].nunique() != 1:
+        raise ValueError(f"inference/models.csv: expected one model of '{OUTCOME}', found "
+                         f"{rows['model'].nunique()}")
+    terms = rows["term"].tolist()
+    missing = [p for p in SHOWN if p not in terms]
+    if missing:
+        raise ValueError(f"the arrest model has no term {', '.join(missing)}; this figure "
+                         f"plots arrest against {' and '.join(SHOWN)}")
+    return terms
+
+
+def arrest_curves(results: Path, data: Path, step: float = 0.05) -> ArrestCurves:
+    """Refit the study's arrest model and predict over earlier calls, by injury status.
+
+    The model is the one the inference step reports (its terms are read from
+    ``inference/models.csv``, so configured extra covariates are included):
+    logistic regression of arrest fitted by GEE with exchangeable correlation
+    within survivors (:func:`analysis.infer.gee_logit`). The refit must agree
+    with ``models.csv``. Predictions hold every covariate other than visible
+    injury and earlier calls at its sample mean over contacts. The band is
+    pointwise: the linear predictor :math:`\\eta = x^\\top\\hat\\beta` has variance
+    :math:`x^\\top V x` (delta method, with the small-sample-corrected sandwich
+    covariance V), and :math:`\\mathrm{expit}(\\eta \\pm t_{G-k}\\,\\mathrm{se})` gives
+    the band, with the t critical value of the model's own intervals.
+    """
+    alpha = float(read_claims(results)["alpha"])
+    predictors = arrest_predictors(results)
+    study = StudyArrays.from_tables(read_study(data, QUANTITATIVE))
+    unknown = [p for p in predictors if p not in study.predictors]
+    if unknown:
+        raise ValueError(f"the arrest model uses unknown predictor(s) {', '.join(unknown)}")
+    X = np.column_stack([study.predictors[p] for p in predictors])
+    y = study.outcomes[OUTCOME]
+    fit = gee_logit(y, X, study.cluster, predictors, alpha)
+    if not fit.estimable:
+        raise ValueError(f"the arrest model cannot be estimated: {fit.reason}")
+    reported = read_result(results, "inference/models.csv")
+    reported = reported[reported["outcome"] == OUTCOME].set_index("term")["log_odds"]
+    refit = {p: fit.terms[p].extra["log_odds"] for p in predictors}
+    if not all(np.isclose(refit[p], reported[p], rtol=1e-4, atol=1e-5) for p in predictors):
+        raise ValueError("the refitted arrest model disagrees with inference/models.csv: "
+                         "the results are stale (rerun the workflow)")
+    held = {p: float(np.mean(study.predictors[p])) for p in predictors if p not in SHOWN}
+    calls_observed = study.predictors["prior_calls"]
+    grid = np.round(np.arange(0, calls_observed.max() + step / 2, step), 10)
+    df = fit.terms[predictors[0]].extra["df"]
+    crit = stats.t.ppf(1 - alpha / 2, df)
+    fitted, low, high = {}, {}, {}
+    for injury in (0, 1):
+        values = {"visible_injury": injury, "prior_calls": grid, **held}
+        design = np.column_stack([np.ones_like(grid)]
+                                 + [np.broadcast_to(values[p], grid.shape) for p in predictors])
+        eta = design @ fit.params
+        se = np.sqrt(np.einsum("ij,jk,ik->i", design, fit.cov, design))
+        fitted[injury], low[injury], high[injury] = (
+            expit(eta), expit(eta - crit * se), expit(eta + crit * se))
+    return ArrestCurves(grid, fitted, low, high, held, calls_observed,
+                        study.predictors["visible_injury"].astype(int), y.astype(int),
+                        fit.n_obs, fit.n_clusters, int(df), 1 - alpha,
+                        refit["prior_calls"], refit["visible_injury"])
+
+
+@themed
+def arrest_curve(results: Path, data: Path) -> Figure:
+    """Fitted arrest probability by earlier calls (lines, bands) and observed contacts (points)."""
+    curves = arrest_curves(results, data)
+    rng = np.random.default_rng(JITTER_SEED)
+    fig, ax = new_figure(3.6)
+    for injury in (1, 0):
+        colour = INJURY_COLOURS[injury]
+        ax.fill_between(curves.calls, curves.low[injury], curves.high[injury], color=colour,
+                        alpha=0.13, linewidth=0)
+        for edge in (curves.low[injury], curves.high[injury]):
+            ax.plot(curves.calls, edge, color=colour, linewidth=0.7, linestyle=(0, (4, 2)))
+        ax.plot(curves.calls, curves.fitted[injury], color=colour, linewidth=1.8,
+                label=f"{INJURY_LABELS[injury]} (fitted, {percent(curves.level)} band)")
+    for injury in (1, 0):
+        mask = curves.injury == injury
+        n = int(mask.sum())
+        x = curves.prior_calls[mask] + rng.uniform(-0.15, 0.15, n)
+        # Observed outcomes sit just outside 0 and 1 so they never hide the curves.
+        y = np.where(curves.arrest[mask] == 1, 1.045, -0.045) + rng.uniform(-0.02, 0.02, n)
+        ax.scatter(x, y, s=12, color=INJURY_COLOURS[injury], alpha=0.75, linewidths=0,
+                   clip_on=False, zorder=3,
+                   label=f"{INJURY_LABELS[injury]} (observed contacts)")
+    percent_axis(ax, "y", step=0.2, limits=(-0.09, 1.09))
+    ax.set_xticks(np.arange(0, curves.calls.max() + 1))
+    ax.set_xlim(-0.35, curves.calls.max() + 0.35)
+    ax.set_xlabel("Earlier police calls before the contact")
+    ax.set_ylabel("Probability of arrest (%)")
+    # The rows of observed contacts are named on the right-hand axis.
+    rows = ax.secondary_yaxis("right")
+    rows.set_yticks([-0.045, 1.045], ["no arrest", "arrest"])
+    rows.tick_params(length=0, labelsize=8, labelcolor=".35")
+    rows.spines["right"].set_visible(False)
+    handles, labels = ax.get_legend_handles_labels()
+    order = [0, 2, 1, 3]   # fitted and observed of the same group in one column
+    fig.legend([handles[i] for i in order], [labels[i] for i in order],
+               loc="outside upper center", ncols=2, columnspacing=1.5)
+    return fig
+
+
+def _covariate(name: str) -> str:
+    return COVARIATE_NAMES.get(name, name.replace("_", " "))
+
+
+def arrest_curve_caption(results: Path, data: Path) -> str:
+    c = arrest_curves(results, data)
+    level = percent(c.level)
+    # The sparse right-hand tail: the fewest earlier calls reached by at most a tenth of contacts.
+    tail = next(k for k in range(int(c.prior_calls.max()) + 2)
+                if np.sum(c.prior_calls >= k) <= 0.1 * c.n_contacts)
+    beyond = int(np.sum(c.prior_calls >= tail))
+    adjusted = ["visible injury", "earlier calls", *(_covariate(p) for p in c.held)]
+    held = join_words([f"{_covariate(p)} ({number(v)})" for p, v in c.held.items()])
+    held_text = (f", with {'the other covariate' if len(c.held) == 1 else 'the other covariates'}"
+                 f" held at {'its' if len(c.held) == 1 else 'their'} sample mean across "
+                 f"contacts: {held}") if c.held else ""
+    return (
+        f"Probability that the partner was arrested at a police contact, against the number of "
+        f"earlier police calls, for contacts with and without visible injury ({c.n_contacts} "
+        f"contacts, {c.n_survivors} survivors). Lines are predictions from a logistic model of "
+        f"arrest on {join_words(adjusted)}, fitted by generalised estimating equations with an "
+        f"exchangeable working correlation within survivors{held_text}. Shaded bands are "
+        f"pointwise {level} confidence bands (delta method on the log-odds scale with the "
+        f"small-sample-corrected sandwich covariance and a t critical value on {c.df} degrees "
+        f"of freedom). Points are the observed contacts, drawn above the plot for an arrest "
+        f"and below it for none and jittered to reduce overlap; only {beyond} "
+        f"contact{'s' if beyond != 1 else ''} followed {tail} or more earlier calls, so the "
+        f"right-hand end of the curves rests on little data."
+    )
+
+
+def arrest_curve_alt(results: Path, data: Path) -> str:
+    c = arrest_curves(results, data)
+    top = int(c.calls.max())
+    at = {k: int(np.argmin(np.abs(c.calls - k))) for k in (0, top)}
+    trend = "rise" if c.coef_calls > 0 else "fall"
+    above = (INJURY_LABELS[1] if c.coef_injury > 0 else INJURY_LABELS[0]).lower()
+    n_arrest = int(c.arrest.sum())
+    return (
+        f"Line chart with shaded bands. The horizontal axis is the number of earlier police "
+        f"calls (0 to {top}); the vertical axis is the probability of arrest from 0 to 100%. "
+        f"Two fitted curves, vermillion for contacts with visible injury and blue for contacts "
+        f"without, both {trend} as earlier calls increase, and the {above} curve lies above "
+        f"the other. With no earlier calls the fitted probability is "
+        f"{percent(c.fitted[0][at[0]])} without and {percent(c.fitted[1][at[0]])} with visible "
+        f"injury; after {top} earlier calls it is {percent(c.fitted[0][at[top]])} and "
+        f"{percent(c.fitted[1][at[top]])}. The bands widen towards many earlier calls, where "
+        f"there are few contacts. Dots along the top edge mark the {n_arrest} contacts that "
+        f"ended in arrest and dots along the bottom edge the {c.n_contacts - n_arrest} that "
+        f"did not."
+    )

@@ -1,0 +1,127 @@
+"""The qualitative coding: which codes were applied to which survivor, grouped by theme."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from analysis.datapackage import read_table
+from analysis.figures.style import join_words, new_figure, read_result, themed
+from analysis.palette import THEME_COLOURS
+
+ABSENT = "#EDEDED"
+
+
+@dataclass(frozen=True)
+class CodeMatrix:
+    """The code-by-case matrix with codes (rows) in codebook order and their themes."""
+
+    matrix: pd.DataFrame            # codes x survivors, 0/1
+    labels: pd.Series               # code -> label
+    themes: pd.Series               # code -> theme
+    theme_labels: dict[str, str]    # theme -> label, in codebook order
+
+
+def code_matrix(results: Path, data: Path) -> CodeMatrix:
+    frame = read_result(results, "qualitative/code_by_case.csv")
+    if "participant_id" not in frame.columns:
+        raise ValueError("code_by_case.csv: missing column participant_id")
+    cases = frame.set_index("participant_id")
+    codebook = read_table(data, "qual_codebook")
+    unknown = [c for c in cases.columns if c not in set(codebook["code"])]
+    if unknown:
+        raise ValueError(f"code_by_case.csv: code(s) not in the codebook: {', '.join(unknown)}")
+    values = cases.to_numpy()
+    if cases.empty or not np.isin(values, (0, 1)).all():
+        raise ValueError("code_by_case.csv: expected a non-empty matrix of 0/1 values")
+    book = codebook.set_index("code").loc[[c for c in codebook["code"] if c in cases.columns]]
+    unknown_themes = sorted(set(book["theme"]) - set(THEME_COLOURS))
+    if unknown_themes:
+        raise ValueError(f"no colour for theme(s) {', '.join(unknown_themes)} in "
+                         f"analysis.palette.THEME_COLOURS")
+    theme_labels = dict(zip(book["theme"], book["theme_label"], strict=True))
+    return CodeMatrix(cases[book.index].T.astype(int), book["label"], book["theme"],
+                      theme_labels)
+
+
+@themed
+def code_by_case(results: Path, data: Path) -> Figure:
+    """Heatmap: one row per code (grouped by theme), one column per survivor."""
+    cm = code_matrix(results, data)
+    n_codes, n_cases = cm.matrix.shape
+    colours = np.array([to_rgb(THEME_COLOURS[t]) for t in cm.themes])
+    rgb = np.where(cm.matrix.to_numpy()[:, :, None] == 1, colours[:, None, :],
+                   np.array(to_rgb(ABSENT))[None, None, :])
+    fig, ax = new_figure(1.6 + 0.2 * n_codes)
+    ax.pcolormesh(np.arange(n_cases + 1), np.arange(n_codes + 1), rgb, edgecolors="white",
+                  linewidth=0.6)
+    # A thicker white rule between themes.
+    breaks = np.flatnonzero(cm.themes.to_numpy()[1:] != cm.themes.to_numpy()[:-1]) + 1
+    for b in breaks:
+        ax.axhline(b, color="white", linewidth=3)
+    ax.set_xlim(0, n_cases)
+    ax.set_ylim(n_codes, 0)
+    ax.set_yticks(np.arange(n_codes) + 0.5, cm.labels.tolist())
+    ax.set_xticks(np.arange(n_cases) + 0.5, cm.matrix.columns.tolist(), rotation=90,
+                  fontsize=7.5)
+    ax.tick_params(length=0)
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_xlabel("Survivor")
+    counts = ax.secondary_yaxis("right")
+    counts.set_yticks(np.arange(n_codes) + 0.5, [str(v) for v in cm.matrix.sum(axis=1)])
+    counts.tick_params(length=0, labelsize=8)
+    counts.spines["right"].set_visible(False)
+    counts.set_ylabel(f"Survivors with the code (of {n_cases})", fontsize=8.8)
+    handles = [Patch(color=THEME_COLOURS[t], label=label) for t, label in cm.theme_labels.items()]
+    handles.append(Patch(facecolor=ABSENT, edgecolor=".6", linewidth=0.5,
+                         label="Code not applied"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, title="Theme",
+               title_fontsize=8.8, fontsize=8, handlelength=1.2, columnspacing=1.2)
+    return fig
+
+
+def code_by_case_caption(results: Path, data: Path) -> str:
+    cm = code_matrix(results, data)
+    n_codes, n_cases = cm.matrix.shape
+    return (
+        f"Code-by-case matrix of the qualitative analysis: each of the {n_codes} codes (rows, "
+        f"grouped into {len(cm.theme_labels)} themes) against each of the {n_cases} survivors "
+        f"(columns). A coloured cell means the primary coder applied the code at least once to "
+        f"that survivor's interview, in the colour of the code's theme; a grey cell means the "
+        f"code was not applied. Numbers on the right count the survivors with each code."
+    )
+
+
+def code_by_case_alt(results: Path, data: Path) -> str:
+    cm = code_matrix(results, data)
+    n_codes, n_cases = cm.matrix.shape
+    counts = cm.matrix.sum(axis=1)
+    per_case = cm.matrix.sum(axis=0)
+    top = counts.max()
+    most = [cm.labels[c].lower() for c in counts.index if counts[c] == top]
+    low = counts.min()
+    least = [cm.labels[c].lower() for c in counts.index if counts[c] == low]
+    themes = "; ".join(
+        f"{label.lower()}: "
+        + ", ".join(f"{cm.labels[c].lower()} {counts[c]}" for c in cm.themes.index
+                    if cm.themes[c] == theme)
+        for theme, label in cm.theme_labels.items())
+    return (
+        f"Grid of coloured and grey cells with {n_codes} rows, one per qualitative code, and "
+        f"{n_cases} columns, one per survivor ({cm.matrix.columns[0]} to "
+        f"{cm.matrix.columns[-1]}). Rows are grouped by theme, each theme in its own colour, "
+        f"and a cell is coloured when the code was applied to that survivor. "
+        f"The most common code{'s are' if len(most) > 1 else ' is'} "
+        f"{join_words(most)} ({top} of {n_cases} survivors) and the least common "
+        f"{'are' if len(least) > 1 else 'is'} {join_words(least)} ({low} of {n_cases}). Each "
+        f"survivor has between {per_case.min()} and {per_case.max()} of the {n_codes} codes. "
+        f"Survivors per code, by theme: {themes}."
+    )
