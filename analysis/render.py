@@ -67,7 +67,10 @@ TYPST_PAGE = {"papersize": "a4", "fontsize": "11pt", "margin": {"x": "2.5cm", "y
 TYPST_HEADER = """\
 #set figure(numbering: none)
 #show figure.caption: set text(size: 0.9em)
-#set table(stroke: 0.5pt + luma(140))
+#set table(stroke: 0.5pt + luma(140), inset: 4pt)
+#show table: set text(size: 0.85em)
+#show table: set par(justify: false)
+#show figure: set block(breakable: true)
 #show link: set text(fill: rgb("#1f4e79"))
 """
 HTML_STYLE = """\

@@ -18,12 +18,27 @@ from analysis.values import Bundle, claim_values, software_versions
 
 def pipe_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
                align: str | None = None) -> str:
-    """A Markdown pipe table; ``align`` has one of l, r, c per column."""
+    """A Markdown pipe table; ``align`` has one of l, r, c per column.
+
+    Pandoc sizes the columns of a wide pipe table by the number of dashes in
+    the separator line, so each column gets dashes in proportion to its
+    longest word-wrapped content (at least 6), and the separator is made wider
+    than the text so that the table spans the page and its cells wrap.
+    """
     align = align or "l" * len(headers)
-    marks = {"l": ":--", "r": "--:", "c": ":-:"}
     escape = lambda v: str(v).replace("|", "\\|")  # noqa: E731
+    widths = []
+    for j, header in enumerate(headers):
+        longest_word = max(len(word) for word in str(header).split())
+        longest = max([longest_word] + [len(str(r[j])) for r in rows])
+        widths.append(max(7, min(longest, 32)) + 3)
+    scale = max(1.0, 110 / sum(widths))
+    marks = []
+    for a, w in zip(align, widths, strict=True):
+        dashes = "-" * max(3, round(w * scale) - 1)
+        marks.append({"l": ":" + dashes, "r": dashes + ":", "c": ":" + dashes[1:] + ":"}[a])
     lines = ["| " + " | ".join(map(escape, headers)) + " |",
-             "|" + "|".join(marks[a] for a in align) + "|"]
+             "|" + "|".join(marks) + "|"]
     lines += ["| " + " | ".join(map(escape, row)) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
@@ -47,8 +62,9 @@ def claims_table(bundle: Bundle) -> str:
     for claim in bundle.claims:
         v = claim_values(claim)
         verdict = "**reproduced**" if claim["reproduced"] else "**not reproduced**"
+        expected = v["expected"].replace("_", " ")
         rows.append((v["id"], v["statement"], v["estimate"], v["ci"], fmt.p_bare(claim["p_value"]),
-                     f"{v['expected']} / {v['observed']}", verdict))
+                     f"{expected} / {v['observed']}", verdict))
     return pipe_table(("Claim", "Finding (our paraphrase)", "Estimate", "95% CI", "p",
                        "Expected / observed", "Verdict"), rows, "llrrrll")
 
