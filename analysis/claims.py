@@ -212,14 +212,28 @@ def _gee_odds_ratio(study: StudyArrays, entry: Mapping, alpha: float, cache: dic
     est = fit.terms[entry["term"]]
     if not est.estimable:
         fallback = _exact_fallback(study, entry)
-        observed = _direction(fallback.estimate, 1.0) if fallback.estimable else "undetermined"
-        holds = fallback.estimable and observed == entry["expected"]
+        observed = _table_direction(fallback.extra.get("table"))
+        holds = observed == entry["expected"]
         return _result(fallback, holds, observed,
                        f"clustered model not estimable ({fit.reason}); {fallback.method}"
                        + ("" if fallback.estimable else f" not estimable ({fallback.reason})"))
     observed = _direction(est.estimate, 1.0)
     return _result(est, observed == entry["expected"], observed,
                    f"{fit.n_obs} contacts, {fit.n_clusters} survivors")
+
+
+def _table_direction(table: list[list[int]] | None) -> str:
+    """Direction of association in a 2x2 table, defined even when a cell is zero.
+
+    ``a d > b c`` is a positive association (odds ratio above 1, possibly
+    infinite); equal cross-products mean none; no table means undetermined.
+    """
+    if table is None:
+        return "undetermined"
+    (a, b), (c, d) = table
+    if min(a + b, c + d, a + c, b + d) == 0:
+        return "undetermined"
+    return "positive" if a * d > b * c else "negative" if a * d < b * c else "none"
 
 
 def _exact_fallback(study: StudyArrays, entry: Mapping) -> Estimate:

@@ -169,9 +169,25 @@ def read_table(directory: str | os.PathLike, name: str) -> pd.DataFrame:
     dtypes = {v.name: ("int64" if v.type == "integer" else "str") for v in VARIABLES[name]}
     try:
         frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[])
-    except ValueError as exc:
-        raise ValueError(f"table '{name}' ({path}): {exc}") from None
+    except ValueError:
+        _raise_first_bad_integer(path, name, dtypes)
+        raise
     return validate_table(name, frame)
+
+
+def _raise_first_bad_integer(path: Path, name: str, dtypes: Mapping[str, str]) -> None:
+    """Name the column and row of the first value that is not an integer."""
+    from analysis.schemas import TableError
+
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+    for column, dtype in dtypes.items():
+        if dtype != "int64" or column not in raw.columns:
+            continue
+        bad = ~raw[column].str.fullmatch(r"\s*[+-]?\d+\s*")
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            raise TableError(f"table '{name}' column '{column}' row {row}: value "
+                             f"{raw[column].iloc[row]!r} is not an integer")
 
 
 def read_study(directory: str | os.PathLike,

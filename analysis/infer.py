@@ -74,7 +74,10 @@ def wilson_interval(successes: int, n: int, alpha: float = 0.05) -> tuple[float,
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # At k = 0 and k = n the bound is exactly 0 or 1; rounding must not exclude the estimate.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return (low, high)
 
 
 def clopper_pearson(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
@@ -324,6 +327,10 @@ def gee_logit(y: np.ndarray, X: np.ndarray, groups: np.ndarray, names: Sequence[
         return fail("singular information matrix (the model did not converge)")
     if not converged:
         return fail("the model did not converge")
+    if np.max(np.abs(design @ params)) > 15:
+        # Fitted probabilities of 0 or 1 mean the outcome is (quasi-)separated, also by a
+        # count predictor, which the 2x2 check above cannot see.
+        return fail("(quasi-)complete separation: fitted probabilities of 0 or 1")
     cov = cov * n_clusters / (n_clusters - k)
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
     if not np.all(np.isfinite(params)) or not np.all(np.isfinite(se)) or np.any(se[1:] > 10):

@@ -1,0 +1,229 @@
+"""Configuration validation (issue 2, item 4): every bad value is stopped with a message
+naming the key, the value and what is allowed, in Python and through Snakemake, and
+nothing is written."""
+
+from __future__ import annotations
+
+import copy
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from analysis.config import ConfigError, load_config, load_schema, validate_config
+
+#: (key, value as given to ``--config``, value as Python sees it, substrings of the rule)
+BAD_VALUES = [
+    ("n_participants", "0", 0, [">= 1", "an integer"]),
+    ("n_participants", "2.5", 2.5, ["an integer", ">= 1"]),
+    ("scenario", "nonsense", "nonsense", ["one of", "'published'", "'null'", "'reversed'"]),
+    ("alpha", "1.5", 1.5, ["a number", "> 0", "< 1"]),
+    ("seed", "abc", "abc", ["an integer", ">= 0"]),
+    ("robustness_replications", "0", 0, ["an integer", ">= 1"]),
+    ("colour", "blue", "blue", ["not a known key", "known keys only", "n_participants"]),
+]
+IDS = [f"{key}={text}" for key, text, _, _ in BAD_VALUES]
+
+
+def _message(config: dict) -> str:
+    with pytest.raises(ConfigError) as info:
+        validate_config(config)
+    return str(info.value)
+
+
+@pytest.mark.parametrize(("key", "text", "value", "rule"), BAD_VALUES, ids=IDS)
+def test_validate_config_names_key_value_and_rule(config, key, text, value, rule):
+    bad = copy.deepcopy(config)
+    bad[key] = value
+    message = _message(bad)
+    line = next(line for line in message.splitlines() if f"'{key}'" in line)
+    assert repr(value) in line
+    for piece in rule:
+        assert piece in line, (piece, line)
+    # Exactly one violation: no other key is blamed.
+    assert len([ln for ln in message.splitlines() if "config key" in ln]) == 1
+
+
+def test_default_config_is_valid(config):
+    assert config["seed"] == 34933576
+    assert config["n_participants"] == 24
+    assert config["scenario"] == "published"
+    # Validation is idempotent and returns a copy.
+    again = validate_config(config)
+    assert again == config and again is not config
+
+
+def test_every_violation_is_reported_at_once(config):
+    bad = copy.deepcopy(config)
+    bad["seed"] = -3
+    bad["sample"]["age_sd"] = -1
+    bad["model"]["arrest"]["black"]["effect"] = 11
+    message = _message(bad)
+    assert "config key 'seed' has value -3; allowed: an integer >= 0" in message
+    assert "config key 'sample.age_sd' has value -1; allowed: a number > 0 and <= 40" in message
+    assert ("config key 'model.arrest.black.effect' has value 11; "
+            "allowed: a number >= -10 and <= 10") in message
+
+
+def test_boolean_is_not_an_integer(config):
+    bad = copy.deepcopy(config)
+    bad["n_participants"] = True
+    assert "config key 'n_participants' has value True; allowed: an integer" in _message(bad)
+
+
+def test_boundary_values(config):
+    ok = copy.deepcopy(config)
+    ok.update(n_participants=1, alpha=0.999, robustness_replications=1, seed=0)
+    assert validate_config(ok)["n_participants"] == 1
+    for key, value in (("alpha", 0), ("alpha", 1), ("seed", 2**32), ("n_participants", 5_000_001)):
+        bad = copy.deepcopy(config)
+        bad[key] = value
+        assert f"config key '{key}' has value {value!r}" in _message(bad)
+
+
+def test_cross_check_age_order(config):
+    bad = copy.deepcopy(config)
+    bad["sample"]["age_min"] = 40
+    bad["sample"]["age_max"] = 40
+    message = _message(bad)
+    assert "'sample.age_min'" in message and "40" in message
+    assert "less than sample.age_max (40)" in message
+    bad["sample"]["age_min"] = 50
+    assert "'sample.age_min' has value 50" in _message(bad)
+
+
+@pytest.mark.parametrize("key", ["relationship_status", "external_initiator_shares"])
+def test_cross_check_shares_sum_to_one(config, key):
+    bad = copy.deepcopy(config)
+    section = "sample" if key == "relationship_status" else "model"
+    shares = bad[section][key]
+    first = next(iter(shares))
+    shares[first] += 0.05
+    message = _message(bad)
+    assert f"'{section}.{key}'" in message
+    assert "summing to 1.05" in message
+    assert "shares that sum to 1" in message
+
+
+def test_cross_check_contacts_and_cuts(config):
+    bad = copy.deepcopy(config)
+    bad["sample"]["contacts_min"] = 5
+    bad["sample"]["contacts_max"] = 3
+    assert "'sample.contacts_min' has value 5; allowed: at most sample.contacts_max (3)" \
+        in _message(bad)
+    bad = copy.deepcopy(config)
+    bad["model"]["safety_change"]["cut_worse_unchanged"] = 2.0
+    assert "'model.safety_change.cut_worse_unchanged' has value 2.0" in _message(bad)
+    bad = copy.deepcopy(config)
+    bad["sample"]["race_ethnicity"] = {k: 0 for k in bad["sample"]["race_ethnicity"]}
+    assert "'sample.race_ethnicity'" in _message(bad)
+
+
+@pytest.mark.parametrize("key", ["robustness_shards", "small_cell_threshold", "alpha", "seed",
+                                 "data_source"])
+def test_defaults_filled_from_schema(config, key):
+    schema_default = load_schema()["properties"][key]["default"]
+    partial = copy.deepcopy(config)
+    del partial[key]
+    filled = validate_config(partial)
+    assert filled[key] == schema_default
+    assert key not in partial  # the input is not modified
+
+
+def test_robustness_shards_default_differs_from_config(config):
+    # config.yaml sets 2; the schema default is 8, so filling is visible.
+    assert config["robustness_shards"] == 2
+    partial = copy.deepcopy(config)
+    del partial["robustness_shards"]
+    assert validate_config(partial)["robustness_shards"] == 8
+
+
+def test_missing_required_section_is_named(config):
+    partial = copy.deepcopy(config)
+    del partial["sample"]
+    message = _message(partial)
+    assert "'sample' is a required property" in message
+
+
+def test_load_config_overrides(config):
+    over = load_config(overrides={"scenario": "null", "seed": 7})
+    assert over["scenario"] == "null" and over["seed"] == 7
+    assert over["model"] == config["model"]
+    with pytest.raises(ConfigError, match=r"'n_participants' has value 0"):
+        load_config(overrides={"n_participants": 0})
+
+
+# --- through Snakemake -------------------------------------------------------------
+
+
+def _combined(first: int) -> tuple[str, ...]:
+    """All seven bad values in one ``--config`` (n_participants once: 0 or 2.5)."""
+    pairs = {key: text for key, text, _, _ in BAD_VALUES[2:]}
+    key, text, _, _ = BAD_VALUES[first]
+    return tuple(f"{k}={v}" for k, v in {key: text, **pairs}.items())
+
+
+@pytest.fixture(scope="module")
+def repo_copy(make_repo_copy):
+    """This module's own copy of the repository (no other test builds in it)."""
+    return make_repo_copy("config")
+
+
+@pytest.fixture(scope="module")
+def snakemake_runs(repo_copy, snakemake):
+    """Snakemake in one copy of the repository: a real run (``--cores 1``, no ``-n``) for
+    every bad value, and two dry runs (``-n``) that pass all bad values at once.
+
+    Each run stops at validation, before any lock or job, so they run two at a time.
+    """
+    jobs = [(("real", key, text), ("--cores", "1", "--config", f"{key}={text}"))
+            for key, text, _, _ in BAD_VALUES]
+    jobs += [(("dry", first), ("--cores", "1", "-n", "--config", *_combined(first)))
+             for first in (0, 1)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda job: snakemake(repo_copy, *job[1]), jobs))
+    return {name: res for (name, _), res in zip(jobs, results, strict=True)}
+
+
+def _assert_reported(output: str, key: str, value, rule: list[str]) -> None:
+    lines = [ln for ln in output.splitlines() if f"config key '{key}'" in ln]
+    assert len(lines) == 1, output
+    assert (f"has value {value!r};" in lines[0]) or (f"(value {value!r})" in lines[0])
+    for piece in rule:
+        assert piece in lines[0], (piece, lines[0])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("key", "text", "value", "rule"), BAD_VALUES, ids=IDS)
+def test_snakemake_stops_on_bad_value(snakemake_runs, repo_copy, key, text, value, rule):
+    res = snakemake_runs[("real", key, text)]
+    output = res.stdout + res.stderr
+    assert res.returncode != 0, output
+    assert "invalid configuration" in output
+    _assert_reported(output, key, value, rule)
+    # Nothing was written: no results directory at all, and no job ran.
+    assert not (repo_copy / "results").exists()
+    assert "rule generate" not in output and "Building DAG" not in output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("first", [0, 1], ids=["n_participants=0", "n_participants=2.5"])
+def test_snakemake_dry_run_reports_every_bad_value(snakemake_runs, repo_copy, first):
+    res = snakemake_runs[("dry", first)]
+    output = res.stdout + res.stderr
+    assert res.returncode != 0, output
+    for index, (key, _, value, rule) in enumerate(BAD_VALUES):
+        if index in (0, 1) and index != first:
+            continue
+        _assert_reported(output, key, value, rule)
+    assert not (repo_copy / "results").exists()
+
+
+@pytest.mark.slow
+def test_snakemake_accepts_good_override(repo_copy, snakemake_runs, snakemake):
+    # The same copy parses with a valid override (so the failures above are about values),
+    # and the validated values reach the generator's parameters.
+    res = snakemake(repo_copy, "--cores", "1", "-n", "-p", "--config", "scenario=null", "seed=7",
+                    "--", "results/data/synthetic/participants.csv")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert '"scenario":"null"' in res.stdout and '"seed":7' in res.stdout
+    assert not (repo_copy / "results").exists()
