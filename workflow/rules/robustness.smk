@@ -3,8 +3,10 @@
 # cluster); a replication's seed depends only on the master seed, the scenario
 # and its number, so results do not depend on the number of shards.
 
-ROBUSTNESS_KEYS = GENERATOR_KEYS + ["alpha", "robustness_replications", "robustness_shards",
-                                    "arrest_model_extra_covariates"]
+# The scenario is set per shard and the coders do not enter any claim, so neither
+# `scenario` nor `qualitative` is passed: changing them does not rerun this study.
+ROBUSTNESS_KEYS = [k for k in GENERATOR_KEYS if k not in ("scenario", "qualitative")] + [
+    "alpha", "robustness_replications", "robustness_shards", "arrest_model_extra_covariates"]
 
 
 rule robustness_shard:
