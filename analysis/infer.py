@@ -118,8 +118,10 @@ def proportion(successes: int, n: int, alpha: float = 0.05, null: float | None =
 def fisher_exact_2x2(table: np.ndarray, alternative: str = "two-sided") -> Estimate:
     """Fisher's exact test on a 2x2 table ``[[a, b], [c, d]]`` (rows: exposure 1, 0).
 
-    The estimate is the sample odds ratio ``(a d) / (b c)``; the interval is the
-    exact conditional interval from :meth:`scipy.stats.contingency.odds_ratio`.
+    The estimate is the conditional maximum-likelihood odds ratio and the
+    interval its exact conditional interval, both from
+    :func:`scipy.stats.contingency.odds_ratio` (``kind="conditional"``); it
+    differs from the sample odds ratio ``(a d) / (b c)`` in small tables.
     """
     table = np.asarray(table, dtype=np.int64)
     if table.sum(axis=1).min() == 0 or table.sum(axis=0).min() == 0:

@@ -173,13 +173,15 @@ def snakemake_runs(repo_copy, snakemake):
     """Snakemake in one copy of the repository: a real run (``--cores 1``, no ``-n``) for
     every bad value, and two dry runs (``-n``) that pass all bad values at once.
 
-    Each run stops at validation, before any lock or job, so they run two at a time.
+    Each run stops at validation, before any lock or job, so they run side by side. They
+    are started together because most of a parse can be waiting rather than computing
+    (the SLURM executor plugin queries ``scontrol`` when snakemake starts).
     """
     jobs = [(("real", key, text), ("--cores", "1", "--config", f"{key}={text}"))
             for key, text, _, _ in BAD_VALUES]
     jobs += [(("dry", first), ("--cores", "1", "-n", "--config", *_combined(first)))
              for first in (0, 1)]
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         results = list(pool.map(lambda job: snakemake(repo_copy, *job[1]), jobs))
     return {name: res for (name, _), res in zip(jobs, results, strict=True)}
 
