@@ -59,6 +59,28 @@ def _tables(args: argparse.Namespace, names: Sequence[str] | None = None):
     return read_study(args.data, names or ALL_TABLES)
 
 
+QUANT = ["participants", "incidents", "violence", "strategies"]
+
+
+def _restricted(config: dict[str, Any]) -> bool:
+    """True for a restricted-data build: every published count goes through suppression."""
+    return config["data_source"] == "restricted"
+
+
+def _study(args: argparse.Namespace, config: dict[str, Any], names: Sequence[str]):
+    """The tables a step reads and, in restricted mode, the build's suppression plan.
+
+    In restricted mode the plan needs the quantitative tables, the codebook
+    and the code applications (never transcripts or excerpts).
+    """
+    from analysis.disclosure import PLAN_TABLES, study_plan
+
+    if not _restricted(config):
+        return _tables(args, names), None
+    tables = _tables(args, PLAN_TABLES)
+    return tables, study_plan(tables, config["small_cell_threshold"], config["alpha"])
+
+
 @command("describe")
 def _describe(args: argparse.Namespace) -> None:
     """Descriptive tables (tidy CSV) under --outdir."""
@@ -66,8 +88,13 @@ def _describe(args: argparse.Namespace) -> None:
     from analysis.io import write_csv
 
     config = _params(args)
-    tables = _tables(args, ["participants", "incidents", "violence", "strategies"])
-    for name, frame in all_descriptives(tables, config["alpha"]).items():
+    tables, plan = _study(args, config, QUANT)
+    frames = all_descriptives(tables, config["alpha"])
+    if plan is not None:
+        from analysis.disclosure import publish_descriptives
+
+        frames = publish_descriptives(frames, plan)
+    for name, frame in frames.items():
         write_csv(args.outdir / f"{name}.csv", frame)
 
 
@@ -79,31 +106,54 @@ def _infer(args: argparse.Namespace) -> None:
     from analysis.io import write_csv, write_json
 
     config = _params(args)
-    study = StudyArrays.from_tables(
-        _tables(args, ["participants", "incidents", "violence", "strategies"]))
-    write_csv(args.outdir / "models.csv", infer.model_table(
-        study, config["alpha"], {"arrest": config["arrest_model_extra_covariates"]}))
-    write_csv(args.outdir / "survivor_tests.csv",
-              infer.survivor_level_tests(study, config["alpha"]))
+    tables, plan = _study(args, config, QUANT)
+    study = StudyArrays.from_tables(tables)
+    models = infer.model_table(study, config["alpha"],
+                               {"arrest": config["arrest_model_extra_covariates"]})
+    tests = infer.survivor_level_tests(study, config["alpha"])
     n_black = int(np.sum(np.bincount(study.cluster, weights=study.black_incident) > 0))
-    write_json(args.outdir / "power.json", infer.minimum_detectable_difference(
-        n_black, study.n_participants - n_black, alpha=config["alpha"]))
+    power = infer.minimum_detectable_difference(
+        n_black, study.n_participants - n_black, alpha=config["alpha"])
+    if plan is not None:
+        from analysis.disclosure import publish_power, publish_survivor_tests
+
+        tests, power = publish_survivor_tests(tests, plan), publish_power(power, plan)
+    write_csv(args.outdir / "models.csv", models)
+    write_csv(args.outdir / "survivor_tests.csv", tests)
+    write_json(args.outdir / "power.json", power)
 
 
 @command("qualitative")
 def _qualitative(args: argparse.Namespace) -> None:
-    """Code-by-case matrices, themes, co-occurrence and intercoder agreement."""
+    """Code-by-case matrices, themes, co-occurrence and intercoder agreement.
+
+    In restricted mode only aggregate outputs are written: the code-by-case
+    matrix (survivors by codes) is row-level and is not, and the counts are
+    suppressed.
+    """
     from analysis import qualitative
     from analysis.io import write_csv, write_json
 
     config = _params(args)
-    tables = _tables(args, ["participants", "qual_codebook", "code_applications"])
+    tables, plan = _study(args, config, ["participants", "qual_codebook", "code_applications"])
     matrix = qualitative.code_by_case(tables, "A")
-    write_csv(args.outdir / "code_by_case.csv", matrix.reset_index())
-    write_csv(args.outdir / "themes.csv", qualitative.theme_prevalence(tables, matrix))
-    write_csv(args.outdir / "cooccurrence.csv",
-              qualitative.cooccurrence(matrix).rename_axis("code").reset_index())
+    themes = qualitative.theme_prevalence(tables, matrix)
+    cooccurrence = qualitative.cooccurrence(matrix)
     per_code, overall = qualitative.agreement(tables)
+    if plan is None:
+        write_csv(args.outdir / "code_by_case.csv", matrix.reset_index())
+    else:
+        from analysis.disclosure import publish_qualitative
+
+        themes, cooccurrence, per_code = publish_qualitative(themes, cooccurrence, per_code,
+                                                             plan)
+        # The summaries of per-code kappas cover the published kappas only.
+        kappas = per_code["kappa"].dropna()
+        for key, value in (("median_kappa", kappas.median()), ("min_kappa", kappas.min()),
+                           ("max_kappa", kappas.max())):
+            overall[key] = float(value) if len(kappas) else None
+    write_csv(args.outdir / "themes.csv", themes)
+    write_csv(args.outdir / "cooccurrence.csv", cooccurrence.rename_axis("code").reset_index())
     overall["disagreement_rate"] = config["qualitative"]["coder_disagreement_rate"]
     overall["target_kappa"] = config["qualitative"]["target_kappa"]
     overall["expected_kappa"] = qualitative.expected_kappa(
@@ -119,9 +169,14 @@ def _claims(args: argparse.Namespace) -> None:
     from analysis.io import write_json
 
     config = _params(args)
-    tables = _tables(args, ["participants", "incidents", "violence", "strategies"])
-    results = evaluate_claims(tables, load_registry(), config["alpha"],
+    tables, plan = _study(args, config, QUANT)
+    registry = load_registry()
+    results = evaluate_claims(tables, registry, config["alpha"],
                               {"arrest": config["arrest_model_extra_covariates"]})
+    if plan is not None:
+        from analysis.disclosure import publish_claims
+
+        results = publish_claims(results, registry, plan)
     write_json(args.outputs[0], {"alpha": config["alpha"], "claims": results})
 
 

@@ -23,6 +23,11 @@ fonts embedded in Typst, and no absolute paths.
 
 Run as ``python -m analysis.render --project manuscript --values
 results/values.yml --outdir results/manuscript [--engine auto|quarto|pandoc]``.
+
+``--results-dir`` renders against another results folder (a restricted-data
+build's ``results/restricted``): the project is copied to a temporary folder
+beside it, in which the ``../results/`` prefix of every include, figure and
+metadata path is rewritten to point there; the source is left untouched.
 """
 
 from __future__ import annotations
@@ -485,12 +490,48 @@ def _commit(outdir: Path, files: dict[str, bytes]) -> list[Path]:
     return [target for _, target in staged]
 
 
+RESULTS_PREFIX = "../results/"
+#: Project files whose ``../results/`` paths are rewritten for ``results_dir``.
+REWRITTEN = (".qmd", ".md", ".yml", ".yaml")
+
+
+@contextlib.contextmanager
+def staged_project(project_dir: Path, results_dir: Path | None) -> Iterator[Path]:
+    """The project folder to render: itself, or a staged copy reading ``results_dir``.
+
+    The manuscript names its inputs as ``../results/...``. For another results
+    folder the project is copied to a temporary sibling folder (so relative
+    paths keep their depth) with that prefix rewritten; the copy is removed
+    afterwards.
+    """
+    project_dir = Path(project_dir)
+    if results_dir is None:
+        yield project_dir
+        return
+    target = Path(os.path.relpath(Path(results_dir).resolve(), project_dir.resolve())).as_posix()
+    if target + "/" == RESULTS_PREFIX:
+        yield project_dir
+        return
+    staging = Path(tempfile.mkdtemp(prefix=f".{project_dir.name}-staged-",
+                                    dir=project_dir.resolve().parent))
+    try:
+        shutil.copytree(project_dir, staging, dirs_exist_ok=True)
+        for path in sorted(staging.rglob("*")):
+            if path.is_file() and path.suffix in REWRITTEN:
+                text = path.read_text(encoding="utf-8")
+                path.write_text(text.replace(RESULTS_PREFIX, target + "/"), encoding="utf-8")
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def render_manuscript(
     project_dir: Path,
     outdir: Path,
     values: Path,
     engine: str = "auto",
     extra_meta: dict[str, Any] | None = None,
+    results_dir: Path | None = None,
 ) -> RenderResult:
     """Render ``project_dir/manuscript.qmd`` to ``outdir/manuscript.{html,pdf}``.
 
@@ -508,6 +549,9 @@ def render_manuscript(
     extra_meta : dict, optional
         Extra scalar metadata for ``{{< meta key >}}``. ``render_engine`` is set
         to the engine name unless given here.
+    results_dir : Path, optional
+        Results folder the manuscript's ``../results/`` paths should read
+        (for example ``results/restricted``); see :func:`staged_project`.
 
     Returns
     -------
@@ -538,12 +582,13 @@ def render_manuscript(
 
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH))
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
-    project = _Project(project_dir, values, meta)  # checks shortcodes and includes
-    outdir.mkdir(parents=True, exist_ok=True)
-    if quarto is not None:
-        files = _render_quarto(project, quarto, outdir, meta, env)
-    else:
-        files = _render_pandoc(project, epoch, env)
+    with staged_project(project_dir, results_dir) as source:
+        project = _Project(source, values, meta)  # checks shortcodes and includes
+        outdir.mkdir(parents=True, exist_ok=True)
+        if quarto is not None:
+            files = _render_quarto(project, quarto, outdir, meta, env)
+        else:
+            files = _render_pandoc(project, epoch, env)
     outputs = _commit(outdir, files)
     for path in outputs:
         print(f"wrote {path}", flush=True)
@@ -575,6 +620,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="output folder (default: results/manuscript)",
     )
     parser.add_argument(
+        "--results-dir",
+        type=Path,
+        default=None,
+        help="results folder the manuscript's ../results/ paths should read, e.g. "
+             "results/restricted (default: as written)",
+    )
+    parser.add_argument(
         "--engine",
         choices=("auto", "quarto", "pandoc"),
         default="auto",
@@ -592,7 +644,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--meta takes KEY=VALUE")
     extra = dict(item.split("=", 1) for item in args.meta)
     try:
-        render_manuscript(args.project, args.outdir, args.values, args.engine, extra)
+        render_manuscript(args.project, args.outdir, args.values, args.engine, extra,
+                          args.results_dir)
     except RenderError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

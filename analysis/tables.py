@@ -12,8 +12,16 @@ from typing import Any
 import pandas as pd
 
 from analysis import fmt
+from analysis.disclosure import SUPPRESSED, count_text
 from analysis.generate import PRACTICES
-from analysis.values import Bundle, claim_values, software_versions
+from analysis.values import (
+    Bundle,
+    claim_values,
+    extreme_text,
+    row_suppressed,
+    share_text,
+    software_versions,
+)
 
 
 def pipe_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
@@ -48,12 +56,13 @@ def sample_table(bundle: Bundle) -> str:
     rows = []
     for _, row in sample.iterrows():
         if pd.notna(row.get("mean")):
+            low, high = extreme_text(row["min"]), extreme_text(row["max"])
             rows.append((row["characteristic"],
                          f"{fmt.number(row['mean'], 1)} ({fmt.number(row['sd'], 1)})",
-                         f"{int(row['min'])}{fmt.DASH}{int(row['max'])}"))
+                         SUPPRESSED if SUPPRESSED in (low, high) else f"{low}{fmt.DASH}{high}"))
         else:
-            rows.append((f"{row['characteristic']}: {row['category']}", str(int(row["n"])),
-                         fmt.percent(row["share"])))
+            rows.append((f"{row['characteristic']}: {row['category']}", count_text(row["n"]),
+                         share_text(row, counts=("n",))))
     return pipe_table(("Characteristic", "n or mean (SD)", "% or range"), rows, "lrr")
 
 
@@ -63,7 +72,8 @@ def claims_table(bundle: Bundle) -> str:
         v = claim_values(claim)
         verdict = "**reproduced**" if claim["reproduced"] else "**not reproduced**"
         expected = v["expected"].replace("_", " ")
-        rows.append((v["id"], v["statement"], v["estimate"], v["ci"], fmt.p_bare(claim["p_value"]),
+        p = SUPPRESSED if claim.get("suppressed") else fmt.p_bare(claim["p_value"])
+        rows.append((v["id"], v["statement"], v["estimate"], v["ci"], p,
                      f"{expected} / {v['observed']}", verdict))
     return pipe_table(("Claim", "Finding (our paraphrase)", "Estimate", "95% CI", "p",
                        "Expected / observed", "Verdict"), rows, "llrrrll")
@@ -92,10 +102,13 @@ def models_table(bundle: Bundle) -> str:
 def survivor_tests_table(bundle: Bundle) -> str:
     rows = []
     for _, row in bundle.survivor_tests.iterrows():
+        if row_suppressed(row, ("black_yes", "black_n", "other_yes", "other_n")):
+            tests = (SUPPRESSED, SUPPRESSED, SUPPRESSED)
+        else:
+            tests = (fmt.number(row["odds_ratio"]) if row["estimable"] else "n/a",
+                     fmt.p_bare(row["p_value"]), fmt.p_bare(row["p_holm"]))
         rows.append((row["label"], f"{row['black_yes']}/{row['black_n']}",
-                     f"{row['other_yes']}/{row['other_n']}",
-                     fmt.number(row["odds_ratio"]) if row["estimable"] else "n/a",
-                     fmt.p_bare(row["p_value"]), fmt.p_bare(row["p_holm"])))
+                     f"{row['other_yes']}/{row['other_n']}", *tests))
     return pipe_table(("Survivor-level outcome", "Black", "Other", "OR", "p (Fisher)", "p (Holm)"),
                       rows, "lrrrrr")
 
@@ -106,8 +119,11 @@ def agreement_table(bundle: Bundle, codebook: pd.DataFrame | None = None) -> str
     rows = []
     for _, row in bundle.agreement.iterrows():
         kappa = fmt.number(row["kappa"]) if pd.notna(row["kappa"]) else "undefined"
+        agree = fmt.percent(row["agreement"])
+        if row_suppressed(row, ("cases_a", "cases_b")):
+            kappa = agree = SUPPRESSED
         rows.append((labels.get(row["code"], row["code"]), str(row["cases_a"]),
-                     str(row["cases_b"]), fmt.percent(row["agreement"]), kappa, row["band"]))
+                     str(row["cases_b"]), agree, kappa, row["band"]))
     ov = bundle.agreement_overall
     rows.append(("**All codes (pooled)**", "", "", fmt.percent(ov["percent_agreement"]),
                  fmt.number(ov["pooled_kappa"]), ov["pooled_band"]))
@@ -122,11 +138,13 @@ def expected_vs_actual_table(bundle: Bundle) -> str:
         part = eva[eva["outcome"] == f"practice_{key}"].set_index(["factor", "level"])
 
         def get(factor: str, level: str, part: pd.DataFrame = part) -> str:
-            return fmt.percent(part.loc[(factor, level), "share"])
+            return share_text(part.loc[(factor, level)])
 
         overall = part.loc[("All contacts", "all contacts")]
-        rows.append((label, "100%", f"{get('All contacts', 'all contacts')} "
-                     f"{fmt.interval(overall['ci_low'], overall['ci_high'], fmt.percent)}",
+        reported = (SUPPRESSED if row_suppressed(overall) else
+                    f"{get('All contacts', 'all contacts')} "
+                    f"{fmt.interval(overall['ci_low'], overall['ci_high'], fmt.percent)}")
+        rows.append((label, "100%", reported,
                      get("Who initiated", "self"), get("Who initiated", "external"),
                      get("Race", "Black"), get("Race", "other")))
     return pipe_table(("Practice", "Expected", "Reported (95% CI)", "Survivor called",
@@ -187,9 +205,9 @@ def safety_change_table(bundle: Bundle) -> str:
     sc = bundle.tables["safety_change"]
     rows = []
     for (factor, level), part in sc.groupby(["factor", "level"], sort=False):
-        shares = part.set_index("safety_change")["share"]
-        rows.append((factor, level, str(int(part["n"].iloc[0])), fmt.percent(shares["worse"]),
-                     fmt.percent(shares["unchanged"]), fmt.percent(shares["better"])))
+        by_change = part.set_index("safety_change")
+        rows.append((factor, level, count_text(part["n"].iloc[0]),
+                     *(share_text(by_change.loc[c]) for c in ("worse", "unchanged", "better"))))
     return pipe_table(("Factor", "Group", "Contacts", "Worse", "Unchanged", "Better"), rows,
                       "llrrrr")
 
@@ -199,9 +217,10 @@ def software_table(bundle: Bundle) -> str:
     return pipe_table(("Software", "Version"), rows, "ll")
 
 
-def hashes_table(bundle: Bundle) -> str:
+def hashes_table(bundle: Bundle, data_source: str = "synthetic") -> str:
     rows = [(f"{name}.csv", f"`{digest}`") for name, digest in bundle.hashes.items()]
-    return pipe_table(("Synthetic table", "SHA-256"), rows, "ll")
+    header = "Synthetic table" if data_source == "synthetic" else "Restricted table"
+    return pipe_table((header, "SHA-256"), rows, "ll")
 
 
 def markdown_tables(bundle: Bundle, config: Mapping[str, Any],
@@ -218,5 +237,5 @@ def markdown_tables(bundle: Bundle, config: Mapping[str, Any],
         "parameters": parameters_table(config),
         "safety_change": safety_change_table(bundle),
         "software": software_table(bundle),
-        "hashes": hashes_table(bundle),
+        "hashes": hashes_table(bundle, config.get("data_source", "synthetic")),
     }

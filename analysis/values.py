@@ -10,7 +10,7 @@ already compute: this module only selects and formats.
 from __future__ import annotations
 
 import platform
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import fmt
+from analysis.disclosure import SUPPRESSED, count_text, is_missing, is_suppressed
 from analysis.generate import PRACTICES
 from analysis.io import read_csv, read_json, sha256
 
@@ -28,6 +29,52 @@ SOFTWARE = ("snakemake", "numpy", "pandas", "scipy", "statsmodels", "seaborn", "
 QUANT_TABLES = ("participants", "incidents", "violence", "strategies")
 DATA_TABLES = QUANT_TABLES + ("qual_codebook", "transcripts", "excerpts", "code_applications")
 SHARE_CLAIMS = ("majority_share", "universal_share", "arrest_inconsistency")
+
+#: The notice at the top of the manuscript, by data source (``study.data_notice``).
+SYNTHETIC_NOTICE_TITLE = "Every number in this paper comes from synthetic data"
+SYNTHETIC_NOTICE = (
+    "No real participant data were used or are held by this project. The data were generated "
+    "by a model that encodes the directions the original study reports, so agreement between "
+    "our results and the study's shows that the *analysis* recovers what the model contains, "
+    "not that the findings hold for real survivors. The excerpts behind the qualitative "
+    "analysis were written from our own templates and are not quotations from anyone.")
+RESTRICTED_NOTICE_TITLE = "This build analysed restricted data: aggregate results only"
+RESTRICTED_NOTICE = (
+    "The study tables of this build are restricted data, analysed inside the research team's "
+    "secure environment; they are not part of this package and never leave that environment. "
+    "Only aggregate results are reported, and no table, figure or value shows data of a "
+    "single survivor. Counts below {threshold} are suppressed and shown as "
+    "\"<{threshold}\"; where a total would reveal a suppressed count, a further count is "
+    "suppressed as well (shown as \"suppressed\"), and shares, intervals and tests computed "
+    "from a suppressed count are suppressed too. The minimum and maximum age and number of "
+    "police contacts are not reported. Passages that describe the synthetic study describe "
+    "the generator behind the robustness analysis, which uses synthetic replications only.")
+
+
+def data_notice(config: Mapping[str, Any]) -> tuple[str, str]:
+    """Title and text of the manuscript's data notice for the build's data source."""
+    if config["data_source"] == "restricted":
+        threshold = config["small_cell_threshold"]
+        return RESTRICTED_NOTICE_TITLE, RESTRICTED_NOTICE.format(threshold=threshold)
+    return SYNTHETIC_NOTICE_TITLE, SYNTHETIC_NOTICE
+
+
+def row_suppressed(row: Mapping[str, Any], counts: Sequence[str] = ("successes", "n")) -> bool:
+    """True when a count of a result row is suppressed (restricted builds)."""
+    return any(is_suppressed(row.get(c)) for c in counts)
+
+
+def share_text(row: Mapping[str, Any], column: str = "share",
+               counts: Sequence[str] = ("successes", "n"), digits: int = 0) -> str:
+    """A row's share as a percentage, or "suppressed" when a count behind it is."""
+    if row_suppressed(row, counts):
+        return SUPPRESSED
+    return fmt.percent(row[column], digits)
+
+
+def extreme_text(value: Any) -> str:
+    """A minimum or maximum: the integer, or "suppressed" when not published."""
+    return SUPPRESSED if is_missing(value) else str(int(value))
 
 
 @dataclass(frozen=True)
@@ -101,18 +148,23 @@ def claim_values(claim: Mapping[str, Any]) -> dict[str, str]:
         estimate, ci = ("n/a" if est is None else str(int(est))), "n/a"
         label = "patterns observed"
     p = fmt.p_value(claim["p_value"])
+    if claim.get("suppressed"):
+        estimate = ci = p = SUPPRESSED
     summary = f"{label} = {estimate}"
     if ci != "n/a":
         summary += f", 95% CI {ci}"
     if claim["p_value"] is not None:
         summary += f", {p}"
+    if claim.get("suppressed"):
+        summary = f"{label} {SUPPRESSED} (small cells)"
     return {
         "id": claim["id"],
         "statement": claim["statement"],
         "estimate": estimate,
         "ci": ci,
         "p": p,
-        "p_holm": fmt.p_value(claim.get("p_value_holm")),
+        "p_holm": SUPPRESSED if claim.get("suppressed") else fmt.p_value(
+            claim.get("p_value_holm")),
         "summary": summary,
         "expected": claim["expected_direction"],
         "observed": claim["observed_direction"],
@@ -158,7 +210,7 @@ def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str) -> dict
 
     def cat(characteristic: str, category: str) -> dict[str, str]:
         row = _one(sample, characteristic=characteristic, category=category)
-        return {"n": str(int(row["n"])), "pct": fmt.percent(row["share"])}
+        return {"n": count_text(row["n"]), "pct": share_text(row, counts=("n",))}
 
     values: dict[str, Any] = {
         "study": {
@@ -173,13 +225,16 @@ def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str) -> dict
             "commit": commit,
             "disagreement_rate": fmt.percent(config["qualitative"]["coder_disagreement_rate"]),
             "target_kappa": fmt.number(config["qualitative"]["target_kappa"]),
+            "data_notice_title": data_notice(config)[0],
+            "data_notice": data_notice(config)[1],
         },
         "sample": {
             "age_mean": fmt.number(age["mean"], 1), "age_sd": fmt.number(age["sd"], 1),
-            "age_min": str(int(age["min"])), "age_max": str(int(age["max"])),
+            "age_min": extreme_text(age["min"]), "age_max": extreme_text(age["max"]),
             "contacts_mean": fmt.number(contacts["mean"], 1),
             "contacts_sd": fmt.number(contacts["sd"], 1),
-            "contacts_min": str(int(contacts["min"])), "contacts_max": str(int(contacts["max"])),
+            "contacts_min": extreme_text(contacts["min"]),
+            "contacts_max": extreme_text(contacts["max"]),
             "black": cat("Race/ethnicity", "Black"), "white": cat("Race/ethnicity", "White"),
             "latina": cat("Race/ethnicity", "Latina"),
             "other": cat("Race/ethnicity", "Multiracial/other"),
@@ -189,8 +244,8 @@ def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str) -> dict
     patterns = {}
     for pattern in ("self only", "external only", "dual"):
         row = _one(t["initiation_patterns"], group="All survivors", pattern=pattern)
-        patterns[pattern.replace(" ", "_")] = {"n": str(int(row["successes"])),
-                                               "pct": fmt.percent(row["share"])}
+        patterns[pattern.replace(" ", "_")] = {"n": count_text(row["successes"]),
+                                               "pct": share_text(row)}
     values["patterns"] = patterns
 
     claims = {c["id"]: claim_values(c) for c in bundle.claims}
@@ -209,22 +264,21 @@ def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str) -> dict
                                     ("Who initiated", "external", "external"),
                                     ("Race", "Black", "black"), ("Race", "other", "other")):
             row = _one(eva, factor=factor, level=level, outcome=f"practice_{key}")
-            entry[name] = fmt.percent(row["share"])
+            entry[name] = share_text(row)
         entry["label"] = label
         practices[key] = entry
     overall = _rows(eva, factor="All contacts")
     best = overall.loc[overall["share"].idxmax()]
     worst = overall.loc[overall["share"].idxmin()]
-    practices["most_reported"] = {"label": best["label"].lower(), "pct": fmt.percent(best["share"])}
-    practices["least_reported"] = {"label": worst["label"].lower(),
-                                   "pct": fmt.percent(worst["share"])}
+    practices["most_reported"] = {"label": best["label"].lower(), "pct": share_text(best)}
+    practices["least_reported"] = {"label": worst["label"].lower(), "pct": share_text(worst)}
     pb = t["practices_by"]
     for name, factor, level in (("any_overall", "All contacts", "all contacts"),
                                 ("any_self", "Who initiated", "self"),
                                 ("any_external", "Who initiated", "external"),
                                 ("any_black", "Race", "Black"), ("any_other", "Race", "other")):
         row = _one(pb, factor=factor, level=level, outcome="any_practice")
-        practices[name] = fmt.percent(row["share"])
+        practices[name] = share_text(row)
     values["practices"] = practices
 
     ab = t["arrests_by"]
@@ -234,17 +288,17 @@ def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str) -> dict
                                 ("no_injury", "Visible injury", "no visible injury"),
                                 ("black", "Race", "Black"), ("other", "Race", "other")):
         row = _one(ab, factor=factor, level=level)
-        arrests[name] = {"pct": fmt.percent(row["share"]), "n": str(int(row["successes"])),
-                         "of": str(int(row["n"]))}
+        arrests[name] = {"pct": share_text(row), "n": count_text(row["successes"]),
+                         "of": count_text(row["n"])}
     values["arrests"] = arrests
 
-    values["violence"] = {row["column"]: fmt.percent(row["share"])
+    values["violence"] = {row["column"]: share_text(row)
                           for _, row in t["violence_forms"].iterrows()}
     strategies = t["informal_strategies"]
-    values["strategies"] = {row["column"]: fmt.percent(row["share"])
+    values["strategies"] = {row["column"]: share_text(row)
                             for _, row in strategies.iterrows()}
     top = strategies.iloc[0]
-    values["strategies"]["most_common"] = {"label": top["item"], "pct": fmt.percent(top["share"])}
+    values["strategies"]["most_common"] = {"label": top["item"], "pct": share_text(top)}
 
     sc = t["safety_change"]
     safety = {}
@@ -255,7 +309,7 @@ def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str) -> dict
                                 ("as_wanted", "Arrest outcome", "outcome as wanted"),
                                 ("not_as_wanted", "Arrest outcome", "outcome not as wanted")):
         row = _one(sc, factor=factor, level=level, safety_change="worse")
-        safety[name] = {"worse_pct": fmt.percent(row["share"]), "n": str(int(row["n"]))}
+        safety[name] = {"worse_pct": share_text(row), "n": count_text(row["n"])}
     values["safety"] = safety
 
     models = {}
@@ -277,10 +331,15 @@ def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str) -> dict
         "cohens_h": fmt.number(power["cohens_h"]),
         "power": fmt.percent(power["power"]),
     }
+    if is_suppressed(power["n1"]) or is_suppressed(power["n0"]):
+        values["power"] = {k: (v if k in ("n1", "n0") else SUPPRESSED)
+                           for k, v in values["power"].items()}
 
     ov = bundle.agreement_overall
     agreement = bundle.agreement
-    lowest = agreement.dropna(subset=["kappa"]).sort_values("kappa", kind="mergesort").iloc[0]
+    defined = agreement.dropna(subset=["kappa"]).sort_values("kappa", kind="mergesort")
+    lowest = (defined.iloc[0] if len(defined) else
+              pd.Series({"code": "none", "kappa": None, "cases_a": SUPPRESSED}))
     themes = bundle.themes
     values["qualitative"] = {
         "pooled_kappa": fmt.number(ov["pooled_kappa"]),
@@ -296,7 +355,7 @@ def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str) -> dict
         "n_cells": fmt.count(ov["cells"]),
         "lowest_code": str(lowest["code"]).replace("_", " "),
         "lowest_kappa": fmt.number(lowest["kappa"]),
-        "lowest_cases_a": str(int(lowest["cases_a"])),
+        "lowest_cases_a": count_text(lowest["cases_a"]),
     }
 
     rob = bundle.robustness

@@ -48,6 +48,10 @@ class FigureSpec:
         Other repository files it reads (the claims registry).
     workflow
         True when it reads the workflow definition itself (the rule graph).
+    restricted_results, restricted_data
+        What it reads instead in a restricted-data build (None: the same).
+        Restricted builds write no row-level results, so a figure drawn from
+        them draws an aggregate instead.
     """
 
     name: str
@@ -57,12 +61,14 @@ class FigureSpec:
     code: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
     workflow: bool = False
+    restricted_results: tuple[str, ...] | None = None
+    restricted_data: tuple[str, ...] | None = None
 
     @property
     def module_path(self) -> str:
         return f"analysis/figures/{self.module}.py"
 
-    def inputs(self, results: str, data: str) -> list[str]:
+    def inputs(self, results: str, data: str, restricted: bool = False) -> list[str]:
         """Every file the figure's job reads (paths relative to the repository root).
 
         The results and study tables it reads, the registry, the workflow files
@@ -73,18 +79,25 @@ class FigureSpec:
         workflow_files = (["Snakefile", *sorted(glob.glob("workflow/rules/*.smk")),
                            "config/config.yaml", "workflow/schemas/config.schema.yaml"]
                           if self.workflow else [])
+        reads = (self.restricted_results if restricted and self.restricted_results is not None
+                 else self.results)
+        tables = (self.restricted_data if restricted and self.restricted_data is not None
+                  else self.data)
+        code = (*self.code, "disclosure") if restricted else self.code
         return [
-            *(f"{results}/{path}" for path in self.results),
-            *(f"{data}/{table}.csv" for table in self.data),
+            *(f"{results}/{path}" for path in reads),
+            *(f"{data}/{table}.csv" for table in tables),
             *self.files,
             *workflow_files,
-            *(f"analysis/{name}.py" for name in (*STYLE_CODE, *self.code)),
+            *(f"analysis/{name}.py" for name in (*STYLE_CODE, *code)),
             *PACKAGE_FILES,
             self.module_path,
         ]
 
 
 QUANT = ("participants", "incidents", "violence", "strategies")
+#: The tables of a restricted build's suppression plan (analysis.disclosure.PLAN_TABLES).
+PLAN = (*QUANT, "qual_codebook", "code_applications")
 #: The analysis modules the shared theme (style.py) uses: every figure depends on them.
 STYLE_CODE = ("io", "fmt", "palette")
 #: This package's shared files: every figure depends on them.
@@ -104,10 +117,12 @@ FIGURES: dict[str, FigureSpec] = {spec.name: spec for spec in (
                code=("infer", "claims", "datapackage", "schemas")),
     FigureSpec("race_forest", "disparities", results=("claims.json",),
                data=("participants", "incidents"), code=("claims", "datapackage", "schemas"),
-               files=("analysis/claims.yaml",)),
+               files=("analysis/claims.yaml",), restricted_data=PLAN),
+    # Restricted builds: survivors per code (aggregate), not the survivors x codes matrix.
     FigureSpec("code_by_case", "qualitative",
                results=("qualitative/code_by_case.csv",), data=("qual_codebook",),
-               code=("datapackage", "schemas")),
+               code=("datapackage", "schemas"),
+               restricted_results=("qualitative/themes.csv", "qualitative/agreement.json")),
     FigureSpec("violence_strategies", "prevalence",
                results=("tables/violence_forms.csv", "tables/informal_strategies.csv",
                         "claims.json")),
@@ -132,20 +147,25 @@ def figure_functions(name: str):
 
 
 def build(name: str, results: Path, data: Path, outdir: Path,
-          manuscript: Path = Path("manuscript")) -> list[Path]:
+          manuscript: Path = Path("manuscript"),
+          small_cell_threshold: int | None = None) -> list[Path]:
     """Draw figure ``name``; write its PNG, SVG, YAML sidecar and Markdown block under ``outdir``.
 
     The Markdown block (``<name>.md``) is what the manuscript includes: the PNG
     with the sidecar's caption and alt text, its path relative to ``manuscript``.
+    With ``small_cell_threshold`` the figure is drawn for restricted data:
+    suppressed cells are not drawn (the caption says so), and no figure shows
+    a single survivor's data.
     """
-    from analysis.figures.style import figure_markdown, save_figure
+    from analysis.figures.style import figure_markdown, restricted_mode, save_figure
     from analysis.io import write_text
 
     spec = FIGURES[name]
     draw, caption, alt = figure_functions(name)
     results, data, outdir = Path(results), Path(data), Path(outdir)
-    fig = draw(results, data)
-    caption_text, alt_text = caption(results, data), alt(results, data)
+    with restricted_mode(small_cell_threshold):
+        fig = draw(results, data)
+        caption_text, alt_text = caption(results, data), alt(results, data)
     paths = save_figure(fig, outdir / name, caption_text, alt_text,
                         source=f"{spec.module_path}:{name}")
     image = os.path.relpath(outdir / f"{name}.png", manuscript)

@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--manuscript", type=Path, default=Path("manuscript"),
                         help="manuscript directory: image paths in <name>.md are relative to "
                              "it (default: manuscript)")
+    parser.add_argument("--small-cell-threshold", type=int, default=None, metavar="N",
+                        help="restricted data: counts below N are suppressed, suppressed cells "
+                             "are not drawn and no figure shows a single survivor's data")
     return parser
 
 
@@ -39,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     try:
-        paths = build(args.name, args.results, args.data, args.outdir, args.manuscript)
+        paths = build(args.name, args.results, args.data, args.outdir, args.manuscript,
+                      args.small_cell_threshold)
     except KeyError as error:
         print(f"error: {args.name}: missing value {error}", file=sys.stderr)
         return 2

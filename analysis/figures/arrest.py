@@ -22,6 +22,7 @@ from analysis.figures.style import (
     read_claims,
     read_result,
     require_columns,
+    small_cell_threshold,
     themed,
 )
 from analysis.fmt import number
@@ -106,7 +107,14 @@ def arrest_curves(results: Path, data: Path, step: float = 0.05) -> ArrestCurves
                          "the results are stale (rerun the workflow)")
     held = {p: float(np.mean(study.predictors[p])) for p in predictors if p not in SHOWN}
     calls_observed = study.predictors["prior_calls"]
-    grid = np.round(np.arange(0, calls_observed.max() + step / 2, step), 10)
+    top = calls_observed.max()
+    threshold = small_cell_threshold()
+    if threshold is not None:
+        # Restricted data: the curves stop at the most earlier calls that at least
+        # `threshold` contacts reached, so that no single contact's count is shown.
+        reached = [k for k in range(int(top) + 1) if np.sum(calls_observed >= k) >= threshold]
+        top = max(reached) if reached else 0
+    grid = np.round(np.arange(0, top + step / 2, step), 10)
     df = fit.terms[predictors[0]].extra["df"]
     crit = stats.t.ppf(1 - alpha / 2, df)
     fitted, low, high = {}, {}, {}
@@ -138,7 +146,9 @@ def arrest_curve(results: Path, data: Path) -> Figure:
             ax.plot(curves.calls, edge, color=colour, linewidth=0.7, linestyle=(0, (4, 2)))
         ax.plot(curves.calls, curves.fitted[injury], color=colour, linewidth=1.8,
                 label=f"{INJURY_LABELS[injury]} (fitted, {percent(curves.level)} band)")
-    for injury in (1, 0):
+    # Restricted data: observed contacts are single survivors' data and are not drawn.
+    restricted = small_cell_threshold() is not None
+    for injury in (1, 0) if not restricted else ():
         mask = curves.injury == injury
         n = int(mask.sum())
         x = curves.prior_calls[mask] + rng.uniform(-0.15, 0.15, n)
@@ -152,12 +162,15 @@ def arrest_curve(results: Path, data: Path) -> Figure:
     ax.set_xlim(-0.35, curves.calls.max() + 0.35)
     ax.set_xlabel("Earlier police calls before the contact")
     ax.set_ylabel("Probability of arrest (%)")
+    handles, labels = ax.get_legend_handles_labels()
+    if restricted:
+        fig.legend(handles, labels, loc="outside upper center", ncols=2, columnspacing=1.5)
+        return fig
     # The rows of observed contacts are named on the right-hand axis.
     rows = ax.secondary_yaxis("right")
     rows.set_yticks([-0.045, 1.045], ["no arrest", "arrest"])
     rows.tick_params(length=0, labelsize=8, labelcolor=".35")
     rows.spines["right"].set_visible(False)
-    handles, labels = ax.get_legend_handles_labels()
     order = [0, 2, 1, 3]   # fitted and observed of the same group in one column
     fig.legend([handles[i] for i in order], [labels[i] for i in order],
                loc="outside upper center", ncols=2, columnspacing=1.5)
@@ -176,10 +189,27 @@ def arrest_curve_caption(results: Path, data: Path) -> str:
                 if np.sum(c.prior_calls >= k) <= 0.1 * c.n_contacts)
     beyond = int(np.sum(c.prior_calls >= tail))
     adjusted = ["visible injury", "earlier calls", *(_covariate(p) for p in c.held)]
-    held = join_words([f"{_covariate(p)} ({number(v)})" for p, v in c.held.items()])
+    threshold = small_cell_threshold()
+    # Restricted data: the means (shares of contacts) are not quoted: they are counts.
+    held = join_words([_covariate(p) if threshold is not None else
+                       f"{_covariate(p)} ({number(v)})" for p, v in c.held.items()])
     held_text = (f", with {'the other covariate' if len(c.held) == 1 else 'the other covariates'}"
                  f" held at {'its' if len(c.held) == 1 else 'their'} sample mean across "
                  f"contacts: {held}") if c.held else ""
+    if threshold is not None:
+        return (
+            f"Probability that the partner was arrested at a police contact, against the number "
+            f"of earlier police calls, for contacts with and without visible injury "
+            f"({c.n_contacts} contacts, {c.n_survivors} survivors). Lines are predictions from "
+            f"a logistic model of arrest on {join_words(adjusted)}, fitted by generalised "
+            f"estimating equations with an exchangeable working correlation within "
+            f"survivors{held_text}. Shaded bands are pointwise {level} confidence bands (delta "
+            f"method on the log-odds scale with the small-sample-corrected sandwich covariance "
+            f"and a t critical value on {c.df} degrees of freedom). Restricted data: the "
+            f"observed contacts are not drawn, and the curves stop at {int(c.calls.max())} "
+            f"earlier calls, the most that at least {threshold} contacts reached; towards that "
+            f"end they rest on few contacts."
+        )
     return (
         f"Probability that the partner was arrested at a police contact, against the number of "
         f"earlier police calls, for contacts with and without visible injury ({c.n_contacts} "
@@ -202,6 +232,10 @@ def arrest_curve_alt(results: Path, data: Path) -> str:
     trend = "rise" if c.coef_calls > 0 else "fall"
     above = (INJURY_LABELS[1] if c.coef_injury > 0 else INJURY_LABELS[0]).lower()
     n_arrest = int(c.arrest.sum())
+    observed = (
+        "" if small_cell_threshold() is not None else
+        f" Dots along the top edge mark the {n_arrest} contacts that ended in arrest and dots "
+        f"along the bottom edge the {c.n_contacts - n_arrest} that did not.")
     return (
         f"Line chart with shaded bands. The horizontal axis is the number of earlier police "
         f"calls (0 to {top}); the vertical axis is the probability of arrest from 0 to 100%. "
@@ -211,7 +245,5 @@ def arrest_curve_alt(results: Path, data: Path) -> str:
         f"{percent(c.fitted[0][at[0]])} without and {percent(c.fitted[1][at[0]])} with visible "
         f"injury; after {top} earlier calls it is {percent(c.fitted[0][at[top]])} and "
         f"{percent(c.fitted[1][at[top]])}. The bands widen towards many earlier calls, where "
-        f"there are few contacts. Dots along the top edge mark the {n_arrest} contacts that "
-        f"ended in arrest and dots along the bottom edge the {c.n_contacts - n_arrest} that "
-        f"did not."
+        f"there are few contacts.{observed}"
     )

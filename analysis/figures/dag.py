@@ -25,7 +25,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 from matplotlib.path import Path as MplPath
 from matplotlib.textpath import TextPath
 
-from analysis.figures.style import DPI, WIDTH, join_words, themed
+from analysis.figures.style import DPI, WIDTH, join_words, small_cell_threshold, themed
 from analysis.palette import SERIES
 
 NODE = re.compile(r'^\s*(\d+)\s*\[\s*label\s*=\s*"([^"]+)"', re.MULTILINE)
@@ -99,14 +99,18 @@ def rule_graph(root: Path | None = None, timeout: float = 300) -> RuleGraph:
     ``root`` with the interpreter running this code. ``--nolock`` and the dry
     ``--rulegraph`` only read the workflow, so this is safe inside a running
     workflow. No ``--config`` is passed: the graph is that of the committed
-    configuration, whatever overrides the calling run uses.
+    configuration, whatever overrides the calling run uses, except that a
+    restricted-data build draws the restricted workflow (``data_source=restricted``).
     """
     root = repository_root(root)
-    key = _stamp(root)
+    restricted = small_cell_threshold() is not None
+    key = (*_stamp(root), restricted)
     if key in _CACHE:
         return _CACHE[key]
     command = [sys.executable, "-m", "snakemake", "all", "--rulegraph", "--nolock",
                "--quiet", "all"]
+    if restricted:
+        command += ["--config", "data_source=restricted"]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     try:
         done = subprocess.run(command, cwd=root, capture_output=True, text=True,

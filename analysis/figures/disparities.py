@@ -10,7 +10,14 @@ from matplotlib.figure import Figure
 
 from analysis.claims import load_registry
 from analysis.datapackage import read_table
-from analysis.figures.style import REFERENCE, join_words, new_figure, read_claims, themed
+from analysis.figures.style import (
+    REFERENCE,
+    join_words,
+    new_figure,
+    read_claims,
+    small_cell_threshold,
+    themed,
+)
 from analysis.fmt import MINUS
 from analysis.palette import OKABE_ITO
 
@@ -32,6 +39,10 @@ def disparity_claims(results: Path) -> tuple[list[dict[str, Any]], str, float]:
         if entry["id"] not in by_id:
             raise ValueError(f"claims.json has no result for claim {entry['id']}")
         result = by_id[entry["id"]]
+        if result.get("suppressed"):
+            # Restricted data: the estimate rests on a small cell and is not shown.
+            rows.append({**result, "outcome": entry.get("outcome", entry["id"])})
+            continue
         if not result.get("estimable") or result.get("ci_low") is None:
             raise ValueError(f"claim {entry['id']} has no estimate: {result.get('reason')}")
         rows.append({**result, "outcome": entry.get("outcome", entry["id"])})
@@ -40,8 +51,20 @@ def disparity_claims(results: Path) -> tuple[list[dict[str, Any]], str, float]:
     return rows, rows[0]["method"], float(claims["alpha"])
 
 
-def group_sizes(data: Path) -> dict[str, tuple[int, int]]:
-    """Survivors and police contacts, Black and other survivors: {group: (survivors, contacts)}."""
+def group_sizes(data: Path, alpha: float = 0.05) -> dict[str, tuple[int | str, int | str]]:
+    """Survivors and police contacts, Black and other survivors: {group: (survivors, contacts)}.
+
+    For restricted data the sizes are published through the build's suppression
+    plan (a suppressed size is its marker).
+    """
+    threshold = small_cell_threshold()
+    if threshold is not None:
+        from analysis.datapackage import read_study
+        from analysis.disclosure import PLAN_TABLES, contacts_key, study_plan
+
+        plan = study_plan(read_study(data, PLAN_TABLES), threshold, alpha)
+        return {"Black": (plan.text(("race", "Black")), plan.text(contacts_key("Race", "Black"))),
+                "other": (plan.text(("race_other",)), plan.text(contacts_key("Race", "other")))}
     participants = read_table(data, "participants")
     incidents = read_table(data, "incidents")
     black = set(participants.loc[participants["race_ethnicity"] == "Black", "participant_id"])
@@ -57,6 +80,8 @@ def _pp(value: float) -> str:
 
 
 def _row_text(claim: dict[str, Any]) -> str:
+    if claim.get("suppressed"):
+        return "suppressed"
     return f"{_pp(claim['estimate'])} [{_pp(claim['ci_low'])}, {_pp(claim['ci_high'])}]"
 
 
@@ -73,18 +98,21 @@ def race_forest(results: Path, data: Path) -> Figure:
     """Points and intervals: risk difference (Black minus other survivors) per disparity claim."""
     claims, _, alpha = disparity_claims(results)
     y = np.arange(len(claims), dtype=float)
-    est = np.array([c["estimate"] for c in claims]) * 100
-    low = np.array([c["ci_low"] for c in claims]) * 100
-    high = np.array([c["ci_high"] for c in claims]) * 100
+    # Suppressed estimates (restricted data) keep their row but are not drawn.
+    shown = [i for i, c in enumerate(claims) if not c.get("suppressed")]
+    est = np.array([claims[i]["estimate"] for i in shown], dtype=float) * 100
+    low = np.array([claims[i]["ci_low"] for i in shown], dtype=float) * 100
+    high = np.array([claims[i]["ci_high"] for i in shown], dtype=float) * 100
     header = -0.85   # a header row above the claims, for the column titles
     fig, ax = new_figure(1.0 + 0.45 * len(claims))
     ax.vlines(0, -0.5, len(claims) - 0.5, color=REFERENCE, linewidth=1.0, zorder=1)
-    ax.errorbar(est, y, xerr=np.vstack([est - low, high - est]), fmt="s", markersize=6,
+    ax.errorbar(est, y[shown], xerr=np.vstack([est - low, high - est]), fmt="s", markersize=6,
                 color=OKABE_ITO["blue"], ecolor=OKABE_ITO["blue"], elinewidth=1.6, capsize=3,
                 zorder=3)
     ax.set_yticks([header, *y], ["Contact outcome (claim)", *(_label(c) for c in claims)])
     ax.set_ylim(len(claims) - 0.5, header - 0.45)
-    bound = 10 * np.ceil(max(np.abs(low).max(), np.abs(high).max()) / 10 + 0.05)
+    extent = max(np.abs(low).max(), np.abs(high).max()) if shown else 50.0
+    bound = 10 * np.ceil(extent / 10 + 0.05)
     ax.set_xlim(-bound, bound)
     ax.xaxis.set_major_formatter(lambda v, _: _pp(v / 100))
     ax.set_xlabel("Risk difference, Black minus other survivors (percentage points)")
@@ -109,7 +137,12 @@ def race_forest(results: Path, data: Path) -> Figure:
 def race_forest_caption(results: Path, data: Path) -> str:
     claims, method, alpha = disparity_claims(results)
     ids = join_words([c["id"] for c in claims])
-    sizes = group_sizes(data)
+    sizes = group_sizes(data, alpha)
+    hidden = [c["id"] for c in claims if c.get("suppressed")]
+    note = (f" Restricted data: the estimate{'s' if len(hidden) > 1 else ''} of "
+            f"{join_words(hidden)} rest{'' if len(hidden) > 1 else 's'} on a count below "
+            f"{small_cell_threshold()} (or one suppressed to protect it) and "
+            f"{'are' if len(hidden) > 1 else 'is'} not drawn.") if hidden else ""
     return (
         f"Differences between Black survivors ({sizes['Black'][0]} survivors, "
         f"{sizes['Black'][1]} police contacts) and other survivors ({sizes['other'][0]} "
@@ -118,7 +151,7 @@ def race_forest_caption(results: Path, data: Path) -> str:
         f"the outcome was more common at Black survivors' contacts. Squares are the estimated "
         f"risk differences and horizontal lines their {round(100 * (1 - alpha))}% confidence "
         f"intervals, which allow for several contacts by the same survivor (method: {method}). "
-        f"The vertical line marks no difference."
+        f"The vertical line marks no difference.{note}"
     )
 
 
@@ -127,6 +160,10 @@ def race_forest_alt(results: Path, data: Path) -> str:
     level = f"{round(100 * (1 - alpha))}%"
     rows = []
     for c in claims:
+        if c.get("suppressed"):
+            name = OUTCOME_LABELS.get(c["outcome"], c["outcome"]).lower()
+            rows.append(f"{name} ({c['id']}): suppressed (small counts), not drawn")
+            continue
         side = ("entirely above zero" if c["ci_low"] > 0 else
                 "entirely below zero" if c["ci_high"] < 0 else "crossing zero")
         name = OUTCOME_LABELS.get(c["outcome"], c["outcome"]).lower()

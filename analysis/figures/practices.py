@@ -13,6 +13,7 @@ from analysis.figures.style import (
     INITIATOR_COLOURS,
     INITIATOR_LABELS,
     REFERENCE,
+    count_label,
     interval_errors,
     interval_level,
     join_words,
@@ -21,6 +22,8 @@ from analysis.figures.style import (
     percent_axis,
     read_result,
     require_columns,
+    small_cell_threshold,
+    suppression_note,
     themed,
 )
 
@@ -41,9 +44,16 @@ def _by_initiator(results: Path, table: str) -> pd.DataFrame:
     return rows
 
 
-def _contacts(rows: pd.DataFrame) -> dict[str, int]:
-    """Police contacts per initiator level."""
-    return {level: int(rows.loc[rows["level"] == level, "n"].iloc[0]) for level in ORDER}
+def _contacts(rows: pd.DataFrame) -> dict[str, str]:
+    """Police contacts per initiator level (a suppression marker in restricted builds)."""
+    return {level: count_label(rows.loc[rows["level"] == level, "n"].iloc[0]) for level in ORDER}
+
+
+def _pct(value: float) -> str:
+    """A share in percent; "suppressed" for a suppressed share of restricted data."""
+    if small_cell_threshold() is not None and pd.isna(value):
+        return "suppressed"
+    return percent(value)
 
 
 def _legend_label(level: str, contacts: dict[str, int]) -> str:
@@ -57,6 +67,13 @@ def _dodged(ax: Axes, rows: pd.DataFrame, outcomes: list[str], ypos: np.ndarray,
     for level in ORDER:
         sub = rows[rows["level"] == level].set_index("outcome").reindex(outcomes)
         y = ypos + offsets[level]
+        # Suppressed cells of restricted data are not drawn, only named.
+        keep = sub["share"].notna().to_numpy()
+        if small_cell_threshold() is not None:
+            for yi in y[~keep]:
+                ax.text(0.01, yi, "suppressed", va="center", ha="left", fontsize=7,
+                        color=".35")
+        sub, y = sub[keep], y[keep]
         colour = INITIATOR_COLOURS[level]
         label = _legend_label(level, contacts)
         if kind == "bar":
@@ -83,6 +100,8 @@ def practices_by_initiator(results: Path, data: Path) -> Figure:
     ax.set_yticks(ypos, [labels[o] for o in outcomes])
     ax.get_yticklabels()[0].set_fontweight("bold")
     ax.axhline(0.8, color=".75", linewidth=0.8)
+    if small_cell_threshold() is not None:   # every row, even if nothing is drawn in it
+        ax.set_ylim(ypos[0] - 0.6, ypos[-1] + 0.6)
     ax.invert_yaxis()
     ax.tick_params(axis="y", length=0)
     ax.grid(axis="y", visible=False)
@@ -106,7 +125,7 @@ def practices_by_initiator_caption(results: Path, data: Path) -> str:
         f"contacts) or someone else ({contacts['external']} contacts). Error bars are Wilson "
         f"{level} intervals for each share; they treat contacts as independent and so are "
         f"narrower than intervals that allow for several contacts by the same survivor (the "
-        f"clustered model is in the inference table)."
+        f"clustered model is in the inference table).{suppression_note()}"
     )
 
 
@@ -118,19 +137,22 @@ def practices_by_initiator_alt(results: Path, data: Path) -> str:
     practices = [o for o in labels.index if o != ANY]
     higher = [labels[o].lower() for o in practices if wide.loc[o, "external"] > wide.loc[o, "self"]]
     detail = "; ".join(
-        f"{labels[o].lower()} {percent(wide.loc[o, 'self'])} versus "
-        f"{percent(wide.loc[o, 'external'])}" for o in practices)
+        f"{labels[o].lower()} {_pct(wide.loc[o, 'self'])} versus "
+        f"{_pct(wide.loc[o, 'external'])}" for o in practices)
     text = (
         f"Horizontal bar chart with error bars. Each row is a police safety practice and has "
         f"two bars: contacts the survivor initiated ({contacts['self']}, blue) and contacts "
         f"someone else initiated ({contacts['external']}, orange). ")
     if ANY in wide.index:
-        text += (f"The top row, any safety practice, is {percent(wide.loc[ANY, 'self'])} when "
-                 f"the survivor called and {percent(wide.loc[ANY, 'external'])} when someone "
+        text += (f"The top row, any safety practice, is {_pct(wide.loc[ANY, 'self'])} when "
+                 f"the survivor called and {_pct(wide.loc[ANY, 'external'])} when someone "
                  f"else called. ")
     text += (f"Shares for the individual practices, survivor called versus someone else "
              f"called: {detail}. ")
-    if len(higher) == len(practices):
+    if small_cell_threshold() is not None and wide.loc[practices].isna().to_numpy().any():
+        text += (f"Of the practices whose shares are both shown, the share is higher when "
+                 f"someone else called for {len(higher)}.")
+    elif len(higher) == len(practices):
         text += "The share is higher when someone else called for every practice."
     else:
         text += (f"The share is higher when someone else called for {len(higher)} of "
@@ -177,7 +199,7 @@ def expected_vs_actual_caption(results: Path, data: Path) -> str:
         f"contacts at which survivors reported it, separately for contacts the survivor "
         f"initiated ({contacts['self']}) and contacts someone else initiated "
         f"({contacts['external']}). Points are shares and horizontal lines Wilson {level} "
-        f"intervals, which treat contacts as independent."
+        f"intervals, which treat contacts as independent.{suppression_note('points')}"
     )
 
 
@@ -189,8 +211,8 @@ def expected_vs_actual_alt(results: Path, data: Path) -> str:
     best = wide.max(axis=1)
     top = best.idxmax()
     detail = "; ".join(
-        f"{labels[o].lower()} {percent(wide.loc[o, 'self'])} when the survivor called and "
-        f"{percent(wide.loc[o, 'external'])} when someone else called" for o in labels.index)
+        f"{labels[o].lower()} {_pct(wide.loc[o, 'self'])} when the survivor called and "
+        f"{_pct(wide.loc[o, 'external'])} when someone else called" for o in labels.index)
     return (
         f"Dot plot with one row per police safety practice, two coloured dots per row (blue: "
         f"the survivor called; orange: someone else called) with horizontal interval lines, "

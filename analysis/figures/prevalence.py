@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.figures.style import (
+    count_label,
     interval_errors,
     interval_level,
     new_figure,
@@ -16,6 +17,8 @@ from analysis.figures.style import (
     percent_axis,
     read_result,
     require_columns,
+    suppressed,
+    suppression_note,
     themed,
 )
 from analysis.palette import THEME_COLOURS
@@ -48,9 +51,14 @@ def violence_strategies(results: Path, data: Path) -> Figure:
                            gridspec_kw={"height_ratios": sizes})
     for ax, frame, (_, title, colour), letter in zip(axes, frames, PANELS, "AB", strict=True):
         y = np.arange(len(frame))
-        ax.barh(y, frame["share"], height=0.68, color=colour, edgecolor="none")
-        ax.errorbar(frame["share"], y, xerr=interval_errors(frame), fmt="none", ecolor=".15",
-                    elinewidth=0.9, capsize=2)
+        # Suppressed cells of restricted data: no bar, only the marker.
+        keep = frame["share"].notna().to_numpy()
+        ax.barh(y[keep], frame["share"][keep], height=0.68, color=colour, edgecolor="none")
+        ax.errorbar(frame["share"][keep], y[keep], xerr=interval_errors(frame[keep]),
+                    fmt="none", ecolor=".15", elinewidth=0.9, capsize=2)
+        for yi, count in zip(y[~keep], frame["successes"][~keep], strict=True):
+            ax.text(0.01, yi, count_label(count), va="center", ha="left", fontsize=8,
+                    color=".35")
         ax.set_yticks(y, [_item(i) for i in frame["item"]])
         ax.set_ylim(len(frame) - 0.5, -0.5)
         ax.tick_params(axis="y", length=0)
@@ -71,7 +79,7 @@ def violence_strategies_caption(results: Path, data: Path) -> str:
         f"and strategic, and violence beyond what police could address) and who used each "
         f"safety strategy outside police and courts (B, {len(frames[1])} strategies). Bars are "
         f"shares and error bars Wilson {interval_level(results)} intervals; a survivor can "
-        f"describe several forms and use several strategies."
+        f"describe several forms and use several strategies.{suppression_note()}"
     )
 
 
@@ -80,8 +88,10 @@ def violence_strategies_alt(results: Path, data: Path) -> str:
     for (table, title, _), letter in zip(PANELS, "AB", strict=True):
         frame = _panel(results, table)
         n = int(frame["n"].iloc[0])
-        items = "; ".join(f"{i} {int(k)} ({percent(s)})" for i, k, s in
-                          zip(frame["item"], frame["successes"], frame["share"], strict=True))
+        items = "; ".join(f"{i} {count_label(k)}" + ("" if suppressed(k) or pd.isna(s)
+                                                      else f" ({percent(s)})")
+                          for i, k, s in zip(frame["item"], frame["successes"], frame["share"],
+                                             strict=True))
         parts.append(f"Panel {letter}, {title.lower()}, out of {n} survivors, from most to "
                      f"least common: {items}.")
     return (

@@ -1,4 +1,10 @@
-"""The qualitative coding: which codes were applied to which survivor, grouped by theme."""
+"""The qualitative coding: which codes were applied to which survivor, grouped by theme.
+
+Restricted-data builds publish no survivor-level matrix, so there the same
+figure (same name, same cross-reference) is an aggregate: the number of
+survivors with each code, grouped by theme, with suppressed counts labelled
+and not drawn.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,17 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from analysis.datapackage import read_table
-from analysis.figures.style import join_words, new_figure, read_result, themed
+from analysis.figures.style import (
+    count_label,
+    join_words,
+    new_figure,
+    read_result,
+    require_columns,
+    small_cell_threshold,
+    suppressed,
+    themed,
+)
+from analysis.io import read_json
 from analysis.palette import THEME_COLOURS
 
 ABSENT = "#EDEDED"
@@ -50,9 +66,101 @@ def code_matrix(results: Path, data: Path) -> CodeMatrix:
                       theme_labels)
 
 
+@dataclass(frozen=True)
+class CodeCounts:
+    """Restricted data: survivors per code (published text), in codebook order, by theme."""
+
+    counts: pd.Series               # code -> count or suppression marker
+    labels: pd.Series               # code -> label
+    themes: pd.Series               # code -> theme
+    theme_labels: dict[str, str]    # theme -> label, in codebook order
+    n_cases: int
+
+
+def code_counts(results: Path, data: Path) -> CodeCounts:
+    """Survivors per code from the suppressed ``qualitative/themes.csv`` (restricted builds)."""
+    frame = read_result(results, "qualitative/themes.csv")
+    require_columns(frame, ["level", "theme", "code", "cases"], "qualitative/themes.csv")
+    rows = frame[frame["level"] == "code"].set_index("code")
+    codebook = read_table(data, "qual_codebook")
+    book = codebook.set_index("code").loc[[c for c in codebook["code"] if c in rows.index]]
+    unknown_themes = sorted(set(book["theme"]) - set(THEME_COLOURS))
+    if unknown_themes:
+        raise ValueError(f"no colour for theme(s) {', '.join(unknown_themes)} in "
+                         f"analysis.palette.THEME_COLOURS")
+    path = Path(results) / "qualitative" / "agreement.json"
+    if not path.exists():
+        raise FileNotFoundError(f"input not found: {path} (build it with snakemake first)")
+    return CodeCounts(rows.loc[book.index, "cases"], book["label"], book["theme"],
+                      dict(zip(book["theme"], book["theme_label"], strict=True)),
+                      int(read_json(path)["cases"]))
+
+
+def _code_counts_figure(results: Path, data: Path) -> Figure:
+    cc = code_counts(results, data)
+    n_codes = len(cc.counts)
+    fig, ax = new_figure(1.6 + 0.2 * n_codes)
+    y = np.arange(n_codes)
+    hidden = np.array([suppressed(v) for v in cc.counts], dtype=bool)
+    values = np.array([0 if h else int(float(v)) for v, h in zip(cc.counts, hidden, strict=True)])
+    colours = [THEME_COLOURS[t] for t in cc.themes]
+    ax.barh(y[~hidden], values[~hidden], height=0.7,
+            color=[c for c, h in zip(colours, hidden, strict=True) if not h], edgecolor="none")
+    for yi, value, text, h in zip(y, values, cc.counts, hidden, strict=True):
+        ax.text((0 if h else value) + cc.n_cases * 0.01, yi, count_label(text), va="center",
+                ha="left", fontsize=8, color=".35" if h else ".15")
+    breaks = np.flatnonzero(cc.themes.to_numpy()[1:] != cc.themes.to_numpy()[:-1]) + 0.5
+    for b in breaks:
+        ax.axhline(b, color=".8", linewidth=0.8)
+    ax.set_yticks(y, cc.labels.tolist())
+    ax.set_ylim(n_codes - 0.5, -0.5)
+    ax.set_xlim(0, cc.n_cases * 1.1)
+    ax.tick_params(axis="y", length=0)
+    ax.grid(axis="y", visible=False)
+    ax.spines["left"].set_visible(False)
+    ax.set_xlabel(f"Survivors with the code (of {cc.n_cases})")
+    handles = [Patch(color=THEME_COLOURS[t], label=label) for t, label in cc.theme_labels.items()]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, title="Theme",
+               title_fontsize=8.8, fontsize=8, handlelength=1.2, columnspacing=1.2)
+    return fig
+
+
+def _code_counts_caption(results: Path, data: Path) -> str:
+    cc = code_counts(results, data)
+    threshold = small_cell_threshold()
+    return (
+        f"Number of survivors to whom the primary coder applied each of the {len(cc.counts)} "
+        f"codes of the qualitative analysis (of {cc.n_cases} survivors), grouped into "
+        f"{len(cc.theme_labels)} themes and coloured by theme. Restricted data: the "
+        f"survivor-by-code matrix is not shown, counts below {threshold} are shown as "
+        f"\u201c<{threshold}\u201d and counts suppressed so that totals do not reveal them as "
+        f"\u201csuppressed\u201d, and their bars are not drawn."
+    )
+
+
+def _code_counts_alt(results: Path, data: Path) -> str:
+    cc = code_counts(results, data)
+    themes = "; ".join(
+        f"{label.lower()}: "
+        + ", ".join(f"{cc.labels[c].lower()} {count_label(cc.counts[c])}" for c in cc.themes.index
+                    if cc.themes[c] == theme)
+        for theme, label in cc.theme_labels.items())
+    return (
+        f"Horizontal bar chart with {len(cc.counts)} bars, one per qualitative code, grouped by "
+        f"theme and coloured by theme; each bar is the number of survivors (of {cc.n_cases}) "
+        f"with the code, and suppressed counts have a label but no bar. Survivors per code, "
+        f"by theme: {themes}."
+    )
+
+
 @themed
 def code_by_case(results: Path, data: Path) -> Figure:
-    """Heatmap: one row per code (grouped by theme), one column per survivor."""
+    """Heatmap: one row per code (grouped by theme), one column per survivor.
+
+    Restricted data: bars of survivors per code instead (no survivor is shown).
+    """
+    if small_cell_threshold() is not None:
+        return _code_counts_figure(results, data)
     cm = code_matrix(results, data)
     n_codes, n_cases = cm.matrix.shape
     colours = np.array([to_rgb(THEME_COLOURS[t]) for t in cm.themes])
@@ -89,6 +197,8 @@ def code_by_case(results: Path, data: Path) -> Figure:
 
 
 def code_by_case_caption(results: Path, data: Path) -> str:
+    if small_cell_threshold() is not None:
+        return _code_counts_caption(results, data)
     cm = code_matrix(results, data)
     n_codes, n_cases = cm.matrix.shape
     return (
@@ -101,6 +211,8 @@ def code_by_case_caption(results: Path, data: Path) -> str:
 
 
 def code_by_case_alt(results: Path, data: Path) -> str:
+    if small_cell_threshold() is not None:
+        return _code_counts_alt(results, data)
     cm = code_matrix(results, data)
     n_codes, n_cases = cm.matrix.shape
     counts = cm.matrix.sum(axis=1)

@@ -16,11 +16,13 @@ versions.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -100,6 +102,59 @@ def new_figure(height: float, nrows: int = 1, ncols: int = 1, **kwargs) -> tuple
     fig = Figure(figsize=(WIDTH, height), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
     return fig, axes
+
+
+# --- restricted data -------------------------------------------------------------------------
+
+#: The small-cell threshold of a restricted-data build (None: synthetic data). Set by
+#: :func:`analysis.figures.build` for the figure it draws.
+_THRESHOLD: ContextVar[int | None] = ContextVar("small_cell_threshold", default=None)
+
+
+@contextlib.contextmanager
+def restricted_mode(threshold: int | None) -> Iterator[None]:
+    """Draw figures for restricted data (suppressed cells omitted) while in this context."""
+    token = _THRESHOLD.set(threshold)
+    try:
+        yield
+    finally:
+        _THRESHOLD.reset(token)
+
+
+def small_cell_threshold() -> int | None:
+    """The small-cell threshold when drawing restricted data, else None."""
+    return _THRESHOLD.get()
+
+
+def suppressed(value: Any) -> bool:
+    """True for a suppressed count (``"<3"``, ``"suppressed"``) in a restricted result."""
+    from analysis.disclosure import is_suppressed
+
+    return is_suppressed(value)
+
+
+def suppressed_rows(frame: pd.DataFrame, counts: Sequence[str] = ("successes", "n")) -> np.ndarray:
+    """Boolean mask of rows with a suppressed count (nothing in synthetic results)."""
+    mask = np.zeros(len(frame), dtype=bool)
+    for column in counts:
+        if column in frame.columns:
+            mask |= np.array([suppressed(v) for v in frame[column]], dtype=bool)
+    return mask
+
+
+def count_label(value: Any) -> str:
+    """A count for a label or text: the integer, or the suppression marker as is."""
+    return str(value) if suppressed(value) else str(int(float(value)))
+
+
+def suppression_note(what: str = "bars") -> str:
+    """The caption sentence for omitted cells in restricted builds ("" for synthetic data)."""
+    threshold = small_cell_threshold()
+    if threshold is None:
+        return ""
+    return (f" Restricted data: counts below {threshold} are shown as \u201c<{threshold}\u201d "
+            f"and counts suppressed so that totals do not reveal them as \u201csuppressed\u201d; "
+            f"the {what} of suppressed cells are not drawn.")
 
 
 # --- reading inputs ---------------------------------------------------------------------------

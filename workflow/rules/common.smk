@@ -1,6 +1,7 @@
 # Helpers shared by the rules: paths, the analysis modules each step runs,
 # and the part of the configuration each step depends on.
 import json
+import os
 
 # Synthetic results live under results/; restricted-data results under
 # results/restricted/, so the two never mix.
@@ -17,7 +18,15 @@ STUDY_TABLES = [
     "participants", "incidents", "violence", "strategies",
     "qual_codebook", "transcripts", "excerpts", "code_applications",
 ]
+# Restricted data need not include transcripts or excerpts: every step reads
+# only these tables (analysis.disclosure.PLAN_TABLES).
+RESTRICTED_TABLES = [
+    "participants", "incidents", "violence", "strategies", "qual_codebook", "code_applications",
+]
 SCENARIOS = ["published", "null"]
+# The configuration a step needs to know the data source and, in restricted mode,
+# to publish through small-cell suppression (the plan also uses alpha).
+DISCLOSURE_KEYS = (["data_source", "small_cell_threshold"] if RESTRICTED else ["data_source"])
 
 
 def modules(*names):
@@ -35,8 +44,21 @@ def parent(index=0, kind="input"):
     return lambda wildcards, output: os.path.dirname(output[index])
 
 
+if RESTRICTED:
+    # Restricted data are placed by hand (README, "For research teams with restricted
+    # data"): say what is missing before any job runs.
+    _missing = [t for t in RESTRICTED_TABLES if not os.path.exists(f"{DATA}/{t}.csv")]
+    if _missing:
+        raise WorkflowError(
+            f"data_source=restricted: {', '.join(f'{DATA}/{t}.csv' for t in _missing)} not "
+            f"found. Place the restricted tables (same names and columns as data/synthetic/) "
+            f"in {DATA}/ first.")
+
+
 def study_tables():
-    return expand(f"{DATA}/{{table}}.csv", table=STUDY_TABLES)
+    """The study's tables: all of them, or in restricted mode those the steps read."""
+    return expand(f"{DATA}/{{table}}.csv",
+                  table=RESTRICTED_TABLES if RESTRICTED else STUDY_TABLES)
 
 
 GENERATOR_KEYS = ["seed", "n_participants", "scenario", "sample", "model", "violence",

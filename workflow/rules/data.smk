@@ -1,5 +1,7 @@
 # The synthetic study: generated from the configuration, validated, written as a
-# data package. In restricted mode the tables are read from data/restricted/.
+# data package. In restricted mode the tables are read from data/restricted/,
+# and the publish check compares the synthetic tables with them.
+import os
 
 
 if not RESTRICTED:
@@ -23,3 +25,34 @@ if not RESTRICTED:
             ENV
         shell:
             "python -m analysis.cli generate --params {params.cfg:q} --outdir {params.outdir} > {log} 2>&1"
+
+
+if RESTRICTED:
+
+    # Before synthetic data made from the restricted data are published (as
+    # data/synthetic/), check that they do not reproduce real survivors: the
+    # share of synthetic participants whose quasi-identifiers (age band,
+    # race/ethnicity, children in the home, relationship status) match a
+    # restricted participant must not exceed disclosure_max_match_share. The
+    # job fails, and so the build, when it does.
+    rule publish_check:
+        input:
+            synthetic="data/synthetic/participants.csv",
+            restricted=f"{DATA}/participants.csv",
+            code=modules("disclosure", "datapackage", "schemas"),
+        output:
+            f"{RESULTS}/disclosure.json",
+        params:
+            threshold=config["disclosure_max_match_share"],
+            synthetic=lambda wildcards, input: os.path.dirname(input.synthetic),
+            restricted=lambda wildcards, input: os.path.dirname(input.restricted),
+        log:
+            f"{LOGS}/publish_check.log",
+        conda:
+            ENV
+        shell:
+            "python -m analysis.disclosure --synthetic {params.synthetic} "
+            "--restricted {params.restricted} --threshold {params.threshold} "
+            "--output {output} > {log} 2>&1"
+
+    FINAL.extend(rules.publish_check.output)

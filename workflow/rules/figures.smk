@@ -13,7 +13,7 @@ from analysis.figures import OUTPUTS as FIGURE_OUTPUTS
 
 rule figure:
     input:
-        lambda wildcards: FIGURE_SPECS[wildcards.name].inputs(RESULTS, DATA),
+        lambda wildcards: FIGURE_SPECS[wildcards.name].inputs(RESULTS, DATA, RESTRICTED),
         modules(),
     output:
         png=report(f"{RESULTS}/figures/{{name}}.png", caption="../report/figure.rst",
@@ -28,12 +28,15 @@ rule figure:
         data=DATA,
         outdir=parent(0, "output"),
         manuscript="manuscript",
+        # Restricted data: suppressed cells are not drawn, no single survivor is shown.
+        restricted=(f" --small-cell-threshold {config['small_cell_threshold']}"
+                    if RESTRICTED else ""),
     log:
         f"{LOGS}/figures/{{name}}.log",
     conda:
         ENV
     shell:
-        "python -m analysis.figures {wildcards.name} --results {params.results} --data {params.data} --outdir {params.outdir} --manuscript {params.manuscript} > {log} 2>&1"
+        "python -m analysis.figures {wildcards.name} --results {params.results} --data {params.data} --outdir {params.outdir} --manuscript {params.manuscript}{params.restricted} > {log} 2>&1"
 
 
 FINAL.extend(expand(f"{RESULTS}/figures/{{name}}.{{ext}}", name=FIGURE_SPECS,

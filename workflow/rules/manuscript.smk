@@ -14,13 +14,13 @@ rule values:
         rules.qualitative.output,
         rules.robustness_merge.output,
         tables=study_tables(),
-        code=modules("values", "tables", "fmt", "datapackage", "schemas"),
+        code=modules("values", "tables", "fmt", "datapackage", "schemas", "disclosure"),
     output:
         f"{RESULTS}/values.yml",
         expand(f"{RESULTS}/tables/{{name}}.md", name=MD_TABLES),
     params:
-        cfg=step_params("seed", "scenario", "data_source", "alpha", "robustness_replications",
-                        "robustness_shards", "qualitative"),
+        cfg=step_params("seed", "scenario", "alpha", "robustness_replications",
+                        "robustness_shards", "qualitative", *DISCLOSURE_KEYS),
         commit=git_commit(),
         data=lambda wildcards, input: os.path.dirname(input.tables[0]),
         results=lambda wildcards, output: os.path.dirname(output[0]),
@@ -57,12 +57,14 @@ rule render:
     params:
         values=lambda wildcards, input: input.values,
         outdir=parent(0, "output"),
+        # Restricted builds: the manuscript's ../results/ paths read results/restricted.
+        results=f" --results-dir {RESULTS}" if RESTRICTED else "",
     log:
         f"{LOGS}/render.log",
     conda:
         ENV
     shell:
-        "python -m analysis.render --project manuscript --values {params.values} --outdir {params.outdir} > {log} 2>&1"
+        "python -m analysis.render --project manuscript --values {params.values} --outdir {params.outdir}{params.results} > {log} 2>&1"
 
 
 FINAL.extend(rules.render.output)
