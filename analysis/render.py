@@ -76,6 +76,7 @@ TYPST_HEADER = """\
 #show table: set text(size: 0.85em)
 #show table: set par(justify: false)
 #show figure: set block(breakable: true)
+#show table: it => { show raw: set text(size: 0.8em); it }
 #show link: set text(fill: rgb("#1f4e79"))
 """
 HTML_STYLE = """\

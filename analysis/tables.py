@@ -25,21 +25,23 @@ from analysis.values import (
 
 
 def pipe_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
-               align: str | None = None) -> str:
+               align: str | None = None, widths: Sequence[int] | None = None) -> str:
     """A Markdown pipe table; ``align`` has one of l, r, c per column.
 
     Pandoc sizes the columns of a wide pipe table by the number of dashes in
     the separator line, so each column gets dashes in proportion to its
-    longest word-wrapped content (at least 6), and the separator is made wider
-    than the text so that the table spans the page and its cells wrap.
+    longest content (between 7 and 32 characters, or the relative ``widths``
+    given), and the separator is made wider than the text so that the table
+    spans the page and its cells wrap.
     """
     align = align or "l" * len(headers)
     escape = lambda v: str(v).replace("|", "\\|")  # noqa: E731
-    widths = []
-    for j, header in enumerate(headers):
-        longest_word = max(len(word) for word in str(header).split())
-        longest = max([longest_word] + [len(str(r[j])) for r in rows])
-        widths.append(max(7, min(longest, 32)) + 3)
+    if widths is None:
+        widths = []
+        for j, header in enumerate(headers):
+            longest_word = max(len(word) for word in str(header).split())
+            longest = max([longest_word] + [len(str(r[j])) for r in rows])
+            widths.append(max(7, min(longest, 32)) + 3)
     scale = max(1.0, 110 / sum(widths))
     marks = []
     for a, w in zip(align, widths, strict=True):
@@ -220,7 +222,8 @@ def software_table(bundle: Bundle) -> str:
 def hashes_table(bundle: Bundle, data_source: str = "synthetic") -> str:
     rows = [(f"{name}.csv", f"`{digest}`") for name, digest in bundle.hashes.items()]
     header = "Synthetic table" if data_source == "synthetic" else "Restricted table"
-    return pipe_table((header, "SHA-256"), rows, "ll")
+    # A SHA-256 digest is 64 characters that cannot wrap: give it most of the width.
+    return pipe_table((header, "SHA-256"), rows, "ll", widths=(22, 88))
 
 
 def markdown_tables(bundle: Bundle, config: Mapping[str, Any],
