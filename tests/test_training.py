@@ -263,7 +263,7 @@ def test_exercise_1_reading_the_dag(lab):
     assert table["results/robustness/summary.csv"] == "robustness_merge"
     assert table["results/data/synthetic/incidents.csv"] == "generate"
     assert cited('python -m analysis.cli claims --params '
-                 '\'{"alpha":0.05,"arrest_model_extra_covariates":[]}\' '
+                 '\'{"alpha":0.05,"arrest_model_extra_covariates":[],"data_source":"synthetic"}\' '
                  '--data results/data/synthetic --outputs results/claims.json') in trace
     assert "analysis/claims.yaml" in trace and "evaluate_claims" in trace
     dag = (workdir / "lab-runs" / "claims-dag.dot").read_text()
