@@ -103,14 +103,7 @@ def practices_by_initiator(results: Path, data: Path) -> Figure:
     if small_cell_threshold() is not None:   # every row, even if nothing is drawn in it
         ax.set_ylim(ypos[0] - 0.6, ypos[-1] + 0.6)
     ax.invert_yaxis()
-    ax.tick_params(axis="y", length=0)
-    ax.grid(axis="y", visible=False)
-    percent_axis(ax, "x", step=0.2)
-    ax.set_xlabel("Share of police contacts (%)")
-    ax.spines["left"].set_visible(False)
-    fig.legend(loc="outside upper center", ncols=2, title="Who called the police",
-               title_fontsize=8.8)
-    return fig
+    return _finish_share_axes(fig, ax)
 
 
 def practices_by_initiator_caption(results: Path, data: Path) -> str:
@@ -177,14 +170,7 @@ def expected_vs_actual(results: Path, data: Path) -> Figure:
     ax.set_ylim(len(outcomes) - 0.4, -1.1)
     ax.text(expected - 0.01, -0.75, "expected at every call", ha="right", va="center",
             fontsize=8.8, color=REFERENCE)
-    ax.tick_params(axis="y", length=0)
-    ax.grid(axis="y", visible=False)
-    percent_axis(ax, "x", step=0.2, limits=(-0.015, 1.04))
-    ax.set_xlabel("Share of police contacts (%)")
-    ax.spines["left"].set_visible(False)
-    fig.legend(loc="outside upper center", ncols=2, title="Who called the police",
-               title_fontsize=8.8)
-    return fig
+    return _finish_share_axes(fig, ax, limits=(-0.015, 1.04))
 
 
 def expected_vs_actual_caption(results: Path, data: Path) -> str:
@@ -222,3 +208,15 @@ def expected_vs_actual_alt(results: Path, data: Path) -> str:
         + f"the highest share is {percent(best[top])}, for {labels[top].lower()}. "
         f"Shares: {detail}."
     )
+
+
+def _finish_share_axes(fig: Figure, ax: Axes, **percent_options) -> Figure:
+    """Shared finish of both practice figures: share axis, no y ticks, initiator legend."""
+    ax.tick_params(axis="y", length=0)
+    ax.grid(axis="y", visible=False)
+    percent_axis(ax, "x", step=0.2, **percent_options)
+    ax.set_xlabel("Share of police contacts (%)")
+    ax.spines["left"].set_visible(False)
+    fig.legend(loc="outside upper center", ncols=2, title="Who called the police",
+               title_fontsize=8.8)
+    return fig
