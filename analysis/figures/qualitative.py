@@ -140,11 +140,7 @@ def _code_counts_caption(results: Path, data: Path) -> str:
 
 def _code_counts_alt(results: Path, data: Path) -> str:
     cc = code_counts(results, data)
-    themes = "; ".join(
-        f"{label.lower()}: "
-        + ", ".join(f"{cc.labels[c].lower()} {count_label(cc.counts[c])}" for c in cc.themes.index
-                    if cc.themes[c] == theme)
-        for theme, label in cc.theme_labels.items())
+    themes = _codes_by_theme(cc, lambda c: count_label(cc.counts[c]))
     return (
         f"Horizontal bar chart with {len(cc.counts)} bars, one per qualitative code, grouped by "
         f"theme and coloured by theme; each bar is the number of survivors (of {cc.n_cases}) "
@@ -221,11 +217,7 @@ def code_by_case_alt(results: Path, data: Path) -> str:
     most = [cm.labels[c].lower() for c in counts.index if counts[c] == top]
     low = counts.min()
     least = [cm.labels[c].lower() for c in counts.index if counts[c] == low]
-    themes = "; ".join(
-        f"{label.lower()}: "
-        + ", ".join(f"{cm.labels[c].lower()} {counts[c]}" for c in cm.themes.index
-                    if cm.themes[c] == theme)
-        for theme, label in cm.theme_labels.items())
+    themes = _codes_by_theme(cm, lambda c: counts[c])
     return (
         f"Grid of coloured and grey cells with {n_codes} rows, one per qualitative code, and "
         f"{n_cases} columns, one per survivor ({cm.matrix.columns[0]} to "
@@ -237,3 +229,17 @@ def code_by_case_alt(results: Path, data: Path) -> str:
         f"survivor has between {per_case.min()} and {per_case.max()} of the {n_codes} codes. "
         f"Survivors per code, by theme: {themes}."
     )
+
+
+def _codes_by_theme(book, value) -> str:
+    """'theme: code value, code value; theme: ...' for alt text, in codebook order.
+
+    ``book`` has ``labels`` (code -> label), ``themes`` (code -> theme id, in
+    order) and ``theme_labels`` (theme id -> label); ``value(code)`` gives the
+    text shown after each code.
+    """
+    return "; ".join(
+        f"{label.lower()}: "
+        + ", ".join(f"{book.labels[c].lower()} {value(c)}" for c in book.themes.index
+                    if book.themes[c] == theme)
+        for theme, label in book.theme_labels.items())
