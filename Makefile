@@ -31,10 +31,10 @@ report: paper
 	$(BIN)/snakemake --cores $(CORES) --report results/report.html
 
 bench: $(STAMP)
-	$(BIN)/python -m analysis.benchmark
+	$(BIN)/python -m analysis.dev.benchmark
 
 verify: $(STAMP)
-	$(BIN)/python -m analysis.verify
+	$(BIN)/python -m analysis.dev.verify
 
 clean:
 	rm -rf results .snakemake

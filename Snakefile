@@ -9,6 +9,9 @@ from snakemake.exceptions import WorkflowError
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 # Validation runs at parse time, before any job: a bad value stops the run
 # with the key, the value and what is allowed, and nothing is written.
 try:

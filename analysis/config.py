@@ -97,9 +97,23 @@ def _fill_defaults(config: dict, schema: Mapping[str, Any]) -> None:
 
 
 def _cross_checks(config: Mapping[str, Any]) -> list[str]:
-    """Rules a JSON Schema cannot state: orderings and sums across keys."""
+    """Rules a JSON Schema cannot state: orderings and sums across keys.
+
+    Only the sections present in ``config`` are checked (a step's part of the
+    configuration may hold only some of them).
+    """
     problems: list[str] = []
-    sample, model = config["sample"], config["model"]
+    if "sample" in config:
+        problems += _sample_checks(config["sample"])
+    if "model" in config:
+        problems += _model_checks(config["model"])
+    if "strategies" in config:
+        problems += _strategy_checks(config["strategies"])
+    return problems
+
+
+def _sample_checks(sample: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = []
     if sample["age_min"] >= sample["age_max"]:
         problems.append(
             f"config key 'sample.age_min' has value {sample['age_min']!r}; "
@@ -113,12 +127,21 @@ def _cross_checks(config: Mapping[str, Any]) -> list[str]:
     if sum(sample["race_ethnicity"].values()) == 0:
         problems.append("config key 'sample.race_ethnicity' has value all zero; "
                         "allowed: counts with a positive sum")
-    for key, shares in (("sample.relationship_status", sample["relationship_status"]),
-                        ("model.external_initiator_shares", model["external_initiator_shares"])):
-        total = sum(shares.values())
-        if abs(total - 1.0) > 1e-9:
-            problems.append(f"config key '{key}' has shares summing to {total!r}; "
-                            "allowed: shares that sum to 1")
+    problems += _shares_sum_to_one("sample.relationship_status", sample["relationship_status"])
+    return problems
+
+
+def _shares_sum_to_one(key: str, shares: Mapping[str, float]) -> list[str]:
+    total = sum(shares.values())
+    if abs(total - 1.0) > 1e-9:
+        return [f"config key '{key}' has shares summing to {total!r}; "
+                "allowed: shares that sum to 1"]
+    return []
+
+
+def _model_checks(model: Mapping[str, Any]) -> list[str]:
+    problems = _shares_sum_to_one("model.external_initiator_shares",
+                                  model["external_initiator_shares"])
     cuts = model["safety_change"]
     if cuts["cut_worse_unchanged"] >= cuts["cut_unchanged_better"]:
         problems.append(
@@ -126,11 +149,15 @@ def _cross_checks(config: Mapping[str, Any]) -> list[str]:
             f"{cuts['cut_worse_unchanged']!r}; allowed: less than cut_unchanged_better "
             f"({cuts['cut_unchanged_better']})"
         )
-    if config["strategies"]["min_per_survivor"] > len(config["strategies"]["prevalence"]):
-        problems.append("config key 'strategies.min_per_survivor' has value "
-                        f"{config['strategies']['min_per_survivor']!r}; allowed: at most the "
-                        "number of strategies listed")
     return problems
+
+
+def _strategy_checks(strategies: Mapping[str, Any]) -> list[str]:
+    if strategies["min_per_survivor"] > len(strategies["prevalence"]):
+        return ["config key 'strategies.min_per_survivor' has value "
+                f"{strategies['min_per_survivor']!r}; allowed: at most the "
+                "number of strategies listed"]
+    return []
 
 
 def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any] | None = None) -> dict:
@@ -153,6 +180,29 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any] | None 
     if lines:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
     return filled
+
+
+def validate_subset(config: Mapping[str, Any], schema: Mapping[str, Any] | None = None) -> dict:
+    """Validate the part of a configuration a step was given; fill nothing in.
+
+    A workflow step receives only the keys its rule passes (``--params``). Each
+    key is checked against its own schema entry; unknown keys are refused. No
+    default and no value from ``config/config.yaml`` is added: a step that
+    reads a key it was not given fails naming that key.
+    """
+    schema = load_schema() if schema is None else schema
+    properties = schema.get("properties", {})
+    sub_schema = {**schema, "properties": {k: properties[k] for k in config if k in properties},
+                  "required": [k for k in config if k in properties]}
+    validator = jsonschema.Draft202012Validator(sub_schema)
+    errors = sorted(validator.iter_errors(dict(config)),
+                    key=lambda e: list(map(str, e.absolute_path)))
+    lines = [line for error in errors for line in _error_lines(error)]
+    if not lines:
+        lines = _cross_checks(config)
+    if lines:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
+    return copy.deepcopy(dict(config))
 
 
 def effect(value: Mapping[str, Any] | float, scenario: str) -> float:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from analysis.config import load_config
-from analysis.generate import generate_study
+from analysis.study.generate import generate_study
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,3 +75,13 @@ def make_repo_copy(tmp_path_factory):
 def repo_copy(tmp_path_factory) -> Path:
     """One temporary copy of the repository shared by a session's Snakemake runs."""
     return copy_repo(tmp_path_factory.mktemp("repo") / "repo")
+
+
+def write_config(path: Path, **overrides) -> Path:
+    """The default configuration with top-level ``overrides``, written as YAML to ``path``."""
+    import yaml
+
+    config = load_config()
+    config.update(overrides)
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path

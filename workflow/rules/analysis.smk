@@ -1,31 +1,41 @@
 # Descriptive, inferential and qualitative analyses, and the claims registry.
+# Each rule reads the study tables, runs one `python -m analysis <step>`, and
+# depends on exactly the code that step imports (step_code). In restricted mode
+# each also reads the build's disclosure plan, solved once by disclosure_plan.
 
-QUANT_TABLES = expand(f"{DATA}/{{table}}.csv",
-                      table=["participants", "incidents", "violence", "strategies"])
-# In restricted mode every step publishes through one suppression plan made from
-# the quantitative tables, the codebook and the code applications.
-STEP_TABLES = study_tables() if RESTRICTED else QUANT_TABLES
-QUAL_TABLES = study_tables() if RESTRICTED else expand(
-    f"{DATA}/{{table}}.csv", table=["participants", "qual_codebook", "code_applications"])
-DISCLOSURE_MODULES = ["analysis/disclosure.py", "analysis/describe.py",
-                      "analysis/qualitative.py", "analysis/infer.py",
-                      "analysis/claims.py"] if RESTRICTED else []
 # The code-by-case matrix (survivors x codes) is row-level: synthetic builds only.
-QUALITATIVE_OUTPUTS = ["themes", "cooccurrence", "agreement"] if RESTRICTED else [
-    "code_by_case", "themes", "cooccurrence", "agreement"]
-DESCRIPTIVES = ["sample", "initiation_patterns", "practices_by", "arrests_by",
-                "expected_vs_actual", "violence_forms", "informal_strategies", "safety_change"]
+QUALITATIVE_OUTPUTS = [n for n in V.QUALITATIVE_OUTPUTS if not (RESTRICTED and n == "code_by_case")]
+
+
+if RESTRICTED:
+
+    rule disclosure_plan:
+        input:
+            tables=tables(V.RESTRICTED_TABLES),
+            code=step_code("disclosure-plan"),
+        output:
+            PLAN,
+        params:
+            cfg=step_params("disclosure-plan"),
+            data=parent(0),
+        log:
+            f"{LOGS}/disclosure_plan.log",
+        conda:
+            ENV
+        shell:
+            "python -m analysis disclosure-plan --params {params.cfg:q} --data {params.data} --output {output} > {log} 2>&1"
 
 
 rule describe:
     input:
-        STEP_TABLES,
-        modules("describe", "schemas", "datapackage", "infer"),
-        DISCLOSURE_MODULES,
+        tables=tables(V.QUANT_TABLES),
+        plan=PLAN,
+        code=step_code("describe"),
     output:
-        expand(f"{RESULTS}/tables/{{name}}.csv", name=DESCRIPTIVES),
+        [f"{RESULTS}/tables/{name}.csv" for name in V.DESCRIPTIVE_TABLES],
     params:
-        cfg=step_params("alpha", *DISCLOSURE_KEYS),
+        cfg=step_params("describe"),
+        plan=plan_argument,
         data=parent(0),
         outdir=parent(0, "output"),
     log:
@@ -33,20 +43,22 @@ rule describe:
     conda:
         ENV
     shell:
-        "python -m analysis.cli describe --params {params.cfg:q} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
+        "python -m analysis describe --params {params.cfg:q}{params.plan} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
 
 
 rule infer:
     input:
-        STEP_TABLES,
-        modules("infer", "claims", "schemas", "datapackage"),
-        DISCLOSURE_MODULES,
+        tables=tables(V.QUANT_TABLES),
+        plan=PLAN,
+        code=step_code("infer"),
     output:
-        f"{RESULTS}/inference/models.csv",
-        f"{RESULTS}/inference/survivor_tests.csv",
-        f"{RESULTS}/inference/power.json",
+        models=f"{RESULTS}/inference/models.csv",
+        fits=f"{RESULTS}/inference/fits.json",
+        survivor_tests=f"{RESULTS}/inference/survivor_tests.csv",
+        power=f"{RESULTS}/inference/power.json",
     params:
-        cfg=step_params("alpha", "arrest_model_extra_covariates", *DISCLOSURE_KEYS),
+        cfg=step_params("infer"),
+        plan=plan_argument,
         data=parent(0),
         outdir=parent(0, "output"),
     log:
@@ -54,19 +66,20 @@ rule infer:
     conda:
         ENV
     shell:
-        "python -m analysis.cli infer --params {params.cfg:q} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
+        "python -m analysis infer --params {params.cfg:q}{params.plan} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
 
 
 rule qualitative:
     input:
-        QUAL_TABLES,
-        modules("qualitative", "schemas", "datapackage"),
-        DISCLOSURE_MODULES,
+        tables=tables(V.CODING_TABLES),
+        plan=PLAN,
+        code=step_code("qualitative"),
     output:
-        expand(f"{RESULTS}/qualitative/{{name}}.csv", name=QUALITATIVE_OUTPUTS),
-        f"{RESULTS}/qualitative/agreement.json",
+        tables=[f"{RESULTS}/qualitative/{name}.csv" for name in QUALITATIVE_OUTPUTS],
+        agreement=f"{RESULTS}/qualitative/agreement.json",
     params:
-        cfg=step_params("qualitative", *DISCLOSURE_KEYS, *(["alpha"] if RESTRICTED else [])),
+        cfg=step_params("qualitative"),
+        plan=plan_argument,
         data=parent(0),
         outdir=parent(0, "output"),
     log:
@@ -74,23 +87,23 @@ rule qualitative:
     conda:
         ENV
     shell:
-        "python -m analysis.cli qualitative --params {params.cfg:q} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
+        "python -m analysis qualitative --params {params.cfg:q}{params.plan} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
 
 
 rule claims:
     input:
-        STEP_TABLES,
-        "analysis/claims.yaml",
-        modules("claims", "infer", "schemas", "datapackage"),
-        DISCLOSURE_MODULES,
+        tables=tables(V.QUANT_TABLES),
+        plan=PLAN,
+        code=step_code("claims"),
     output:
         f"{RESULTS}/claims.json",
     params:
-        cfg=step_params("alpha", "arrest_model_extra_covariates", *DISCLOSURE_KEYS),
+        cfg=step_params("claims"),
+        plan=plan_argument,
         data=parent(0),
     log:
         f"{LOGS}/claims.log",
     conda:
         ENV
     shell:
-        "python -m analysis.cli claims --params {params.cfg:q} --data {params.data} --outputs {output} > {log} 2>&1"
+        "python -m analysis claims --params {params.cfg:q}{params.plan} --data {params.data} --output {output} > {log} 2>&1"

@@ -1,7 +1,17 @@
-# Helpers shared by the rules: paths, the analysis modules each step runs,
-# and the part of the configuration each step depends on.
+# Helpers shared by the rules: paths, the code each step runs (derived from the
+# package's import graph), the part of the configuration each step reads, and
+# the final targets.
 import json
 import os
+
+from pathlib import Path
+
+from analysis.dependencies import code_files, module_constant
+from analysis.exports.names import output_names
+from analysis.paper.figures import FIGURES as FIGURE_SPECS
+from analysis.paper.figures import OUTPUTS as FIGURE_OUTPUTS
+from analysis.render.sources import manuscript_files
+from analysis.study import vocabulary as V
 
 # Synthetic results live under results/; restricted-data results under
 # results/restricted/, so the two never mix.
@@ -13,32 +23,49 @@ ENV = "../envs/analysis.yaml"
 # Rules run `python` from PATH: the project's .venv (make paper puts it first) or
 # the conda env of `snakemake --use-conda`.
 PYTHON = "python"
-
-STUDY_TABLES = [
-    "participants", "incidents", "violence", "strategies",
-    "qual_codebook", "transcripts", "excerpts", "code_applications",
-]
-# Restricted data need not include transcripts or excerpts: every step reads
-# only these tables (analysis.disclosure.PLAN_TABLES).
-RESTRICTED_TABLES = [
-    "participants", "incidents", "violence", "strategies", "qual_codebook", "code_applications",
-]
-SCENARIOS = ["published", "null"]
-# The configuration a step needs to know the data source and, in restricted mode,
-# to publish through small-cell suppression (the plan also uses alpha).
-DISCLOSURE_KEYS = (["data_source", "small_cell_threshold"] if RESTRICTED else ["data_source"])
+# Restricted data: every step publishes through the one suppression plan the
+# disclosure_plan rule solves (workflow/rules/analysis.smk).
+PLAN = [f"{RESULTS}/disclosure/plan.json"] if RESTRICTED else []
+# Names the code owns, read without importing heavy modules at parse time.
+MARKDOWN_TABLES = module_constant("analysis.paper.tables", "TABLES")
+EXPORT_FILES = output_names()
+# What the manuscript reads, from its own include lines (analysis.render.sources).
+MANUSCRIPT = manuscript_files(Path(workflow.basedir) / "manuscript", Path(workflow.basedir))
 
 
-def modules(*names):
-    """The analysis modules a step runs: editing one reruns exactly its dependants."""
-    base = ["analysis/__init__.py", "analysis/cli.py", "analysis/config.py", "analysis/io.py"]
-    return base + [f"analysis/{name}.py" for name in names]
+def step_code(step, *modules):
+    """Every source and data file of the package that `python -m analysis <step>` runs.
+
+    Derived from the import graph (analysis.dependencies), so that editing any
+    module reruns exactly the jobs whose step imports it, directly or through
+    other modules. `modules` adds entry modules the step loads by name (a
+    figure's own module).
+    """
+    step_module = step.replace("-", "_")
+    return code_files("analysis.__main__", f"analysis.cli.{step_module}", *modules)
+
+
+def step_params(step):
+    """The configuration values a step reads (its CONFIG_KEYS), as one sorted JSON argument."""
+    entry = f"analysis.cli.{step.replace('-', '_')}"
+    keys = list(module_constant(entry, "CONFIG_KEYS", ()))
+    if RESTRICTED:
+        keys += [k for k in module_constant(entry, "RESTRICTED_KEYS", ()) if k not in keys]
+    return json.dumps({k: config[k] for k in keys}, sort_keys=True, separators=(",", ":"))
+
+
+def tables(names):
+    """The CSV files of the named study tables."""
+    return [f"{DATA}/{name}.csv" for name in names]
+
+
+def plan_argument(wildcards, input):
+    """` --plan FILE` for a restricted build's steps, nothing otherwise."""
+    return f" --plan {input.plan}" if RESTRICTED else ""
 
 
 def parent(index=0, kind="input"):
     """A param function giving the directory of an input or output file (lint-clean)."""
-    import os
-
     if kind == "input":
         return lambda wildcards, input: os.path.dirname(input[index])
     return lambda wildcards, output: os.path.dirname(output[index])
@@ -47,34 +74,11 @@ def parent(index=0, kind="input"):
 if RESTRICTED:
     # Restricted data are placed by hand (README, "For research teams with restricted
     # data"): say what is missing before any job runs.
-    _missing = [t for t in RESTRICTED_TABLES if not os.path.exists(f"{DATA}/{t}.csv")]
+    _missing = [t for t in tables(V.RESTRICTED_TABLES) if not os.path.exists(t)]
     if _missing:
         raise WorkflowError(
-            f"data_source=restricted: {', '.join(f'{DATA}/{t}.csv' for t in _missing)} not "
-            f"found. Place the restricted tables (same names and columns as data/synthetic/) "
-            f"in {DATA}/ first.")
-
-
-def study_tables():
-    """The study's tables: all of them, or in restricted mode those the steps read."""
-    return expand(f"{DATA}/{{table}}.csv",
-                  table=RESTRICTED_TABLES if RESTRICTED else STUDY_TABLES)
-
-
-GENERATOR_KEYS = ["seed", "n_participants", "scenario", "sample", "model", "violence",
-                  "strategies", "qualitative"]
-
-
-def step_params(*keys):
-    """The configuration values a step uses, as one JSON argument (sorted, stable)."""
-    return json.dumps({k: config[k] for k in keys}, sort_keys=True, separators=(",", ":"))
-
-
-FINAL = []
-
-
-def final_targets():
-    return FINAL
+            f"data_source=restricted: {', '.join(_missing)} not found. Place the restricted "
+            f"tables (same names and columns as data/synthetic/) in {DATA}/ first.")
 
 
 def git_commit():
@@ -87,3 +91,25 @@ def git_commit():
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+FIGURE_TARGETS = expand(f"{RESULTS}/figures/{{name}}.{{ext}}", name=FIGURE_SPECS,
+                        ext=FIGURE_OUTPUTS)
+
+
+def figure_inputs(wildcards):
+    """What one figure's job reads: its results and tables, and the code it runs."""
+    spec = FIGURE_SPECS[wildcards.name]
+    return {"reads": spec.inputs(RESULTS, DATA, RESTRICTED),
+            "code": step_code("figure", spec.module_name)}
+
+
+def final_targets():
+    """What `snakemake` builds by default: the paper, its values and tables, every figure,
+    and the exchange files (synthetic builds) or the publish check (restricted builds)."""
+    targets = [*rules.render.output, *rules.values.output, *FIGURE_TARGETS]
+    if RESTRICTED:
+        targets += rules.publish_check.output
+    else:
+        targets += rules.exchange.output
+    return targets

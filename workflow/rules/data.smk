@@ -1,30 +1,26 @@
 # The synthetic study: generated from the configuration, validated, written as a
 # data package. In restricted mode the tables are read from data/restricted/,
 # and the publish check compares the synthetic tables with them.
-import os
 
 
 if not RESTRICTED:
 
     rule generate:
         input:
-            "workflow/schemas/config.schema.yaml",
-            "analysis/resources/qualitative_codebook.yaml",
-            modules("generate", "schemas", "datapackage"),
+            schema="workflow/schemas/config.schema.yaml",
+            code=step_code("generate"),
         output:
-            study_tables(),
-            f"{DATA}/codebook.csv",
-            f"{DATA}/datapackage.json",
-            f"{DATA}/README.md",
+            tables=tables(V.ALL_TABLES),
+            package=[f"{DATA}/{name}" for name in V.PACKAGE_FILES],
         params:
-            cfg=step_params(*GENERATOR_KEYS),
+            cfg=step_params("generate"),
             outdir=parent(0, "output"),
         log:
             f"{LOGS}/generate.log",
         conda:
             ENV
         shell:
-            "python -m analysis.cli generate --params {params.cfg:q} --outdir {params.outdir} > {log} 2>&1"
+            "python -m analysis generate --params {params.cfg:q} --outdir {params.outdir} > {log} 2>&1"
 
 
 if RESTRICTED:
@@ -39,7 +35,7 @@ if RESTRICTED:
         input:
             synthetic="data/synthetic/participants.csv",
             restricted=f"{DATA}/participants.csv",
-            code=modules("disclosure", "datapackage", "schemas"),
+            code=step_code("publish-check"),
         output:
             f"{RESULTS}/disclosure.json",
         params:
@@ -51,8 +47,6 @@ if RESTRICTED:
         conda:
             ENV
         shell:
-            "python -m analysis.disclosure --synthetic {params.synthetic} "
+            "python -m analysis publish-check --synthetic {params.synthetic} "
             "--restricted {params.restricted} --threshold {params.threshold} "
             "--output {output} > {log} 2>&1"
-
-    FINAL.extend(rules.publish_check.output)

@@ -2,37 +2,22 @@
 # (ATLAS.ti, NVivo, MAXQDA, QualCoder, ...) and SPSS/Stata copies of the
 # quantitative tables. These are row-level exports, so they are made from the
 # synthetic study only: in restricted mode the rule does not exist.
-# Directories are derived from the input and output files (lint-clean).
-import os
 
 
 if not RESTRICTED:
 
-    EXCHANGE = f"{RESULTS}/exchange"
-    EXCHANGE_OUTPUTS = [
-        f"{EXCHANGE}/codebook.qdc",
-        f"{EXCHANGE}/study.qdpx",
-        *expand(f"{EXCHANGE}/{{table}}.{{ext}}",
-                table=["participants", "incidents", "violence", "strategies"],
-                ext=["sav", "dta"]),
-    ]
-
     rule exchange:
         input:
-            study_tables(),
-            modules("exchange", "schemas", "datapackage"),
+            tables=tables(V.ALL_TABLES),
+            code=step_code("exchange"),
         output:
-            EXCHANGE_OUTPUTS,
+            [f"{RESULTS}/exchange/{name}" for name in EXPORT_FILES],
         params:
-            python=PYTHON,
-            data=lambda wildcards, input: os.path.dirname(input[0]),
-            outdir=lambda wildcards, output: os.path.dirname(output[0]),
+            data=parent(0),
+            outdir=parent(0, "output"),
         log:
             f"{LOGS}/exchange.log",
         conda:
             ENV
         shell:
-            "{params.python} -m analysis.exchange --data {params.data} --outdir {params.outdir} "
-            "> {log} 2>&1"
-
-    FINAL.extend(EXCHANGE_OUTPUTS)
+            "python -m analysis exchange --data {params.data} --outdir {params.outdir} > {log} 2>&1"

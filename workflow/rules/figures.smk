@@ -1,20 +1,15 @@
-# Figures: one job per figure, each drawn by one function of analysis/figures/.
-# The figures and the files each one reads are listed once, in
-# analysis.figures.FIGURES; a job's inputs are its figure's own module, the
-# shared style and the results it reads, so editing one figure's module reruns
-# that figure only. Outputs: PNG (300 dpi), SVG, the YAML sidecar (caption and
-# alt text) and the Markdown figure block the manuscript includes. The report
+# Figures: one job per figure, each drawn by one function of analysis/paper/figures/.
+# The figures and the result files each one reads are listed once, in
+# analysis.paper.figures.FIGURES; a job's code is its figure's own module and
+# what it imports (step_code), so editing one figure's module reruns that
+# figure only. Outputs: PNG (300 dpi), SVG, the YAML sidecar (caption and alt
+# text) and the Markdown figure block the manuscript includes. The report
 # caption (workflow/report/figure.rst) is read from the same sidecar.
-import os
-
-from analysis.figures import FIGURES as FIGURE_SPECS
-from analysis.figures import OUTPUTS as FIGURE_OUTPUTS
 
 
 rule figure:
     input:
-        lambda wildcards: FIGURE_SPECS[wildcards.name].inputs(RESULTS, DATA, RESTRICTED),
-        modules(),
+        unpack(figure_inputs),
     output:
         png=report(f"{RESULTS}/figures/{{name}}.png", caption="../report/figure.rst",
                    category="Figures", labels={"figure": "{name}"}),
@@ -36,8 +31,4 @@ rule figure:
     conda:
         ENV
     shell:
-        "python -m analysis.figures {wildcards.name} --results {params.results} --data {params.data} --outdir {params.outdir} --manuscript {params.manuscript}{params.restricted} > {log} 2>&1"
-
-
-FINAL.extend(expand(f"{RESULTS}/figures/{{name}}.{{ext}}", name=FIGURE_SPECS,
-                    ext=FIGURE_OUTPUTS))
+        "python -m analysis figure {wildcards.name} --results {params.results} --data {params.data} --outdir {params.outdir} --manuscript {params.manuscript}{params.restricted} > {log} 2>&1"

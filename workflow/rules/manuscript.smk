@@ -1,9 +1,7 @@
-import os
-
-# values.yml, the manuscript's tables, and the rendered manuscript.
-
-MD_TABLES = ["sample", "claims", "models", "survivor_tests", "agreement", "expected_vs_actual",
-             "robustness", "parameters", "safety_change", "software", "hashes"]
+# values.yml, the manuscript's tables, and the rendered manuscript. The render
+# step's inputs are what the manuscript itself includes (its include lines),
+# read by the renderer's own parser; the values step writes every table of
+# analysis.paper.tables.TABLES.
 
 
 rule values:
@@ -13,47 +11,34 @@ rule values:
         rules.infer.output,
         rules.qualitative.output,
         rules.robustness_merge.output,
-        tables=study_tables(),
-        code=modules("values", "tables", "fmt", "datapackage", "schemas", "disclosure"),
+        tables=tables(V.RESTRICTED_TABLES if RESTRICTED else V.ALL_TABLES),
+        code=step_code("values"),
     output:
-        f"{RESULTS}/values.yml",
-        expand(f"{RESULTS}/tables/{{name}}.md", name=MD_TABLES),
+        values=f"{RESULTS}/values.yml",
+        tables=[f"{RESULTS}/tables/{name}.md" for name in MARKDOWN_TABLES],
     params:
-        cfg=step_params("seed", "scenario", "alpha", "robustness_replications",
-                        "robustness_shards", "qualitative", *DISCLOSURE_KEYS),
+        cfg=step_params("values"),
         commit=git_commit(),
         data=lambda wildcards, input: os.path.dirname(input.tables[0]),
-        results=lambda wildcards, output: os.path.dirname(output[0]),
+        results=lambda wildcards, output: os.path.dirname(output.values),
     log:
         f"{LOGS}/values.log",
     conda:
         ENV
     shell:
-        "python -m analysis.cli values --params {params.cfg:q} --data {params.data} --outdir {params.results} --name {params.commit} > {log} 2>&1"
-
-
-FINAL.extend(rules.values.output)
-
-
-FIGURES = ["initiation_by_race", "practices_by_initiator", "arrest_curve", "race_forest",
-           "code_by_case", "violence_strategies", "robustness", "expected_vs_actual",
-           "workflow_dag"]
+        "python -m analysis values --params {params.cfg:q} --data {params.data} --results {params.results} --commit {params.commit} > {log} 2>&1"
 
 
 rule render:
     input:
-        "manuscript/manuscript.qmd",
-        "manuscript/_quarto.yml",
-        "manuscript/references.bib",
-        "manuscript/apa.csl",
-        "analysis/resources/quarto_compat.lua",
-        modules("render"),
-        values=rules.values.output[0],
-        tables=rules.values.output[1:],
-        figures=expand(f"{RESULTS}/figures/{{name}}.{{ext}}", name=FIGURES, ext=["png", "md"]),
+        sources=MANUSCRIPT.sources,
+        code=step_code("render"),
+        values=rules.values.output.values,
+        includes=[path.replace("results/", f"{RESULTS}/", 1) for path in MANUSCRIPT.includes],
+        images=[path.replace("results/", f"{RESULTS}/", 1) for path in MANUSCRIPT.images],
     output:
-        f"{RESULTS}/manuscript/manuscript.html",
-        f"{RESULTS}/manuscript/manuscript.pdf",
+        html=f"{RESULTS}/manuscript/manuscript.html",
+        pdf=f"{RESULTS}/manuscript/manuscript.pdf",
     params:
         values=lambda wildcards, input: input.values,
         outdir=parent(0, "output"),
@@ -64,7 +49,4 @@ rule render:
     conda:
         ENV
     shell:
-        "python -m analysis.render --project manuscript --values {params.values} --outdir {params.outdir}{params.results} > {log} 2>&1"
-
-
-FINAL.extend(rules.render.output)
+        "python -m analysis render --project manuscript --values {params.values} --outdir {params.outdir}{params.results} > {log} 2>&1"

@@ -1,0 +1,37 @@
+"""values.yml and the manuscript's Markdown tables, from every step's results."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from analysis.cli.common import add_config_arguments, step_config
+
+CONFIG_KEYS = ("seed", "scenario", "alpha", "robustness_replications", "robustness_shards",
+               "qualitative", "model", "data_source")
+RESTRICTED_KEYS = ("small_cell_threshold",)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_arguments(parser)
+    parser.add_argument("--data", type=Path, required=True, help="directory of the study tables")
+    parser.add_argument("--results", type=Path, required=True,
+                        help="results directory: read the steps' outputs, write values.yml "
+                             "and tables/*.md")
+    parser.add_argument("--commit", default="unknown",
+                        help="the git commit the build is made from (printed in the paper)")
+
+
+def run(args: argparse.Namespace) -> None:
+    from analysis.io import write_text, write_yaml
+    from analysis.paper.tables import markdown_tables
+    from analysis.paper.values import build_values, load_bundle
+    from analysis.study.datapackage import read_table
+
+    config = step_config(args, CONFIG_KEYS, RESTRICTED_KEYS)
+    committed = Path("data/synthetic") if config["data_source"] == "synthetic" else None
+    bundle = load_bundle(args.results, args.data, committed)
+    write_yaml(args.results / "values.yml", build_values(bundle, config, args.commit))
+    codebook = read_table(args.data, "qual_codebook")
+    for name, text in markdown_tables(bundle, config, codebook).items():
+        write_text(args.results / "tables" / f"{name}.md", text)

@@ -1,0 +1,1 @@
+"""Developer tools: scratch workspaces, the determinism receipt and the benchmark."""

@@ -1,0 +1,245 @@
+"""The qualitative coding: which codes were applied to which survivor, grouped by theme.
+
+Restricted-data builds publish no survivor-level matrix, so there the same
+figure (same name, same cross-reference) is an aggregate: the number of
+survivors with each code, grouped by theme, with suppressed counts labelled
+and not drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from analysis.io import read_json
+from analysis.palette import THEME_COLOURS
+from analysis.paper.figures.style import (
+    count_label,
+    join_words,
+    new_figure,
+    read_result,
+    require_columns,
+    small_cell_threshold,
+    suppressed,
+    themed,
+)
+from analysis.study.datapackage import read_table
+
+ABSENT = "#EDEDED"
+
+
+@dataclass(frozen=True)
+class CodeMatrix:
+    """The code-by-case matrix with codes (rows) in codebook order and their themes."""
+
+    matrix: pd.DataFrame            # codes x survivors, 0/1
+    labels: pd.Series               # code -> label
+    themes: pd.Series               # code -> theme
+    theme_labels: dict[str, str]    # theme -> label, in codebook order
+
+
+def code_matrix(results: Path, data: Path) -> CodeMatrix:
+    frame = read_result(results, "qualitative/code_by_case.csv")
+    if "participant_id" not in frame.columns:
+        raise ValueError("code_by_case.csv: missing column participant_id")
+    cases = frame.set_index("participant_id")
+    codebook = read_table(data, "qual_codebook")
+    unknown = [c for c in cases.columns if c not in set(codebook["code"])]
+    if unknown:
+        raise ValueError(f"code_by_case.csv: code(s) not in the codebook: {', '.join(unknown)}")
+    values = cases.to_numpy()
+    if cases.empty or not np.isin(values, (0, 1)).all():
+        raise ValueError("code_by_case.csv: expected a non-empty matrix of 0/1 values")
+    book = codebook.set_index("code").loc[[c for c in codebook["code"] if c in cases.columns]]
+    unknown_themes = sorted(set(book["theme"]) - set(THEME_COLOURS))
+    if unknown_themes:
+        raise ValueError(f"no colour for theme(s) {', '.join(unknown_themes)} in "
+                         f"analysis.palette.THEME_COLOURS")
+    theme_labels = dict(zip(book["theme"], book["theme_label"], strict=True))
+    return CodeMatrix(cases[book.index].T.astype(int), book["label"], book["theme"],
+                      theme_labels)
+
+
+@dataclass(frozen=True)
+class CodeCounts:
+    """Restricted data: survivors per code (published text), in codebook order, by theme."""
+
+    counts: pd.Series               # code -> count or suppression marker
+    labels: pd.Series               # code -> label
+    themes: pd.Series               # code -> theme
+    theme_labels: dict[str, str]    # theme -> label, in codebook order
+    n_cases: int
+
+
+def code_counts(results: Path, data: Path) -> CodeCounts:
+    """Survivors per code from the suppressed ``qualitative/themes.csv`` (restricted builds)."""
+    frame = read_result(results, "qualitative/themes.csv")
+    require_columns(frame, ["level", "theme", "code", "cases"], "qualitative/themes.csv")
+    rows = frame[frame["level"] == "code"].set_index("code")
+    codebook = read_table(data, "qual_codebook")
+    book = codebook.set_index("code").loc[[c for c in codebook["code"] if c in rows.index]]
+    unknown_themes = sorted(set(book["theme"]) - set(THEME_COLOURS))
+    if unknown_themes:
+        raise ValueError(f"no colour for theme(s) {', '.join(unknown_themes)} in "
+                         f"analysis.palette.THEME_COLOURS")
+    path = Path(results) / "qualitative" / "agreement.json"
+    if not path.exists():
+        raise FileNotFoundError(f"input not found: {path} (build it with snakemake first)")
+    return CodeCounts(rows.loc[book.index, "cases"], book["label"], book["theme"],
+                      dict(zip(book["theme"], book["theme_label"], strict=True)),
+                      int(read_json(path)["cases"]))
+
+
+def _code_counts_figure(results: Path, data: Path) -> Figure:
+    cc = code_counts(results, data)
+    n_codes = len(cc.counts)
+    fig, ax = new_figure(1.6 + 0.2 * n_codes)
+    y = np.arange(n_codes)
+    hidden = np.array([suppressed(v) for v in cc.counts], dtype=bool)
+    values = np.array([0 if h else int(float(v)) for v, h in zip(cc.counts, hidden, strict=True)])
+    colours = [THEME_COLOURS[t] for t in cc.themes]
+    ax.barh(y[~hidden], values[~hidden], height=0.7,
+            color=[c for c, h in zip(colours, hidden, strict=True) if not h], edgecolor="none")
+    for yi, value, text, h in zip(y, values, cc.counts, hidden, strict=True):
+        ax.text((0 if h else value) + cc.n_cases * 0.01, yi, count_label(text), va="center",
+                ha="left", fontsize=8, color=".35" if h else ".15")
+    breaks = np.flatnonzero(cc.themes.to_numpy()[1:] != cc.themes.to_numpy()[:-1]) + 0.5
+    for b in breaks:
+        ax.axhline(b, color=".8", linewidth=0.8)
+    ax.set_yticks(y, cc.labels.tolist())
+    ax.set_ylim(n_codes - 0.5, -0.5)
+    ax.set_xlim(0, cc.n_cases * 1.1)
+    ax.tick_params(axis="y", length=0)
+    ax.grid(axis="y", visible=False)
+    ax.spines["left"].set_visible(False)
+    ax.set_xlabel(f"Survivors with the code (of {cc.n_cases})")
+    handles = [Patch(color=THEME_COLOURS[t], label=label) for t, label in cc.theme_labels.items()]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, title="Theme",
+               title_fontsize=8.8, fontsize=8, handlelength=1.2, columnspacing=1.2)
+    return fig
+
+
+def _code_counts_caption(results: Path, data: Path) -> str:
+    cc = code_counts(results, data)
+    threshold = small_cell_threshold()
+    return (
+        f"Number of survivors to whom the primary coder applied each of the {len(cc.counts)} "
+        f"codes of the qualitative analysis (of {cc.n_cases} survivors), grouped into "
+        f"{len(cc.theme_labels)} themes and coloured by theme. Restricted data: the "
+        f"survivor-by-code matrix is not shown, counts below {threshold} are shown as "
+        f"\u201c<{threshold}\u201d and counts suppressed so that totals do not reveal them as "
+        f"\u201csuppressed\u201d, and their bars are not drawn."
+    )
+
+
+def _code_counts_alt(results: Path, data: Path) -> str:
+    cc = code_counts(results, data)
+    themes = _codes_by_theme(cc, lambda c: count_label(cc.counts[c]))
+    return (
+        f"Horizontal bar chart with {len(cc.counts)} bars, one per qualitative code, grouped by "
+        f"theme and coloured by theme; each bar is the number of survivors (of {cc.n_cases}) "
+        f"with the code, and suppressed counts have a label but no bar. Survivors per code, "
+        f"by theme: {themes}."
+    )
+
+
+@themed
+def code_by_case(results: Path, data: Path) -> Figure:
+    """Heatmap: one row per code (grouped by theme), one column per survivor.
+
+    Restricted data: bars of survivors per code instead (no survivor is shown).
+    """
+    if small_cell_threshold() is not None:
+        return _code_counts_figure(results, data)
+    cm = code_matrix(results, data)
+    n_codes, n_cases = cm.matrix.shape
+    colours = np.array([to_rgb(THEME_COLOURS[t]) for t in cm.themes])
+    rgb = np.where(cm.matrix.to_numpy()[:, :, None] == 1, colours[:, None, :],
+                   np.array(to_rgb(ABSENT))[None, None, :])
+    fig, ax = new_figure(1.6 + 0.2 * n_codes)
+    ax.pcolormesh(np.arange(n_cases + 1), np.arange(n_codes + 1), rgb, edgecolors="white",
+                  linewidth=0.6)
+    # A thicker white rule between themes.
+    breaks = np.flatnonzero(cm.themes.to_numpy()[1:] != cm.themes.to_numpy()[:-1]) + 1
+    for b in breaks:
+        ax.axhline(b, color="white", linewidth=3)
+    ax.set_xlim(0, n_cases)
+    ax.set_ylim(n_codes, 0)
+    ax.set_yticks(np.arange(n_codes) + 0.5, cm.labels.tolist())
+    ax.set_xticks(np.arange(n_cases) + 0.5, cm.matrix.columns.tolist(), rotation=90,
+                  fontsize=7.5)
+    ax.tick_params(length=0)
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_xlabel("Survivor")
+    counts = ax.secondary_yaxis("right")
+    counts.set_yticks(np.arange(n_codes) + 0.5, [str(v) for v in cm.matrix.sum(axis=1)])
+    counts.tick_params(length=0, labelsize=8)
+    counts.spines["right"].set_visible(False)
+    counts.set_ylabel(f"Survivors with the code (of {n_cases})", fontsize=8.8)
+    handles = [Patch(color=THEME_COLOURS[t], label=label) for t, label in cm.theme_labels.items()]
+    handles.append(Patch(facecolor=ABSENT, edgecolor=".6", linewidth=0.5,
+                         label="Code not applied"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, title="Theme",
+               title_fontsize=8.8, fontsize=8, handlelength=1.2, columnspacing=1.2)
+    return fig
+
+
+def code_by_case_caption(results: Path, data: Path) -> str:
+    if small_cell_threshold() is not None:
+        return _code_counts_caption(results, data)
+    cm = code_matrix(results, data)
+    n_codes, n_cases = cm.matrix.shape
+    return (
+        f"Code-by-case matrix of the qualitative analysis: each of the {n_codes} codes (rows, "
+        f"grouped into {len(cm.theme_labels)} themes) against each of the {n_cases} survivors "
+        f"(columns). A coloured cell means the primary coder applied the code at least once to "
+        f"that survivor's interview, in the colour of the code's theme; a grey cell means the "
+        f"code was not applied. Numbers on the right count the survivors with each code."
+    )
+
+
+def code_by_case_alt(results: Path, data: Path) -> str:
+    if small_cell_threshold() is not None:
+        return _code_counts_alt(results, data)
+    cm = code_matrix(results, data)
+    n_codes, n_cases = cm.matrix.shape
+    counts = cm.matrix.sum(axis=1)
+    per_case = cm.matrix.sum(axis=0)
+    top = counts.max()
+    most = [cm.labels[c].lower() for c in counts.index if counts[c] == top]
+    low = counts.min()
+    least = [cm.labels[c].lower() for c in counts.index if counts[c] == low]
+    themes = _codes_by_theme(cm, lambda c: counts[c])
+    return (
+        f"Grid of coloured and grey cells with {n_codes} rows, one per qualitative code, and "
+        f"{n_cases} columns, one per survivor ({cm.matrix.columns[0]} to "
+        f"{cm.matrix.columns[-1]}). Rows are grouped by theme, each theme in its own colour, "
+        f"and a cell is coloured when the code was applied to that survivor. "
+        f"The most common code{'s are' if len(most) > 1 else ' is'} "
+        f"{join_words(most)} ({top} of {n_cases} survivors) and the least common "
+        f"{'are' if len(least) > 1 else 'is'} {join_words(least)} ({low} of {n_cases}). Each "
+        f"survivor has between {per_case.min()} and {per_case.max()} of the {n_codes} codes. "
+        f"Survivors per code, by theme: {themes}."
+    )
+
+
+def _codes_by_theme(book, value) -> str:
+    """'theme: code value, code value; theme: ...' for alt text, in codebook order.
+
+    ``book`` has ``labels`` (code -> label), ``themes`` (code -> theme id, in
+    order) and ``theme_labels`` (theme id -> label); ``value(code)`` gives the
+    text shown after each code.
+    """
+    return "; ".join(
+        f"{label.lower()}: "
+        + ", ".join(f"{book.labels[c].lower()} {value(c)}" for c in book.themes.index
+                    if book.themes[c] == theme)
+        for theme, label in book.theme_labels.items())

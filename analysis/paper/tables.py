@@ -1,0 +1,246 @@
+"""The manuscript's tables as Markdown pipe tables, generated from the results.
+
+Captions live in the manuscript (a ``: Caption {#tbl-id}`` line after the
+include), so each file here is only the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from analysis.disclosure.markers import SUPPRESSED, count_text
+from analysis.paper import fmt
+from analysis.paper.values import Bundle
+from analysis.paper.values.claims import claim_values
+from analysis.paper.values.common import extreme_text, row_suppressed, share_text
+from analysis.paper.values.reproducibility import software_versions
+from analysis.study.vocabulary import PRACTICES
+
+#: Every Markdown table the values step writes (``results/tables/<name>.md``).
+TABLES: tuple[str, ...] = ("sample", "claims", "models", "survivor_tests", "agreement",
+                           "expected_vs_actual", "robustness", "parameters", "safety_change",
+                           "software", "hashes")
+
+
+def pipe_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
+               align: str | None = None, widths: Sequence[int] | None = None) -> str:
+    """A Markdown pipe table; ``align`` has one of l, r, c per column.
+
+    Pandoc sizes the columns of a wide pipe table by the number of dashes in
+    the separator line, so each column gets dashes in proportion to its
+    longest content (between 7 and 32 characters, or the relative ``widths``
+    given), and the separator is made wider than the text so that the table
+    spans the page and its cells wrap.
+    """
+    align = align or "l" * len(headers)
+    escape = lambda v: str(v).replace("|", "\\|")  # noqa: E731
+    if widths is None:
+        widths = []
+        for j, header in enumerate(headers):
+            longest_word = max(len(word) for word in str(header).split())
+            longest = max([longest_word] + [len(str(r[j])) for r in rows])
+            widths.append(max(7, min(longest, 32)) + 3)
+    scale = max(1.0, 110 / sum(widths))
+    marks = []
+    for a, w in zip(align, widths, strict=True):
+        dashes = "-" * max(3, round(w * scale) - 1)
+        marks.append({"l": ":" + dashes, "r": dashes + ":", "c": ":" + dashes[1:] + ":"}[a])
+    lines = ["| " + " | ".join(map(escape, headers)) + " |",
+             "|" + "|".join(marks) + "|"]
+    lines += ["| " + " | ".join(map(escape, row)) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def sample_table(bundle: Bundle) -> str:
+    sample = bundle.tables["sample"]
+    rows = []
+    for _, row in sample.iterrows():
+        if pd.notna(row.get("mean")):
+            low, high = extreme_text(row["min"]), extreme_text(row["max"])
+            rows.append((row["characteristic"],
+                         f"{fmt.number(row['mean'], 1)} ({fmt.number(row['sd'], 1)})",
+                         SUPPRESSED if SUPPRESSED in (low, high) else f"{low}{fmt.DASH}{high}"))
+        else:
+            rows.append((f"{row['characteristic']}: {row['category']}", count_text(row["n"]),
+                         share_text(row, counts=("n",))))
+    return pipe_table(("Characteristic", "n or mean (SD)", "% or range"), rows, "lrr")
+
+
+def claims_table(bundle: Bundle) -> str:
+    rows = []
+    for claim in bundle.claims:
+        v = claim_values(claim)
+        verdict = "**reproduced**" if claim["reproduced"] else "**not reproduced**"
+        expected = v["expected"].replace("_", " ")
+        p = SUPPRESSED if claim.get("suppressed") else fmt.p_bare(claim["p_value"])
+        rows.append((v["id"], v["statement"], v["estimate"], v["ci"], p,
+                     f"{expected} / {v['observed']}", verdict))
+    return pipe_table(("Claim", "Finding (our paraphrase)", "Estimate", "95% CI", "p",
+                       "Expected / observed", "Verdict"), rows, "llrrrll")
+
+
+TERM_LABELS = {"external_initiation": "Someone else called (vs survivor)",
+               "visible_injury": "Visible injury", "prior_calls": "Each earlier call",
+               "black": "Black survivor (vs other)", "treated_poorly": "Treated poorly",
+               "children_in_home": "Children in the home"}
+
+
+def models_table(bundle: Bundle) -> str:
+    rows = []
+    for _, row in bundle.models.iterrows():
+        if row["estimable"]:
+            rows.append((row["model"], TERM_LABELS[row["term"]], fmt.number(row["odds_ratio"]),
+                         fmt.interval(row["ci_low"], row["ci_high"]), fmt.p_bare(row["p_value"]),
+                         f"{int(row['n_contacts'])} / {int(row['n_survivors'])}"))
+        else:
+            rows.append((row["model"], TERM_LABELS[row["term"]], "not estimable", row["reason"],
+                         "", f"{int(row['n_contacts'])} / {int(row['n_survivors'])}"))
+    return pipe_table(("Outcome", "Term", "OR", "95% CI", "p", "Contacts / survivors"), rows,
+                      "llrrrr")
+
+
+def survivor_tests_table(bundle: Bundle) -> str:
+    rows = []
+    for _, row in bundle.survivor_tests.iterrows():
+        if row_suppressed(row, ("black_yes", "black_n", "other_yes", "other_n")):
+            tests = (SUPPRESSED, SUPPRESSED, SUPPRESSED)
+        else:
+            tests = (fmt.number(row["odds_ratio"]) if row["estimable"] else "n/a",
+                     fmt.p_bare(row["p_value"]), fmt.p_bare(row["p_holm"]))
+        rows.append((row["label"], f"{row['black_yes']}/{row['black_n']}",
+                     f"{row['other_yes']}/{row['other_n']}", *tests))
+    return pipe_table(("Survivor-level outcome", "Black", "Other", "OR", "p (Fisher)", "p (Holm)"),
+                      rows, "lrrrrr")
+
+
+def agreement_table(bundle: Bundle, codebook: pd.DataFrame | None = None) -> str:
+    labels = {} if codebook is None else dict(zip(codebook["code"], codebook["label"],
+                                                  strict=True))
+    rows = []
+    for _, row in bundle.agreement.iterrows():
+        kappa = fmt.number(row["kappa"]) if pd.notna(row["kappa"]) else "undefined"
+        agree = fmt.percent(row["agreement"])
+        if row_suppressed(row, ("cases_a", "cases_b")):
+            kappa = agree = SUPPRESSED
+        rows.append((labels.get(row["code"], row["code"]), str(row["cases_a"]),
+                     str(row["cases_b"]), agree, kappa, row["band"]))
+    ov = bundle.agreement_overall
+    rows.append(("**All codes (pooled)**", "", "", fmt.percent(ov["percent_agreement"]),
+                 fmt.number(ov["pooled_kappa"]), ov["pooled_band"]))
+    return pipe_table(("Code", "Cases (A)", "Cases (B)", "Agreement", "Cohen's kappa", "Band"),
+                      rows, "lrrrrl")
+
+
+def expected_vs_actual_table(bundle: Bundle) -> str:
+    eva = bundle.tables["expected_vs_actual"]
+    rows = []
+    for key, label in PRACTICES.items():
+        part = eva[eva["outcome"] == f"practice_{key}"].set_index(["factor", "level"])
+
+        def get(factor: str, level: str, part: pd.DataFrame = part) -> str:
+            return share_text(part.loc[(factor, level)])
+
+        overall = part.loc[("All contacts", "all contacts")]
+        reported = (SUPPRESSED if row_suppressed(overall) else
+                    f"{get('All contacts', 'all contacts')} "
+                    f"{fmt.interval(overall['ci_low'], overall['ci_high'], fmt.percent)}")
+        rows.append((label, "100%", reported,
+                     get("Who initiated", "self"), get("Who initiated", "external"),
+                     get("Race", "Black"), get("Race", "other")))
+    return pipe_table(("Practice", "Expected", "Reported (95% CI)", "Survivor called",
+                       "Someone else called", "Black survivors", "Other survivors"), rows,
+                      "lrrrrrr")
+
+
+def robustness_table(bundle: Bundle) -> str:
+    rob = bundle.robustness
+    rows = []
+    for claim in bundle.claims:
+        cells = [claim["id"]]
+        for scenario in ("published", "null"):
+            row = rob[(rob["claim"] == claim["id"]) & (rob["scenario"] == scenario)].iloc[0]
+            cells.append(f"{fmt.percent(row['reproduced_share'])} "
+                         f"({fmt.percent(row['reproduced_mcse'], 1)})")
+            cells.append(fmt.percent(row["significant_share"])
+                         if pd.notna(row["significant_share"]) else "no test")
+        rows.append(cells)
+    return pipe_table(("Claim", "Reproduced, published (MCSE)", "p < alpha, published",
+                       "Reproduced, null (MCSE)", "p < alpha, null"), rows, "lrrrr")
+
+
+def parameters_table(config: Mapping[str, Any]) -> str:
+    """The generative model's coefficients, from the configuration."""
+    m = config["model"]
+    rows = [
+        ("Survivor random intercept", "SD", fmt.number(m["random_intercept_sd"])),
+        ("Self-initiation", "intercept", fmt.number(m["self_initiation"]["intercept"])),
+        ("Self-initiation", "Black survivor", fmt.signed(m["self_initiation"]["black"]["effect"])),
+        ("Visible injury", "probability", fmt.number(m["visible_injury"]["probability"])),
+        ("Each safety practice", "someone else called",
+         fmt.signed(m["practices"]["external"]["effect"])),
+        ("Each safety practice", "Black survivor", fmt.signed(m["practices"]["black"]["effect"])),
+        ("Each safety practice", "per-contact engagement SD",
+         fmt.number(m["practices"]["incident_sd"])),
+        # In the vocabulary's order: the configuration arrives as sorted JSON.
+        *[("Safety practice intercept", label.lower(),
+           fmt.number(m["practices"]["intercepts"][key])) for key, label in PRACTICES.items()],
+        ("Treated poorly", "intercept", fmt.number(m["treated_poorly"]["intercept"])),
+        ("Treated poorly", "Black survivor", fmt.signed(m["treated_poorly"]["black"]["effect"])),
+        ("Treated poorly", "someone else called",
+         fmt.signed(m["treated_poorly"]["external"]["effect"])),
+        ("Arrest", "intercept", fmt.number(m["arrest"]["intercept"])),
+        ("Arrest", "visible injury", fmt.signed(m["arrest"]["visible_injury"]["effect"])),
+        ("Arrest", "each earlier call", fmt.signed(m["arrest"]["prior_calls"]["effect"])),
+        ("Arrest", "Black survivor", fmt.signed(m["arrest"]["black"]["effect"])),
+        ("Safety change (ordinal)", "survivor called",
+         fmt.signed(m["safety_change"]["self_initiated"]["effect"])),
+        ("Safety change (ordinal)", "treated poorly",
+         fmt.signed(m["safety_change"]["treated_poorly"]["effect"])),
+        ("Safety change (ordinal)", "arrest outcome as wanted",
+         fmt.signed(m["safety_change"]["outcome_as_wanted"]["effect"])),
+    ]
+    return pipe_table(("Model", "Term", "Log-odds (published)"), rows, "llr")
+
+
+def safety_change_table(bundle: Bundle) -> str:
+    sc = bundle.tables["safety_change"]
+    rows = []
+    for (factor, level), part in sc.groupby(["factor", "level"], sort=False):
+        by_change = part.set_index("safety_change")
+        rows.append((factor, level, count_text(part["n"].iloc[0]),
+                     *(share_text(by_change.loc[c]) for c in ("worse", "unchanged", "better"))))
+    return pipe_table(("Factor", "Group", "Contacts", "Worse", "Unchanged", "Better"), rows,
+                      "llrrrr")
+
+
+def software_table(bundle: Bundle) -> str:
+    rows = [(name.replace("_", "-"), version) for name, version in software_versions().items()]
+    return pipe_table(("Software", "Version"), rows, "ll")
+
+
+def hashes_table(bundle: Bundle, data_source: str = "synthetic") -> str:
+    rows = [(f"{name}.csv", f"`{digest}`") for name, digest in bundle.hashes.items()]
+    header = "Synthetic table" if data_source == "synthetic" else "Restricted table"
+    # A SHA-256 digest is 64 characters that cannot wrap: give it most of the width.
+    return pipe_table((header, "SHA-256"), rows, "ll", widths=(22, 88))
+
+
+def markdown_tables(bundle: Bundle, config: Mapping[str, Any],
+                    codebook: pd.DataFrame | None = None) -> dict[str, str]:
+    """Every Markdown table of the manuscript, keyed by file stem."""
+    return {
+        "sample": sample_table(bundle),
+        "claims": claims_table(bundle),
+        "models": models_table(bundle),
+        "survivor_tests": survivor_tests_table(bundle),
+        "agreement": agreement_table(bundle, codebook),
+        "expected_vs_actual": expected_vs_actual_table(bundle),
+        "robustness": robustness_table(bundle),
+        "parameters": parameters_table(config),
+        "safety_change": safety_change_table(bundle),
+        "software": software_table(bundle),
+        "hashes": hashes_table(bundle, config.get("data_source", "synthetic")),
+    }

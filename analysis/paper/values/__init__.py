@@ -1,0 +1,102 @@
+"""Every number the manuscript quotes, formatted for print: ``results/values.yml``.
+
+:func:`load_bundle` reads the results of the analysis steps; :func:`build_values`
+turns them into the nested, stable keys of ``values.yml`` (such as
+``claims.C7.estimate``), one submodule per part of the manuscript:
+:mod:`~analysis.paper.values.study` (notice and methods),
+:mod:`~analysis.paper.values.claims`, :mod:`~analysis.paper.values.results`,
+:mod:`~analysis.paper.values.qualitative`,
+:mod:`~analysis.paper.values.robustness` and
+:mod:`~analysis.paper.values.reproducibility`. Nothing is computed here that
+an analysis step did not already compute: this package only selects and
+formats. The manuscript's tables are made from the same bundle by
+:mod:`analysis.paper.tables`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis.io import read_csv, read_json, sha256
+from analysis.paper.values.claims import claims_values
+from analysis.paper.values.qualitative import qualitative_values
+from analysis.paper.values.reproducibility import hash_values, software_versions
+from analysis.paper.values.results import (
+    arrest_values,
+    model_values,
+    power_values,
+    practice_values,
+    safety_values,
+    strategy_values,
+    violence_values,
+)
+from analysis.paper.values.robustness import robustness_values
+from analysis.paper.values.study import pattern_values, sample_values, study_values
+from analysis.study.vocabulary import ALL_TABLES, DESCRIPTIVE_TABLES
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The analysis results the manuscript draws on."""
+
+    claims: list[dict[str, Any]]
+    tables: dict[str, pd.DataFrame]
+    models: pd.DataFrame
+    survivor_tests: pd.DataFrame
+    power: dict[str, Any]
+    agreement: pd.DataFrame
+    agreement_overall: dict[str, Any]
+    themes: pd.DataFrame
+    robustness: pd.DataFrame
+    hashes: dict[str, str]
+    committed_match: bool | None
+
+
+def load_bundle(results: Path, data: Path, committed: Path | None) -> Bundle:
+    """Read every result file the values step needs."""
+    hashes = {t: sha256(data / f"{t}.csv") for t in ALL_TABLES if (data / f"{t}.csv").exists()}
+    match = None
+    if committed is not None and committed.exists():
+        match = all((committed / f"{t}.csv").exists() and sha256(committed / f"{t}.csv") == h
+                    for t, h in hashes.items())
+    return Bundle(
+        claims=read_json(results / "claims.json")["claims"],
+        tables={n: read_csv(results / "tables" / f"{n}.csv") for n in DESCRIPTIVE_TABLES},
+        models=read_csv(results / "inference" / "models.csv"),
+        survivor_tests=read_csv(results / "inference" / "survivor_tests.csv"),
+        power=read_json(results / "inference" / "power.json"),
+        agreement=read_csv(results / "qualitative" / "agreement.csv"),
+        agreement_overall=read_json(results / "qualitative" / "agreement.json"),
+        themes=read_csv(results / "qualitative" / "themes.csv"),
+        robustness=read_csv(results / "robustness" / "summary.csv"),
+        hashes=hashes,
+        committed_match=match,
+    )
+
+
+def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str) -> dict[str, Any]:
+    """The nested dictionary written to values.yml (all leaves are strings)."""
+    t = bundle.tables
+    return {
+        "study": study_values(t, config, commit),
+        "sample": sample_values(t),
+        "patterns": pattern_values(t),
+        "claims": claims_values(bundle.claims),
+        "practices": practice_values(t),
+        "arrests": arrest_values(t),
+        "violence": violence_values(t),
+        "strategies": strategy_values(t),
+        "safety": safety_values(t),
+        "models": model_values(bundle.models),
+        "power": power_values(bundle.power),
+        "qualitative": qualitative_values(bundle.agreement, bundle.agreement_overall,
+                                          bundle.themes),
+        "robustness": robustness_values(bundle.claims, bundle.robustness),
+        "software": software_versions(),
+        "hashes": hash_values(bundle.hashes, bundle.committed_match),
+    }

@@ -1,0 +1,110 @@
+"""values.yml, results: practices, arrests, violence, strategies, safety, models, power."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from analysis.disclosure.markers import SUPPRESSED, count_text, is_suppressed
+from analysis.paper import fmt
+from analysis.paper.values.common import one, rows, share_text
+from analysis.study.vocabulary import PRACTICES
+
+
+def practice_values(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """``practices``: each practice overall, by who called and by race; any practice."""
+    practices: dict[str, Any] = {}
+    eva = tables["expected_vs_actual"]
+    for key, label in PRACTICES.items():
+        entry = {}
+        for factor, level, name in (("All contacts", "all contacts", "overall"),
+                                    ("Who initiated", "self", "self"),
+                                    ("Who initiated", "external", "external"),
+                                    ("Race", "Black", "black"), ("Race", "other", "other")):
+            row = one(eva, factor=factor, level=level, outcome=f"practice_{key}")
+            entry[name] = share_text(row)
+        entry["label"] = label
+        practices[key] = entry
+    overall = rows(eva, factor="All contacts")
+    best = overall.loc[overall["share"].idxmax()]
+    worst = overall.loc[overall["share"].idxmin()]
+    practices["most_reported"] = {"label": best["label"].lower(), "pct": share_text(best)}
+    practices["least_reported"] = {"label": worst["label"].lower(), "pct": share_text(worst)}
+    pb = tables["practices_by"]
+    for name, factor, level in (("any_overall", "All contacts", "all contacts"),
+                                ("any_self", "Who initiated", "self"),
+                                ("any_external", "Who initiated", "external"),
+                                ("any_black", "Race", "Black"), ("any_other", "Race", "other")):
+        row = one(pb, factor=factor, level=level, outcome="any_practice")
+        practices[name] = share_text(row)
+    return practices
+
+
+def arrest_values(tables: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, str]]:
+    """``arrests``: arrest rate overall, by visible injury and by race."""
+    arrests = {}
+    for name, factor, level in (("overall", "All contacts", "all contacts"),
+                                ("injury", "Visible injury", "visible injury"),
+                                ("no_injury", "Visible injury", "no visible injury"),
+                                ("black", "Race", "Black"), ("other", "Race", "other")):
+        row = one(tables["arrests_by"], factor=factor, level=level)
+        arrests[name] = {"pct": share_text(row), "n": count_text(row["successes"]),
+                         "of": count_text(row["n"])}
+    return arrests
+
+
+def violence_values(tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
+    """``violence``: share of survivors describing each form of violence."""
+    return {row["column"]: share_text(row) for _, row in tables["violence_forms"].iterrows()}
+
+
+def strategy_values(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """``strategies``: share of survivors using each informal strategy, and the most common."""
+    strategies = tables["informal_strategies"]
+    values: dict[str, Any] = {row["column"]: share_text(row) for _, row in strategies.iterrows()}
+    top = strategies.iloc[0]
+    values["most_common"] = {"label": top["item"], "pct": share_text(top)}
+    return values
+
+
+def safety_values(tables: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, str]]:
+    """``safety``: share of contacts after which safety was worse, by each factor (exploratory)."""
+    safety = {}
+    for name, factor, level in (("self", "Who initiated", "survivor called"),
+                                ("external", "Who initiated", "someone else called"),
+                                ("poorly", "Treatment by officers", "treated poorly"),
+                                ("not_poorly", "Treatment by officers", "not treated poorly"),
+                                ("as_wanted", "Arrest outcome", "outcome as wanted"),
+                                ("not_as_wanted", "Arrest outcome", "outcome not as wanted")):
+        row = one(tables["safety_change"], factor=factor, level=level, safety_change="worse")
+        safety[name] = {"worse_pct": share_text(row), "n": count_text(row["n"])}
+    return safety
+
+
+def model_values(models: pd.DataFrame) -> dict[str, Any]:
+    """``models``: every term of every clustered model, keyed by model id."""
+    values: dict[str, Any] = {}
+    for _, row in models.iterrows():
+        values.setdefault(row["model_id"], {})[row["term"]] = {
+            "or": fmt.number(row["odds_ratio"]), "ci": fmt.interval(row["ci_low"], row["ci_high"]),
+            "p": fmt.p_value(row["p_value"] if pd.notna(row["p_value"]) else None)}
+    diffs = models["statsmodels_max_abs_diff"].dropna()
+    values["max_diff_statsmodels"] = f"{diffs.max():.1e}" if len(diffs) else "n/a"
+    return values
+
+
+def power_values(power: Mapping[str, Any]) -> dict[str, str]:
+    """``power``: what a comparison of Black and other survivors can detect."""
+    values = {
+        "n1": str(power["n1"]), "n0": str(power["n0"]),
+        "detectable_pct": fmt.percent(power["detectable_proportion"]),
+        "baseline_pct": fmt.percent(power["baseline"]),
+        "detectable_or": fmt.number(power["detectable_odds_ratio"], 1),
+        "cohens_h": fmt.number(power["cohens_h"]),
+        "power": fmt.percent(power["power"]),
+    }
+    if is_suppressed(power["n1"]) or is_suppressed(power["n0"]):
+        values = {k: (v if k in ("n1", "n0") else SUPPRESSED) for k, v in values.items()}
+    return values

@@ -1,0 +1,96 @@
+"""values.yml, notice and methods: the build, the sample and its initiation patterns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from analysis.disclosure.markers import count_text
+from analysis.paper import fmt
+from analysis.paper.values.common import extreme_text, one, share_text
+from analysis.study.vocabulary import INITIATION_PATTERNS
+
+#: The notice at the top of the manuscript, by data source (``study.data_notice``).
+SYNTHETIC_NOTICE_TITLE = "Every number in this paper comes from synthetic data"
+SYNTHETIC_NOTICE = (
+    "No real participant data were used or are held by this project. The data were generated "
+    "by a model that encodes the directions the original study reports, so agreement between "
+    "our results and the study's shows that the *analysis* recovers what the model contains, "
+    "not that the findings hold for real survivors. The excerpts behind the qualitative "
+    "analysis were written from our own templates and are not quotations from anyone.")
+RESTRICTED_NOTICE_TITLE = "This build analysed restricted data: aggregate results only"
+RESTRICTED_NOTICE = (
+    "The study tables of this build are restricted data, analysed inside the research team's "
+    "secure environment; they are not part of this package and never leave that environment. "
+    "Only aggregate results are reported, and no table, figure or value shows data of a "
+    "single survivor. Counts below {threshold} are suppressed and shown as "
+    "\"<{threshold}\"; where a total would reveal a suppressed count, a further count is "
+    "suppressed as well (shown as \"suppressed\"), and shares, intervals and tests computed "
+    "from a suppressed count are suppressed too. The minimum and maximum age and number of "
+    "police contacts are not reported. Passages that describe the synthetic study describe "
+    "the generator behind the robustness analysis, which uses synthetic replications only.")
+
+
+def data_notice(config: Mapping[str, Any]) -> tuple[str, str]:
+    """Title and text of the manuscript's data notice for the build's data source."""
+    if config["data_source"] == "restricted":
+        threshold = config["small_cell_threshold"]
+        return RESTRICTED_NOTICE_TITLE, RESTRICTED_NOTICE.format(threshold=threshold)
+    return SYNTHETIC_NOTICE_TITLE, SYNTHETIC_NOTICE
+
+
+def study_values(tables: Mapping[str, Any], config: Mapping[str, Any],
+                 commit: str) -> dict[str, str]:
+    """``study``: seed, scenario, sizes, replications, commit and the data notice."""
+    n = int(one(tables["sample"], characteristic="Age (years)")["n"])
+    n_contacts = int(one(tables["arrests_by"], factor="All contacts")["n"])
+    title, notice = data_notice(config)
+    return {
+        "seed": str(config["seed"]),
+        "scenario": config["scenario"],
+        "data_source": config["data_source"],
+        "n_participants": str(n),
+        "n_contacts": str(n_contacts),
+        "alpha": fmt.no_leading_zero(f"{config['alpha']:.2f}"),
+        "replications": fmt.count(config["robustness_replications"]),
+        "shards": str(config["robustness_shards"]),
+        "commit": commit,
+        "disagreement_rate": fmt.percent(config["qualitative"]["coder_disagreement_rate"]),
+        "target_kappa": fmt.number(config["qualitative"]["target_kappa"]),
+        "data_notice_title": title,
+        "data_notice": notice,
+    }
+
+
+def sample_values(tables: Mapping[str, Any]) -> dict[str, Any]:
+    """``sample``: age and contacts summaries and the composition of the sample."""
+    sample = tables["sample"]
+    age = one(sample, characteristic="Age (years)")
+    contacts = one(sample, characteristic="Police contacts described")
+
+    def cat(characteristic: str, category: str) -> dict[str, str]:
+        row = one(sample, characteristic=characteristic, category=category)
+        return {"n": count_text(row["n"]), "pct": share_text(row, counts=("n",))}
+
+    return {
+        "age_mean": fmt.number(age["mean"], 1), "age_sd": fmt.number(age["sd"], 1),
+        "age_min": extreme_text(age["min"]), "age_max": extreme_text(age["max"]),
+        "contacts_mean": fmt.number(contacts["mean"], 1),
+        "contacts_sd": fmt.number(contacts["sd"], 1),
+        "contacts_min": extreme_text(contacts["min"]),
+        "contacts_max": extreme_text(contacts["max"]),
+        "black": cat("Race/ethnicity", "Black"), "white": cat("Race/ethnicity", "White"),
+        "latina": cat("Race/ethnicity", "Latina"),
+        "other": cat("Race/ethnicity", "Multiracial/other"),
+        "children": cat("Children in the home", "yes"),
+    }
+
+
+def pattern_values(tables: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """``patterns``: survivors whose contacts were self-initiated only, external only, or both."""
+    patterns = {}
+    for pattern in INITIATION_PATTERNS:
+        row = one(tables["initiation_patterns"], group="All survivors", pattern=pattern)
+        patterns[pattern.replace(" ", "_")] = {"n": count_text(row["successes"]),
+                                               "pct": share_text(row)}
+    return patterns

@@ -1,0 +1,314 @@
+"""The synthetic study: a documented, seeded data-generating model.
+
+Every row this module produces is synthetic. The model encodes the directions
+the study reports (Nnawulezi et al., 2021) so that the analysis can be checked
+for recovering them; it says nothing about real survivors.
+
+Model (all coefficients on the log-odds scale, from ``config['model']``; each
+association is multiplied by 1, 0 or -1 under the ``published``, ``null`` and
+``reversed`` scenarios):
+
+* participants: exact race/ethnicity composition (largest-remainder scaling of
+  the configured counts), age ~ Normal(mean, sd) rounded and clipped, children
+  in the home ~ Bernoulli, relationship status ~ Categorical, number of police
+  contacts k_i = min(contacts_min + Poisson(contacts_mean - contacts_min), max).
+* survivor random intercepts u_i ~ Normal(0, random_intercept_sd), drawn
+  separately for initiation, practices, treatment and arrest.
+* incidents j = 1..k_i: earlier calls = b_i + (j - 1) with b_i ~ Poisson;
+  logit P(self-initiated) = a0 + a_black * Black + u_i;
+  external initiators drawn from the configured shares;
+  visible injury ~ Bernoulli;
+  logit P(practice p) = c_p + b_ext * external + b_black * Black + u_i + v_ij,
+  with v_ij ~ Normal(0, incident_sd) shared by the practices of one contact;
+  logit P(treated poorly) = e0 + e_black * Black + e_ext * external + u_i;
+  logit P(arrest) = d0 + d_inj * injury + d_prior * earlier calls + d_black * Black + u_i;
+  perceived change in safety: ordinal logistic on self-initiation, poor
+  treatment and whether the arrest outcome was the one the survivor wanted.
+* violence and informal strategies: independent Bernoulli indicators per
+  survivor; at least ``strategies.min_per_survivor`` strategies each.
+* qualitative layer: coder A applies each code to a case exactly when the
+  case's synthetic data contain what the code describes; coder B departs from
+  coder A independently per case and code with probability
+  ``qualitative.coder_disagreement_rate``. Excerpts are written from the
+  templates in ``resources/qualitative_codebook.yaml``.
+
+Randomness: one master seed; each table draws from its own
+``numpy.random.Generator`` seeded by ``SeedSequence(seed, spawn_key=(k,))``
+with a fixed ``k`` per table, so adding a column to one table leaves every
+other table's values unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.config import effect
+from analysis.study.interviews import code_presence, codebook_table, second_coder, write_interviews
+from analysis.study.vocabulary import (
+    EXTERNAL_INITIATORS,
+    FORMS,
+    PRACTICE_COLUMNS,
+    PRACTICES,
+    RACE_CATEGORIES,
+    RELATIONSHIP,
+    SAFETY_CHANGE,
+    STRATEGIES,
+    slug,
+)
+
+#: Fixed sub-stream keys: one independent generator per table.
+STREAMS: dict[str, int] = {
+    "participants": 1,
+    "incidents": 2,
+    "violence": 3,
+    "strategies": 4,
+    "coding": 5,
+    "excerpts": 6,
+}
+
+
+def stream(seed: int, name: str) -> np.random.Generator:
+    """The independent random generator of one table."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAMS[name],)))
+
+
+def expit(x: np.ndarray) -> np.ndarray:
+    """Logistic function."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def allocate(counts: Mapping[str, int], n: int) -> dict[str, int]:
+    """Scale category counts to total ``n`` by the largest-remainder method.
+
+    Exact when ``n`` equals the configured total; ties in remainders are broken
+    by the configured order, so the result is deterministic.
+
+    >>> allocate({"a": 11, "b": 7, "c": 4, "d": 2}, 48)
+    {'a': 22, 'b': 14, 'c': 8, 'd': 4}
+    """
+    names = list(counts)
+    raw = np.array([counts[k] for k in names], dtype=float)
+    quota = raw / raw.sum() * n
+    base = np.floor(quota).astype(int)
+    remainder = n - int(base.sum())
+    order = sorted(range(len(names)), key=lambda i: (-(quota[i] - base[i]), i))
+    for i in order[:remainder]:
+        base[i] += 1
+    return {name: int(b) for name, b in zip(names, base, strict=True)}
+
+
+def participant_ids(n: int) -> np.ndarray:
+    """Zero-padded ids ``P01``, ``P02``, ... that sort in numeric order."""
+    width = max(2, len(str(n)))
+    return np.array([f"P{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+
+
+@dataclass(frozen=True)
+class StudyData:
+    """The tables of one synthetic study."""
+
+    tables: dict[str, pd.DataFrame]
+    coder_a: np.ndarray | None  # cases x codes, 0/1
+    coder_b: np.ndarray | None
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+
+def generate_participants(config: Mapping[str, Any], rng: np.random.Generator) -> pd.DataFrame:
+    """Survivor-level table: demographics and number of police contacts."""
+    n = int(config["n_participants"])
+    sample = config["sample"]
+    counts = allocate({r: sample["race_ethnicity"][r] for r in RACE_CATEGORIES}, n)
+    race = np.repeat(np.array(list(counts), dtype=object), list(counts.values()))
+    race = race[rng.permutation(n)]
+    age = np.clip(np.rint(rng.normal(sample["age_mean"], sample["age_sd"], n)),
+                  sample["age_min"], sample["age_max"]).astype(np.int64)
+    children = (rng.random(n) < sample["p_children_in_home"]).astype(np.int64)
+    statuses = list(RELATIONSHIP)
+    shares = np.array([sample["relationship_status"][s] for s in statuses], dtype=float)
+    status = np.array(statuses, dtype=object)[rng.choice(len(statuses), size=n, p=shares)]
+    lo, hi = int(sample["contacts_min"]), int(sample["contacts_max"])
+    contacts = np.minimum(lo + rng.poisson(max(sample["contacts_mean"] - lo, 0.0), n), hi)
+    return pd.DataFrame({
+        "participant_id": participant_ids(n),
+        "age": age,
+        "race_ethnicity": race,
+        "children_in_home": children,
+        "relationship_status": status,
+        "n_police_contacts": contacts.astype(np.int64),
+    })
+
+
+def generate_incidents(config: Mapping[str, Any], participants: pd.DataFrame,
+                       rng: np.random.Generator) -> pd.DataFrame:
+    """One row per police intervention a survivor described."""
+    scenario = config["scenario"]
+    model = config["model"]
+    n = len(participants)
+    k = participants["n_police_contacts"].to_numpy()
+    owner = np.repeat(np.arange(n), k)
+    total = int(k.sum())
+    starts = np.repeat(np.cumsum(k) - k, k)
+    seq = np.arange(total) - starts + 1
+    black = (participants["race_ethnicity"].to_numpy() == "Black").astype(float)[owner]
+
+    sd = float(model["random_intercept_sd"])
+    u_init, u_prac, u_poor, u_arrest = (rng.normal(0.0, sd, n)[owner] for _ in range(4))
+    earlier = rng.poisson(config["sample"]["prior_calls_before_first"], n)[owner] + seq - 1
+
+    init = model["self_initiation"]
+    p_self = expit(init["intercept"] + effect(init["black"], scenario) * black + u_init)
+    is_self = rng.random(total) < p_self
+    shares = model["external_initiator_shares"]
+    ext_p = np.array([shares[name] for name in EXTERNAL_INITIATORS], dtype=float)
+    ext_choice = rng.choice(len(EXTERNAL_INITIATORS), size=total, p=ext_p / ext_p.sum())
+    initiator = np.where(is_self, "self", np.array(EXTERNAL_INITIATORS, dtype=object)[ext_choice])
+    external = (~is_self).astype(float)
+
+    injury = (rng.random(total) < model["visible_injury"]["probability"]).astype(float)
+
+    prac = model["practices"]
+    engagement = rng.normal(0.0, prac["incident_sd"], total)
+    shared = (effect(prac["external"], scenario) * external
+              + effect(prac["black"], scenario) * black + u_prac + engagement)
+    intercepts = np.array([prac["intercepts"][p] for p in PRACTICES], dtype=float)
+    practice = rng.random((total, len(PRACTICES))) < expit(shared[:, None] + intercepts[None, :])
+
+    poor = model["treated_poorly"]
+    p_poor = expit(poor["intercept"] + effect(poor["black"], scenario) * black
+                   + effect(poor["external"], scenario) * external + u_poor)
+    treated_poorly = rng.random(total) < p_poor
+
+    arr = model["arrest"]
+    p_arrest = expit(arr["intercept"] + effect(arr["visible_injury"], scenario) * injury
+                     + effect(arr["prior_calls"], scenario) * earlier
+                     + effect(arr["black"], scenario) * black + u_arrest)
+    arrest = rng.random(total) < p_arrest
+    wanted = rng.random(total) < model["wanted_arrest"]["probability"]
+    as_wanted = arrest == wanted
+
+    sc = model["safety_change"]
+    latent = (effect(sc["self_initiated"], scenario) * is_self
+              + effect(sc["treated_poorly"], scenario) * treated_poorly
+              + effect(sc["outcome_as_wanted"], scenario) * as_wanted
+              + rng.logistic(0.0, 1.0, total))
+    level = np.searchsorted([sc["cut_worse_unchanged"], sc["cut_unchanged_better"]], latent)
+    safety_change = np.array(SAFETY_CHANGE, dtype=object)[level]
+
+    frame = pd.DataFrame({
+        "participant_id": participants["participant_id"].to_numpy()[owner],
+        "incident_seq": seq.astype(np.int64),
+        "prior_calls": earlier.astype(np.int64),
+        "initiator": initiator,
+        "visible_injury": injury.astype(np.int64),
+    })
+    for j, column in enumerate(PRACTICE_COLUMNS):
+        frame[column] = practice[:, j].astype(np.int64)
+    frame["any_practice"] = practice.any(axis=1).astype(np.int64)
+    frame["treated_poorly"] = treated_poorly.astype(np.int64)
+    frame["arrest"] = arrest.astype(np.int64)
+    frame["wanted_arrest"] = wanted.astype(np.int64)
+    frame["outcome_as_wanted"] = as_wanted.astype(np.int64)
+    frame["safety_change"] = safety_change
+    return frame
+
+
+def generate_violence(config: Mapping[str, Any], participants: pd.DataFrame,
+                      rng: np.random.Generator) -> pd.DataFrame:
+    """Per survivor: the pattern of violence and the forms she described."""
+    n = len(participants)
+    vio = config["violence"]
+    frame = pd.DataFrame({"participant_id": participants["participant_id"].to_numpy()})
+    frame["ongoing_strategic"] = (rng.random(n) < vio["p_ongoing_strategic"]).astype(np.int64)
+    frame["beyond_police_capacity"] = (
+        rng.random(n) < vio["p_beyond_police_capacity"]).astype(np.int64)
+    draws = rng.random((n, len(FORMS)))
+    for j, label in enumerate(FORMS):
+        frame[slug(label)] = (draws[:, j] < vio["forms"][label]).astype(np.int64)
+    return frame
+
+
+def generate_strategies(config: Mapping[str, Any], participants: pd.DataFrame,
+                        rng: np.random.Generator) -> pd.DataFrame:
+    """Per survivor: the informal safety strategies she used.
+
+    Strategies are independent Bernoulli draws; a survivor with fewer than
+    ``min_per_survivor`` gets further strategies drawn in proportion to their
+    prevalence until she has that many.
+    """
+    n = len(participants)
+    strat = config["strategies"]
+    labels = list(STRATEGIES)
+    p = np.array([strat["prevalence"][s] for s in labels], dtype=float)
+    used = rng.random((n, len(labels))) < p[None, :]
+    for _ in range(int(strat["min_per_survivor"])):
+        short = np.flatnonzero(used.sum(axis=1) < strat["min_per_survivor"])
+        if short.size == 0:
+            break
+        weight = np.where(used[short], 0.0, np.maximum(p, 1e-9)[None, :])
+        # Weighted choice per row without replacement: argmax of u ** (1 / w).
+        keys = rng.random(weight.shape) ** (1.0 / np.where(weight > 0, weight, np.inf))
+        keys[weight == 0] = -1.0
+        used[short, np.argmax(keys, axis=1)] = True
+    frame = pd.DataFrame({"participant_id": participants["participant_id"].to_numpy()})
+    for j, label in enumerate(labels):
+        frame[slug(label)] = used[:, j].astype(np.int64)
+    frame["n_strategies"] = used.sum(axis=1).astype(np.int64)
+    return frame
+
+
+def generate_study(config: Mapping[str, Any], seed: int | None = None,
+                   interviews: bool = True, coding: bool = True) -> StudyData:
+    """Generate every table of the synthetic study.
+
+    Parameters
+    ----------
+    config
+        A validated configuration (:func:`analysis.config.load_config`).
+    seed
+        Master seed; defaults to ``config['seed']``. The robustness study
+        passes one derived seed per replication.
+    interviews
+        Also write transcripts, excerpts and code applications (text). The
+        scale benchmark turns this off and keeps the coders' matrices only.
+    coding
+        Also code the cases (both coders' matrices; needs the ``qualitative``
+        section of the configuration). The robustness study, whose claims use
+        no coding, turns this and ``interviews`` off.
+
+    Returns
+    -------
+    StudyData
+        Tables ``participants``, ``incidents``, ``violence``, ``strategies``,
+        ``qual_codebook`` and, with ``interviews``, ``transcripts``,
+        ``excerpts``, ``code_applications``; plus both coders' case-by-code
+        matrices (None without ``coding``).
+    """
+    seed = int(config["seed"] if seed is None else seed)
+    participants = generate_participants(config, stream(seed, "participants"))
+    incidents = generate_incidents(config, participants, stream(seed, "incidents"))
+    violence = generate_violence(config, participants, stream(seed, "violence"))
+    strategies = generate_strategies(config, participants, stream(seed, "strategies"))
+    tables = {
+        "participants": participants,
+        "incidents": incidents,
+        "violence": violence,
+        "strategies": strategies,
+        "qual_codebook": codebook_table(),
+    }
+    if not coding:
+        return StudyData(tables=tables, coder_a=None, coder_b=None)
+    coder_a = code_presence(participants, incidents, violence, strategies)
+    coder_b = second_coder(coder_a, config["qualitative"]["coder_disagreement_rate"],
+                           stream(seed, "coding"))
+    if interviews:
+        transcripts, excerpts, applications = write_interviews(
+            participants, coder_a, coder_b, stream(seed, "excerpts"))
+        tables.update(transcripts=transcripts, excerpts=excerpts, code_applications=applications)
+    return StudyData(tables=tables, coder_a=coder_a, coder_b=coder_b)

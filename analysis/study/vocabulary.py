@@ -1,0 +1,71 @@
+"""The study's vocabulary: every list of names, written once.
+
+Tables, categories, practices, forms of violence, strategies, the descriptive
+tables the describe step writes and the outputs of the qualitative step. The
+generator, the schemas, the analysis steps, the paper, the exports, the
+disclosure plan and the workflow rules (``workflow/rules/common.smk``) all
+read these names from here. Categories are always drawn and listed in these
+fixed orders, never in the order a configuration file happens to list them,
+so reordering keys in ``config.yaml`` (or serialising it with sorted keys)
+cannot change the data.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: The quantitative tables of a study (one row per survivor, or per police contact).
+QUANT_TABLES: tuple[str, ...] = ("participants", "incidents", "violence", "strategies")
+#: The qualitative tables: codebook, transcripts, excerpts and both coders' applications.
+QUAL_TABLES: tuple[str, ...] = ("qual_codebook", "transcripts", "excerpts", "code_applications")
+#: Every table of a study's data package, in package order.
+ALL_TABLES: tuple[str, ...] = QUANT_TABLES + QUAL_TABLES
+#: What the qualitative step reads.
+CODING_TABLES: tuple[str, ...] = ("participants", "qual_codebook", "code_applications")
+#: The tables a restricted-data build needs (transcripts and excerpts are never read).
+RESTRICTED_TABLES: tuple[str, ...] = QUANT_TABLES + ("qual_codebook", "code_applications")
+#: The files a data package holds beside its tables.
+PACKAGE_FILES: tuple[str, ...] = ("codebook.csv", "datapackage.json", "README.md")
+
+#: Race/ethnicity categories (the sample composition is set in config for each).
+RACE_CATEGORIES: tuple[str, ...] = ("Black", "White", "Latina", "Multiracial/other")
+#: Who brought police to a contact.
+INITIATORS: tuple[str, ...] = ("self", "neighbour", "stranger", "family/friend")
+EXTERNAL_INITIATORS: tuple[str, ...] = INITIATORS[1:]
+#: Survivor-level initiation patterns over all her contacts.
+INITIATION_PATTERNS: tuple[str, ...] = ("self only", "external only", "dual")
+#: Perceived change in safety after a contact, lowest first.
+SAFETY_CHANGE: tuple[str, ...] = ("worse", "unchanged", "better")
+RELATIONSHIP: tuple[str, ...] = ("together", "separated", "former partner")
+FORMS: tuple[str, ...] = ("physical", "coercive control", "monitoring/stalking", "threats",
+                          "economic", "through the children", "sexual")
+STRATEGIES: tuple[str, ...] = ("staying with family or friends", "hiding keys or money",
+                               "documenting abuse", "safety plan with children",
+                               "code word with neighbours", "avoiding triggers",
+                               "leaving temporarily")
+
+#: Police safety practices survivors were asked about, with their labels.
+PRACTICES: dict[str, str] = {
+    "separate_parties": "Separating the parties",
+    "risk_assessment": "Risk assessment",
+    "advocacy_referral": "Referral to advocacy, shelter or hotline",
+    "safety_planning": "Safety planning",
+    "protective_order_info": "Information on protective orders",
+    "check_children": "Checking on children",
+    "follow_up": "Follow-up contact",
+}
+PRACTICE_COLUMNS: tuple[str, ...] = tuple(f"practice_{p}" for p in PRACTICES)
+
+#: The tidy tables the describe step writes (``results/tables/<name>.csv``).
+DESCRIPTIVE_TABLES: tuple[str, ...] = (
+    "sample", "initiation_patterns", "practices_by", "arrests_by", "expected_vs_actual",
+    "violence_forms", "informal_strategies", "safety_change")
+#: The qualitative step's CSV outputs; the code-by-case matrix is row-level (synthetic only).
+QUALITATIVE_OUTPUTS: tuple[str, ...] = ("code_by_case", "themes", "cooccurrence", "agreement")
+#: Robustness scenarios: regenerated and evaluated in the robustness study.
+ROBUSTNESS_SCENARIOS: tuple[str, ...] = ("published", "null")
+
+
+def slug(label: str) -> str:
+    """Column name for a label: ``'coercive control'`` -> ``'coercive_control'``."""
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")

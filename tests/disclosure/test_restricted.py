@@ -1,0 +1,383 @@
+"""Restricted-data mode: small-cell suppression, aggregate outputs only, the publish check.
+
+The restricted data here are a stand-in: a synthetic study made by the
+generator with another seed (7), written to ``data/restricted/`` of a scratch
+copy of the repository (never to the repository itself), without transcripts
+or excerpts, as real data may come. One restricted build runs on it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.config import load_config
+from analysis.dev.workspace import copy_repository, snakemake, workflow_env
+from analysis.disclosure.cells import Cells, suppress_frame
+from analysis.disclosure.check import (
+    DisclosureError,
+    check_disclosure,
+    quasi_identifier_match_share,
+)
+from analysis.disclosure.markers import SUPPRESSED
+from analysis.disclosure.plan import study_cells
+from analysis.steps.describe import all_descriptives
+from analysis.study.datapackage import read_study, write_package
+from analysis.study.vocabulary import RESTRICTED_TABLES as PLAN_TABLES
+
+THRESHOLD = 3
+SMALL = f"<{THRESHOLD}"
+STANDIN_SEED = 7
+
+
+# --- the suppression rules on hand-made tables ---------------------------------------------
+
+def test_primary_and_complementary_suppression_in_a_group():
+    frame = pd.DataFrame({"race": ["Black", "White", "Latina", "Multiracial/other"],
+                          "n": [11, 7, 4, 2], "total": 24,
+                          "share": [11 / 24, 7 / 24, 4 / 24, 2 / 24]})
+    out = suppress_frame(frame, "n", THRESHOLD, total="total", groups=["total"],
+                         derived=["share"])
+    # 2 is small; 24 - 11 - 7 - 4 would reveal it, so the next smallest (4) goes too.
+    assert out["n"].tolist() == [11, 7, SUPPRESSED, SMALL]
+    assert out["share"].isna().tolist() == [False, False, True, True]
+    assert out["share"].iloc[0] == pytest.approx(11 / 24)
+
+
+def test_zeros_are_kept_and_two_small_cells_need_no_complement():
+    frame = pd.DataFrame({"g": "a", "k": [0, 1, 2, 9, 0]})
+    out = suppress_frame(frame, "k", THRESHOLD, groups=["g"])
+    assert out["k"].tolist() == [0, SMALL, SMALL, 9, 0]
+
+
+def test_one_small_cell_among_zeros_takes_the_smallest_non_zero_cell():
+    frame = pd.DataFrame({"g": ["x"] * 4 + ["y"] * 3, "k": [0, 2, 8, 5, 6, 7, 8]})
+    out = suppress_frame(frame, "k", THRESHOLD, groups=["g"])
+    assert out["k"].tolist() == [0, SMALL, 8, SUPPRESSED, 6, 7, 8]
+
+
+def test_proportions_suppress_a_small_complement_and_derived_values():
+    frame = pd.DataFrame({"item": list("abcde"), "k": [22, 2, 0, 24, 12], "n": 24})
+    frame["share"] = frame["k"] / frame["n"]
+    frame["ci_low"] = frame["share"] - 0.1
+    out = suppress_frame(frame, "k", THRESHOLD, total="n", derived=["share", "ci_low"])
+    # 22 of 24 leaves 2: shown, 22 would reveal the small group; 0 and 24 describe nobody.
+    assert out["k"].tolist() == [SUPPRESSED, SMALL, 0, 24, 12]
+    assert out["share"].isna().tolist() == [True, True, False, False, False]
+    assert out["ci_low"].isna().tolist() == [True, True, False, False, False]
+    assert out["n"].tolist() == [24] * 5
+
+
+def test_a_threshold_of_one_suppresses_nothing():
+    frame = pd.DataFrame({"g": "a", "k": [1, 2, 3]})
+    assert suppress_frame(frame, "k", 1, groups=["g"])["k"].tolist() == [1, 2, 3]
+
+
+def test_sums_of_constraints_cannot_reveal_a_suppressed_cell():
+    # a + b = 10 and b + c = 11 are published with c; then b = 11 - c and a = 10 - b:
+    # suppressing a (small) must hide more than the first constraint alone suggests.
+    cells = Cells()
+    for key, value in (("t1", 10), ("t2", 11), ("a", 2), ("b", 8), ("c", 3)):
+        cells.add(key, value, fixed=key in ("t1", "t2"))
+    cells.total("t1", ["a", "b"])
+    cells.total("t2", ["b", "c"])
+    solved = cells.solve(THRESHOLD)
+    assert solved.status["a"] == "primary"
+    shown = {k for k in cells.published if k not in solved.status}
+    assert "a" not in cells.determined(shown)
+    assert solved.suppressed("b") and solved.suppressed("c")
+
+
+# --- the publish check on hand-made tables ---------------------------------------------------
+
+def _participants(rows):
+    return pd.DataFrame(rows, columns=["age", "race_ethnicity", "children_in_home",
+                                       "relationship_status"])
+
+
+def test_match_share_compares_age_bands_and_the_other_quasi_identifiers():
+    restricted = _participants([(19, "Black", 1, "together"), (40, "White", 0, "separated")])
+    synthetic = _participants([(24, "Black", 1, "together"),     # same band 18-24: match
+                               (25, "Black", 1, "together"),     # band 25-34: no match
+                               (44, "White", 0, "separated"),    # same band 35-44: match
+                               (40, "White", 1, "separated")])   # children differ
+    assert quasi_identifier_match_share(synthetic, restricted) == pytest.approx(0.5)
+    assert quasi_identifier_match_share(restricted, restricted) == 1.0
+
+
+def test_check_disclosure_fails_above_the_threshold_only():
+    restricted = _participants([(30, "Latina", 1, "together")])
+    synthetic = _participants([(31, "Latina", 1, "together"), (60, "White", 0, "together")])
+    assert check_disclosure(synthetic, restricted, 0.5)["passed"] is True
+    with pytest.raises(DisclosureError, match="disclosure_max_match_share") as error:
+        check_disclosure(synthetic, restricted, 0.4)
+    assert error.value.report["match_share"] == pytest.approx(0.5)
+    assert error.value.report["passed"] is False
+
+
+# --- a restricted build ---------------------------------------------------------------------
+
+def _standin(directory: Path) -> dict[str, pd.DataFrame]:
+    """The stand-in restricted tables (seed 7), without transcripts and excerpts."""
+    from analysis.study.generate import generate_study
+
+    config = load_config(overrides={"seed": STANDIN_SEED})
+    tables = generate_study(config).tables
+    write_package(tables, directory, config)
+    for name in ("transcripts", "excerpts"):
+        (directory / f"{name}.csv").unlink()
+    return read_study(directory, PLAN_TABLES)
+
+
+@pytest.fixture(scope="module")
+def restricted_build(tmp_path_factory):
+    repo = copy_repository(tmp_path_factory.mktemp("restricted") / "repo")
+    tables = _standin(repo / "data" / "restricted")
+    result = snakemake(["--cores", "2", "--config", "data_source=restricted",
+                        "robustness_replications=20"], repo, timeout=600)
+    assert result.returncode == 0, result.output[-4000:]
+    return repo, tables
+
+
+def test_the_standin_has_a_small_cell(restricted_build):
+    _, tables = restricted_build
+    counts = tables["participants"]["race_ethnicity"].value_counts()
+    assert 0 < counts["Multiracial/other"] < THRESHOLD
+
+
+def test_outputs_go_to_results_restricted_only(restricted_build):
+    repo, _ = restricted_build
+    assert sorted(p.name for p in (repo / "results").iterdir()) == ["restricted"]
+    out = repo / "results" / "restricted"
+    for name in ("claims.json", "values.yml", "disclosure.json", "manuscript/manuscript.html",
+                 "manuscript/manuscript.pdf", "figures/code_by_case.png",
+                 "robustness/summary.csv"):
+        assert (out / name).is_file(), name
+    assert not (out / "data").exists()
+    assert not (out / "exchange").exists()
+    assert not list((repo / "results").rglob("code_by_case.csv"))
+
+
+def test_no_file_under_results_holds_row_level_data(restricted_build):
+    repo, tables = restricted_build
+    ids = tables["participants"]["participant_id"].tolist()
+    checked = 0
+    for path in (repo / "results").rglob("*"):
+        if not path.is_file() or path.suffix in (".png", ".pdf"):
+            continue
+        # Embedded images (base64) hold any short string by chance: leave them out.
+        text = re.sub(r"data:[^,\"'\s]*;base64,[A-Za-z0-9+/=]+", " ",
+                      path.read_text(encoding="utf-8", errors="replace"))
+        found = {pid for pid in ids if re.search(rf"\b{re.escape(pid)}\b", text)}
+        assert found != set(ids), path
+        assert not found, (path, sorted(found))
+        checked += 1
+    assert checked > 50
+
+
+def _published(out: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(out / "tables" / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def test_every_small_count_is_shown_as_below_the_threshold(restricted_build):
+    repo, tables = restricted_build
+    out = repo / "results" / "restricted"
+    raw = all_descriptives(tables)
+    small = 0
+    for name, frame in raw.items():
+        published = _published(out, name)
+        assert len(published) == len(frame), name
+        for column in ("successes", "n"):
+            if column not in frame.columns:
+                continue
+            for value, shown in zip(frame[column], published[column], strict=True):
+                if 0 < value < THRESHOLD:
+                    assert shown == SMALL, (name, column, value, shown)
+                    small += 1
+                elif value == 0:
+                    assert shown in ("0", SUPPRESSED), (name, column, shown)
+                else:
+                    assert shown in (str(int(value)), SUPPRESSED), (name, column, value, shown)
+    assert small > 0
+    # Shares and intervals of a suppressed count are empty.
+    for name in ("practices_by", "initiation_patterns", "violence_forms"):
+        published = _published(out, name)
+        hidden = published["successes"].isin([SMALL, SUPPRESSED])
+        assert (published.loc[hidden, ["share", "ci_low", "ci_high"]] == "").all().all()
+
+
+def _markdown_rows(path: Path) -> list[list[str]]:
+    lines = [line for line in path.read_text().splitlines() if line.startswith("|")]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]
+
+
+def _allowed_count(text: str) -> bool:
+    return text in (SMALL, SUPPRESSED) or int(text) == 0 or int(text) >= THRESHOLD
+
+
+def test_markdown_tables_show_no_small_count(restricted_build):
+    repo, _ = restricted_build
+    tables = repo / "results" / "restricted" / "tables"
+    for row in _markdown_rows(tables / "sample.md"):
+        if ":" in row[0]:
+            assert _allowed_count(row[1]), row
+    for row in _markdown_rows(tables / "agreement.md")[:-1]:
+        assert _allowed_count(row[1]) and _allowed_count(row[2]), row
+    for row in _markdown_rows(tables / "survivor_tests.md"):
+        for cell in row[1:3]:
+            yes, n = cell.split("/")
+            assert _allowed_count(yes) and _allowed_count(n), row
+            if not {yes, n} & {SMALL, SUPPRESSED}:
+                assert _allowed_count(str(int(n) - int(yes))), row
+    for row in _markdown_rows(tables / "safety_change.md"):
+        assert _allowed_count(row[2]), row
+
+
+def test_complementary_suppression_in_the_sample_table(restricted_build):
+    repo, tables = restricted_build
+    out = repo / "results" / "restricted"
+    sample = _published(out, "sample")
+    race = sample[sample["characteristic"] == "Race/ethnicity"].set_index("category")["n"]
+    assert race["Multiracial/other"] == SMALL
+    # The total (24) is published: one more race count is suppressed.
+    assert (race == SUPPRESSED).sum() >= 1
+    assert (sample.loc[sample["characteristic"].str.startswith(("Age", "Police")),
+                       ["min", "max"]] == "").all().all()
+    markdown = (out / "tables" / "sample.md").read_text()
+    assert re.search(r"Multiracial/other \| <3 \|", markdown)
+    assert "Latina" in markdown and SUPPRESSED in markdown
+
+
+def test_qualitative_outputs_are_suppressed_aggregates(restricted_build):
+    repo, tables = restricted_build
+    out = repo / "results" / "restricted" / "qualitative"
+    themes = pd.read_csv(out / "themes.csv", dtype=str, keep_default_na=False)
+    agreement = pd.read_csv(out / "agreement.csv", dtype=str, keep_default_na=False)
+    co = pd.read_csv(out / "cooccurrence.csv", dtype=str, keep_default_na=False)
+    n = len(tables["participants"])
+    for frame, columns in ((themes, ["cases"]), (agreement, ["cases_a", "cases_b"]),
+                           (co, [c for c in co.columns if c != "code"])):
+        for column in columns:
+            for value in frame[column]:
+                if value not in (SMALL, SUPPRESSED):
+                    k = int(value)
+                    assert k == 0 or k >= THRESHOLD, (column, value)
+                    if frame is not co:
+                        assert n - k == 0 or n - k >= THRESHOLD, (column, value)
+    hidden = agreement["cases_a"].isin([SMALL, SUPPRESSED])
+    assert (agreement.loc[hidden, "kappa"] == "").all()
+
+
+def test_no_suppressed_cell_follows_from_the_published_ones(restricted_build):
+    _, tables = restricted_build
+    cells, _ = study_cells(tables)
+    solved = cells.solve(THRESHOLD)
+    shown = {k for k in cells.published if k not in solved.status}
+    protected = set(solved.status) | {k for k, v in cells.values.items()
+                                      if 0 < v < THRESHOLD and k not in cells.fixed}
+    assert not protected & set(cells.determined(shown))
+
+
+def test_values_and_manuscript_state_the_restricted_notice(restricted_build):
+    repo, _ = restricted_build
+    out = repo / "results" / "restricted"
+    values = (out / "values.yml").read_text()
+    assert "data_source: restricted" in values
+    assert "other:\n    n: <3" in values   # sample.other.n
+    page = (out / "manuscript" / "manuscript.html").read_text()
+    assert "This build analysed restricted data" in page
+    assert "Counts below 3 are suppressed" in page
+    assert "Every number in this paper comes from synthetic data" not in page
+
+
+def test_figures_show_no_single_survivor(restricted_build):
+    repo, _ = restricted_build
+    figures = repo / "results" / "restricted" / "figures"
+    code_by_case = (figures / "code_by_case.yml").read_text()
+    assert "survivor-by-code matrix is not shown" in code_by_case
+    arrest = (figures / "arrest_curve.yml").read_text()
+    assert "observed contacts are not drawn" in arrest
+    assert "Dots along the top edge" not in arrest
+    assert "(../results/restricted/figures/code_by_case.png)" in (
+        figures / "code_by_case.md").read_text()
+
+
+def test_the_publish_check_reports_a_match_share_and_fails_above_a_threshold(restricted_build):
+    repo, tables = restricted_build
+    report = json.loads((repo / "results" / "restricted" / "disclosure.json").read_text())
+    synthetic = read_study(repo / "data" / "synthetic", ["participants"])["participants"]
+    share = quasi_identifier_match_share(synthetic, tables["participants"])
+    assert report["match_share"] == pytest.approx(share)
+    assert report["passed"] is True and report["threshold"] == 0.5
+    assert 0 < share <= 0.5
+
+    def check(threshold: float) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "analysis", "publish-check", "--synthetic", "data/synthetic",
+             "--restricted", "data/restricted", "--threshold", str(threshold),
+             "--output", str(repo / "check.json")],
+            cwd=repo, env=workflow_env(), capture_output=True, text=True, check=False)
+
+    passed = check(round(share, 4) + 0.01)
+    assert passed.returncode == 0, passed.stderr
+    failed = check(round(share, 4) - 0.01)
+    assert failed.returncode == 1
+    assert "disclosure check failed" in failed.stderr
+    assert json.loads((repo / "check.json").read_text())["passed"] is False
+
+
+def test_a_table_failing_its_schema_stops_the_step(tmp_path):
+    repo = copy_repository(tmp_path / "repo")
+    data = repo / "data" / "restricted"
+    _standin(data)
+    participants = pd.read_csv(data / "participants.csv", dtype=str, keep_default_na=False)
+    participants.loc[3, "age"] = "17"
+    participants.to_csv(data / "participants.csv", index=False)
+    target = "results/restricted/tables/sample.csv"
+    result = snakemake(["--cores", "1", target, "--config", "data_source=restricted"], repo,
+                       timeout=300)
+    assert result.returncode != 0
+    # The first job that reads the tables (the disclosure plan every step uses) stops.
+    log = (repo / "results" / "restricted" / "logs" / "disclosure_plan.log").read_text()
+    assert "table 'participants' column 'age' row 3" in log, log
+    assert not (repo / target).exists()
+    tables = repo / "results" / "restricted" / "tables"
+    assert not tables.exists() or not list(tables.glob("*.csv"))
+
+
+# --- configuration and rendering -------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, "half"])
+def test_the_disclosure_threshold_must_be_a_share(value):
+    from analysis.config import ConfigError
+
+    with pytest.raises(ConfigError, match="disclosure_max_match_share"):
+        load_config(overrides={"disclosure_max_match_share": value})
+
+
+def test_the_default_disclosure_threshold_is_one_half():
+    assert load_config()["disclosure_max_match_share"] == 0.5
+
+
+def test_rendering_against_restricted_results_stages_a_rewritten_copy(tmp_path):
+    from analysis.render.engine import staged_project
+
+    project = tmp_path / "manuscript"
+    project.mkdir()
+    (project / "manuscript.qmd").write_text("{{< include ../results/tables/a.md >}}\n")
+    (project / "_quarto.yml").write_text("metadata-files:\n  - ../results/values.yml\n")
+    with staged_project(project, tmp_path / "results") as same:
+        assert same == project
+    with staged_project(project, tmp_path / "results" / "restricted") as staged:
+        assert staged.parent == project.parent and staged != project
+        assert (staged / "manuscript.qmd").read_text() == (
+            "{{< include ../results/restricted/tables/a.md >}}\n")
+        assert "../results/restricted/values.yml" in (staged / "_quarto.yml").read_text()
+    assert not staged.exists()
+    assert "../results/tables/a.md" in (project / "manuscript.qmd").read_text()

@@ -1,0 +1,383 @@
+"""The pure estimators against their reference implementations (statsmodels, scipy)
+and hand computations."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.genmod import families
+from statsmodels.genmod.cov_struct import Exchangeable
+from statsmodels.genmod.generalized_estimating_equations import GEE
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.power import NormalIndPower
+from statsmodels.stats.proportion import proportion_confint, proportion_effectsize
+
+from analysis.stats import gee as gee_module
+from analysis.stats.exact import fisher_exact_2x2, holm, two_by_two
+from analysis.stats.gee import fit_gee_exchangeable, gee_logit
+from analysis.stats.power import minimum_detectable_difference
+from analysis.stats.proportions import clopper_pearson, proportion, wilson_interval
+from analysis.stats.risk import cluster_risk_difference
+
+COUNTS = [(0, 10), (10, 10), (1, 1), (0, 1), (3, 24), (12, 24), (18, 24), (24, 24), (0, 24),
+          (7, 65), (999, 1000)]
+
+
+@pytest.mark.parametrize(("k", "n"), COUNTS)
+def test_wilson_matches_statsmodels(k, n):
+    lo, hi = wilson_interval(k, n)
+    ref = proportion_confint(k, n, alpha=0.05, method="wilson")
+    assert lo == pytest.approx(ref[0], abs=1e-12)
+    assert hi == pytest.approx(ref[1], abs=1e-12)
+    lo90, hi90 = wilson_interval(k, n, alpha=0.1)
+    ref90 = proportion_confint(k, n, alpha=0.1, method="wilson")
+    assert (lo90, hi90) == pytest.approx(ref90, abs=1e-12)
+    assert -1e-12 <= lo <= k / n + 1e-12 and k / n - 1e-12 <= hi <= 1.0
+
+
+def test_wilson_bounds_exact_at_the_edges():
+    assert wilson_interval(10, 10)[1] == 1.0
+    assert wilson_interval(0, 24)[0] == 0.0
+
+
+@pytest.mark.parametrize(("k", "n"), COUNTS)
+def test_clopper_pearson_matches_statsmodels(k, n):
+    ref = proportion_confint(k, n, alpha=0.05, method="beta")
+    assert clopper_pearson(k, n) == pytest.approx(ref, abs=1e-12)
+
+
+def test_wilson_empty_and_doc_example():
+    assert all(math.isnan(x) for x in wilson_interval(0, 0))
+    assert [round(x, 3) for x in wilson_interval(18, 24)] == [0.551, 0.88]
+
+
+def test_proportion_estimate_and_test():
+    est = proportion(18, 24, null=0.5, alternative="greater")
+    assert est.estimate == 0.75
+    assert (est.ci_low, est.ci_high) == pytest.approx(proportion_confint(18, 24, method="wilson"))
+    assert est.p_value == pytest.approx(stats.binomtest(18, 24, 0.5, "greater").pvalue)
+    assert est.extra == {"successes": 18, "n": 24}
+    exact = proportion(24, 24, method="exact")
+    assert exact.p_value is None
+    assert (exact.ci_low, exact.ci_high) == pytest.approx(proportion_confint(24, 24,
+                                                                             method="beta"))
+    empty = proportion(0, 0)
+    assert not empty.estimable and empty.reason == "no observations"
+
+
+# --- Fisher ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", [[[5, 2], [3, 6]], [[9, 2], [4, 9]], [[1, 10], [7, 6]],
+                                   [[30, 5], [12, 20]], [[3, 3], [3, 3]]])
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
+def test_fisher_matches_scipy(table, alternative):
+    est = fisher_exact_2x2(np.array(table), alternative=alternative)
+    ref = stats.fisher_exact(table, alternative=alternative)
+    assert est.p_value == pytest.approx(ref.pvalue, rel=1e-12)
+    conditional = stats.contingency.odds_ratio(np.array(table), kind="conditional")
+    assert est.estimate == pytest.approx(conditional.statistic)
+    ci = conditional.confidence_interval(0.95)
+    assert (est.ci_low, est.ci_high) == pytest.approx((ci.low, ci.high))
+    assert est.estimable
+
+
+def test_fisher_zero_cell_and_empty_margin():
+    zero = fisher_exact_2x2(np.array([[5, 0], [3, 6]]))
+    assert not zero.estimable and "zero" in zero.reason
+    assert zero.p_value == pytest.approx(stats.fisher_exact([[5, 0], [3, 6]]).pvalue)
+    empty = fisher_exact_2x2(np.array([[0, 0], [3, 6]]))
+    assert not empty.estimable and "empty" in empty.reason and empty.p_value is None
+
+
+def test_two_by_two_layout():
+    y = np.array([1, 1, 0, 0, 1, 0, 0])
+    x = np.array([1, 1, 1, 0, 0, 0, 0])
+    np.testing.assert_array_equal(two_by_two(y, x), [[2, 1], [1, 3]])
+
+
+# --- Holm -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_holm_matches_statsmodels(seed):
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(1, 12))
+    p = rng.random(m) ** 3
+    if seed % 2:
+        p[: m // 2] = p[0]  # ties
+    ref = multipletests(p, method="holm")[1]
+    np.testing.assert_allclose(holm(list(p)), ref, rtol=0, atol=1e-15)
+    # None entries are skipped and the rest adjusted among themselves
+    with_none: list[float | None] = list(p)
+    for i in range(0, m + 2, 3):
+        with_none.insert(i, None)
+    adjusted = holm(with_none)
+    assert [a is None for a in adjusted] == [v is None for v in with_none]
+    np.testing.assert_allclose([a for a in adjusted if a is not None], ref, rtol=0, atol=1e-15)
+
+
+def test_holm_edge_cases():
+    assert holm([]) == []
+    assert holm([None, None]) == [None, None]
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm([0.6, 0.9]) == [1.0, 1.0]
+
+
+# --- GEE --------------------------------------------------------------------------------
+
+
+def simulate_clustered(seed: int, clusters: int, sd: float = 0.8):
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 7, clusters)
+    groups = np.repeat(np.arange(clusters), sizes)
+    n = groups.size
+    u = rng.normal(0, sd, clusters)[groups]
+    x1 = (rng.random(n) < 0.4).astype(float)
+    x2 = rng.poisson(2, n).astype(float)
+    x3 = (rng.random(clusters) < 0.5)[groups].astype(float)
+    eta = -1 + 0.8 * x1 + 0.3 * x2 - 0.7 * x3 + u
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
+    return y, np.column_stack([x1, x2, x3]), groups
+
+
+def statsmodels_gee(y, X, groups):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return GEE(y, np.column_stack([np.ones(len(y)), X]), groups=groups,
+                   family=families.Binomial(), cov_struct=Exchangeable()).fit()
+
+
+@pytest.mark.parametrize(("seed", "clusters"), [(0, 24), (1, 40), (2, 100), (3, 300), (4, 24),
+                                                (5, 60)])
+def test_gee_matches_statsmodels(seed, clusters):
+    y, X, groups = simulate_clustered(seed, clusters)
+    ref = statsmodels_gee(y, X, groups)
+    params, cov, rho, converged = fit_gee_exchangeable(
+        y, np.column_stack([np.ones(len(y)), X]), groups)
+    assert converged
+    np.testing.assert_allclose(params, ref.params, rtol=0, atol=1e-4)
+    np.testing.assert_allclose(cov, ref.cov_robust, rtol=0, atol=1e-4)
+    assert rho == pytest.approx(ref.cov_struct.dep_params, abs=1e-4)
+
+
+def test_gee_matches_statsmodels_with_string_labels():
+    y, X, groups = simulate_clustered(7, 30)
+    labels = np.array([f"P{g:02d}" for g in groups], dtype=object)
+    ref = statsmodels_gee(y, X, groups)
+    params, cov, _, _ = fit_gee_exchangeable(y, np.column_stack([np.ones(len(y)), X]), labels)
+    np.testing.assert_allclose(params, ref.params, atol=1e-4)
+
+
+def test_gee_logit_small_sample_inference():
+    y, X, groups = simulate_clustered(11, 24)
+    fit = gee_logit(y, X, groups, ["x1", "x2", "x3"])
+    assert fit.estimable and fit.n_clusters == 24 and fit.n_obs == len(y)
+    ref = statsmodels_gee(y, X, groups)
+    g, k = 24, 4
+    se = np.sqrt(np.diag(ref.cov_robust) * g / (g - k))
+    t = stats.t.ppf(0.975, g - k)
+    for j, name in enumerate(["x1", "x2", "x3"], start=1):
+        est = fit.terms[name]
+        b = ref.params[j]
+        assert est.estimate == pytest.approx(math.exp(b), rel=1e-4)
+        assert est.ci_low == pytest.approx(math.exp(b - t * se[j]), rel=1e-4)
+        assert est.ci_high == pytest.approx(math.exp(b + t * se[j]), rel=1e-4)
+        assert est.p_value == pytest.approx(2 * stats.t.sf(abs(b / se[j]), g - k), rel=1e-3)
+        assert est.extra["df"] == g - k
+
+
+def _not_estimable(fit, fragment: str) -> None:
+    assert not fit.estimable
+    assert fragment in fit.reason
+    for est in fit.terms.values():
+        assert not est.estimable and est.estimate is None and fragment in est.reason
+
+
+def test_gee_logit_constant_outcome():
+    y, X, groups = simulate_clustered(1, 30)
+    _not_estimable(gee_logit(np.zeros_like(y), X, groups, ["a", "b", "c"]),
+                   "the outcome is constant")
+    _not_estimable(gee_logit(np.ones_like(y), X, groups, ["a", "b", "c"]),
+                   "the outcome is constant")
+
+
+def test_gee_logit_constant_predictor():
+    y, X, groups = simulate_clustered(2, 30)
+    X[:, 1] = 3.0
+    _not_estimable(gee_logit(y, X, groups, ["a", "b", "c"]), "the predictor b is constant")
+
+
+def test_gee_logit_complete_separation_binary():
+    y, X, groups = simulate_clustered(3, 30)
+    _not_estimable(gee_logit(X[:, 0], X, groups, ["a", "b", "c"]),
+                   "(quasi-)complete separation: an empty cell in outcome by a")
+    quasi = y.copy()
+    quasi[X[:, 2] == 1] = 0  # no events among the exposed clusters
+    _not_estimable(gee_logit(quasi, X, groups, ["a", "b", "c"]), "separation")
+
+
+def test_gee_logit_complete_separation_continuous():
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(20), 3)
+    x = rng.poisson(3, 60).astype(float)
+    y = (x > 3).astype(float)
+    fit = gee_logit(y, x[:, None], groups, ["prior_calls"])
+    assert not fit.estimable
+    assert "separation" in fit.reason
+
+
+def test_gee_logit_too_few_clusters():
+    y, X, groups = simulate_clustered(4, 7)
+    _not_estimable(gee_logit(y, X, groups, ["a", "b", "c"]), "only 7 participants (at least 8")
+    y, X, groups = simulate_clustered(4, 9)
+    fit = gee_logit(y, X[:, :1], groups, ["a"])
+    assert fit.n_clusters == 9
+
+
+def test_gee_logit_collinear_predictors():
+    y, X, groups = simulate_clustered(5, 30)
+    fit = gee_logit(y, np.column_stack([X[:, 1], 2 * X[:, 1]]), groups, ["a", "b"])
+    assert not fit.estimable and fit.reason
+
+
+def test_gee_logit_never_raises():
+    reasons = set()
+    estimable = 0
+    for seed in range(300):
+        rng = np.random.default_rng(seed)
+        clusters = int(rng.integers(1, 30))
+        groups = np.repeat(np.arange(clusters), rng.integers(1, 5, clusters))
+        n = groups.size
+        columns = []
+        for _ in range(int(rng.integers(1, 4))):
+            kind = int(rng.integers(0, 3))
+            if kind == 0:
+                columns.append((rng.random(n) < rng.random()).astype(float))
+            elif kind == 1:
+                columns.append(rng.poisson(3 * rng.random(), n).astype(float))
+            else:
+                columns.append((rng.random(clusters) < rng.random())[groups].astype(float))
+        X = np.column_stack(columns)
+        y = (rng.random(n) < rng.random()).astype(float)
+        fit = gee_logit(y, X, groups, [f"x{j}" for j in range(X.shape[1])])
+        if fit.estimable:
+            estimable += 1
+            for est in fit.terms.values():
+                assert np.isfinite(est.estimate) and est.ci_low <= est.estimate <= est.ci_high
+                assert est.extra["se"] <= 10
+        else:
+            assert fit.reason
+            reasons.add(fit.reason)
+    assert estimable > 50
+    text = " | ".join(sorted(reasons))
+    for fragment in ("the outcome is constant", "is constant", "separation", "participants (at "
+                     "least 8 needed)"):
+        assert fragment in text
+
+
+# --- cluster risk difference ------------------------------------------------------------
+
+
+def _hand_rd(frame: pd.DataFrame, alpha: float = 0.05) -> dict[str, float]:
+    per = frame.groupby("cluster").agg(events=("y", "sum"), size=("y", "size"),
+                                       exposed=("x", "first"))
+    out = {}
+    for group, part in per.groupby("exposed"):
+        p = part["events"].sum() / part["size"].sum()
+        g = len(part)
+        var = g / (g - 1) * ((part["events"] - p * part["size"]) ** 2).sum() / \
+            part["size"].sum() ** 2
+        out[bool(group)] = (p, var, g)
+    (p1, v1, g1), (p0, v0, g0) = out[True], out[False]
+    se = math.sqrt(v1 + v0)
+    t = stats.t.ppf(1 - alpha / 2, g1 + g0 - 2)
+    rd = p1 - p0
+    return {"rd": rd, "se": se, "low": rd - t * se, "high": rd + t * se,
+            "p": 2 * stats.t.sf(abs(rd / se), g1 + g0 - 2), "p1": p1, "p0": p0}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_cluster_risk_difference_by_hand(seed):
+    rng = np.random.default_rng(seed)
+    clusters = 24 + 10 * seed
+    sizes = rng.integers(1, 7, clusters)
+    cluster = np.repeat(np.arange(clusters), sizes)
+    x = (rng.random(clusters) < 0.45)[cluster]
+    y = (rng.random(cluster.size) < np.where(x, 0.3, 0.5)).astype(int)
+    frame = pd.DataFrame({"cluster": cluster, "x": x, "y": y})
+    hand = _hand_rd(frame)
+    plain = frame.loc[frame["x"], "y"].mean() - frame.loc[~frame["x"], "y"].mean()
+    est = cluster_risk_difference(y, x, cluster)
+    assert est.estimable
+    assert est.estimate == pytest.approx(plain, abs=1e-12)
+    assert est.estimate == pytest.approx(hand["rd"], abs=1e-12)
+    se = (est.ci_high - est.ci_low) / (2 * stats.t.ppf(0.975, clusters - 2))
+    assert se == pytest.approx(hand["se"], rel=1e-10)
+    assert (est.ci_low, est.ci_high) == pytest.approx((hand["low"], hand["high"]), abs=1e-12)
+    assert est.p_value == pytest.approx(hand["p"], rel=1e-10)
+    assert est.extra["risk_exposed"] == pytest.approx(hand["p1"])
+    assert est.extra["clusters_exposed"] + est.extra["clusters_unexposed"] == clusters
+
+
+def test_cluster_risk_difference_not_estimable():
+    cluster = np.repeat(np.arange(10), 3)
+    y = np.tile([1, 0, 0], 10)
+    varying = np.tile([1, 0, 0], 10).astype(bool)
+    est = cluster_risk_difference(y, varying, cluster)
+    assert not est.estimable and est.reason == "exposure varies within a cluster"
+    one_exposed = np.repeat(np.arange(10) == 0, 3)
+    est = cluster_risk_difference(y, one_exposed, cluster)
+    assert not est.estimable and "fewer than two participants" in est.reason
+
+
+def test_cluster_risk_difference_zero_variance():
+    cluster = np.repeat(np.arange(6), 2)
+    x = np.repeat(np.arange(6) < 3, 2)
+    y = x.astype(int)
+    est = cluster_risk_difference(y, x, cluster)
+    assert est.estimate == 1.0 and est.ci_low == est.ci_high == 1.0 and est.p_value is None
+
+
+# --- power -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("n1", "n0", "alpha"), [(11, 13, 0.05), (50, 50, 0.05),
+                                                 (11, 13, 0.01), (200, 100, 0.1)])
+def test_minimum_detectable_difference_gives_power(n1, n0, alpha):
+    out = minimum_detectable_difference(n1, n0, alpha=alpha)
+    power = NormalIndPower().power(effect_size=out["cohens_h"], nobs1=n1, ratio=n0 / n1,
+                                   alpha=alpha, alternative="two-sided")
+    assert power == pytest.approx(0.8, abs=1e-4)
+    if out["detectable_proportion"] < 1:
+        h = proportion_effectsize(out["detectable_proportion"], out["baseline"])
+        assert h == pytest.approx(out["cohens_h"], abs=1e-9)
+        p1 = out["detectable_proportion"]
+        assert out["detectable_odds_ratio"] == pytest.approx((p1 / (1 - p1)) / 1.0)
+    assert out["detectable_difference"] == pytest.approx(out["detectable_proportion"] - 0.5)
+
+
+def test_minimum_detectable_difference_shrinks_with_n():
+    small = minimum_detectable_difference(11, 13)["detectable_difference"]
+    large = minimum_detectable_difference(110, 130)["detectable_difference"]
+    assert 0.3 < small < 0.5 and large < small / 2
+
+
+def test_min_clusters_constant():
+    assert gee_module.MIN_CLUSTERS == 8
+
+
+def test_fisher_interval_level_follows_alpha():
+    table = np.array([[9, 2], [4, 9]])
+    reference = stats.contingency.odds_ratio(table, kind="conditional")
+    for alpha in (0.05, 0.1, 0.2):
+        est = fisher_exact_2x2(table, alpha=alpha)
+        ci = reference.confidence_interval(1 - alpha)
+        assert (est.ci_low, est.ci_high) == pytest.approx((ci.low, ci.high), rel=1e-12)
+    wide, narrow = fisher_exact_2x2(table, alpha=0.05), fisher_exact_2x2(table, alpha=0.2)
+    assert wide.ci_low < narrow.ci_low < narrow.ci_high < wide.ci_high

@@ -1,0 +1,294 @@
+"""End to end: the real workflow builds the real manuscript, deterministically.
+
+The builds run in scratch copies of the repository with few robustness
+replications, set through ``--config`` (the same code path as the default).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analysis.dev.verify import compare, output_hashes
+from analysis.dev.workspace import ROOT, copy_repository, snakemake, workflow_env
+
+pytestmark = pytest.mark.slow
+
+FAST = ["robustness_replications=40", "robustness_shards=2"]
+FINAL_OUTPUTS = [
+    "results/manuscript/manuscript.html",
+    "results/manuscript/manuscript.pdf",
+    "results/claims.json",
+    "results/values.yml",
+    "results/robustness/summary.csv",
+    "results/robustness/replications.csv",
+    "results/exchange/study.qdpx",
+    "results/exchange/codebook.qdc",
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """One full build with one core."""
+    repo = copy_repository(tmp_path_factory.mktemp("build") / "a")
+    result = snakemake(["--cores", "1", "--config", *FAST], repo, timeout=1800)
+    assert result.returncode == 0, result.output[-4000:]
+    return repo
+
+
+@pytest.fixture(scope="module")
+def built_again(tmp_path_factory) -> Path:
+    """A second full build, at a longer path, with four cores."""
+    repo = copy_repository(tmp_path_factory.mktemp("build") / "second-build-at-another-path")
+    result = snakemake(["--cores", "4", "--config", *FAST], repo, timeout=1800)
+    assert result.returncode == 0, result.output[-4000:]
+    return repo
+
+
+def test_every_final_output_exists_and_is_nonempty(built):
+    for name in FINAL_OUTPUTS:
+        path = built / name
+        assert path.exists(), name
+        assert path.stat().st_size > 0, name
+    assert (built / "results/manuscript/manuscript.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_claims_json_has_every_claim_with_its_fields(built):
+    claims = json.loads((built / "results/claims.json").read_text())["claims"]
+    assert [c["id"] for c in claims] == [f"C{i}" for i in range(1, 12)]
+    for claim in claims:
+        for key in ("id", "statement", "method", "estimate", "ci_low", "ci_high", "p_value",
+                    "expected_direction", "observed_direction", "reproduced", "reason"):
+            assert key in claim, (claim["id"], key)
+    assert all(c["reproduced"] for c in claims), "the default seed reproduces C1-C11"
+
+
+def _leaves(tree, prefix=""):
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            yield from _leaves(value, f"{prefix}{key}.")
+    else:
+        yield prefix[:-1], str(tree)
+
+
+def test_manuscript_quotes_the_values_and_leaves_no_raw_markup(built):
+    html = (built / "results/manuscript/manuscript.html").read_text(encoding="utf-8")
+    html = re.sub(r"\s+", " ", html)  # Pandoc wraps long lines
+    values = yaml.safe_load((built / "results/values.yml").read_text(encoding="utf-8"))
+    for key in ("claims.C4.summary", "claims.C7.ci", "claims.C10.estimate", "study.seed",
+                "qualitative.pooled_kappa", "robustness.C7.sentence", "practices.any_overall"):
+        value = dict(_leaves(values))[key]
+        assert value.replace("\u2212", "&minus;") in html or value in html, key
+    for raw in ("{{<", "@fig-", "@tbl-", "??"):
+        assert raw not in html, raw
+    assert "Content note" in html
+    assert "synthetic" in html.lower()
+
+
+def test_no_op_rebuild_runs_nothing(built):
+    result = snakemake(["--cores", "1", "--config", *FAST], built)
+    assert result.returncode == 0, result.output[-2000:]
+    assert result.jobs == [], result.jobs
+
+
+def _dry_run_rules(repo: Path, *extra: str) -> set[str]:
+    result = snakemake(["--cores", "1", "-n", "--config", *FAST, *extra], repo)
+    assert result.returncode == 0, result.output[-2000:]
+    return set(result.jobs)
+
+
+#: The entry modules of each job, as the commands name them (rule -> step of analysis.cli).
+JOB_STEPS = {"generate": "generate", "describe": "describe", "infer": "infer",
+             "qualitative": "qualitative", "claims": "claims",
+             "robustness_shard": "robustness_shard", "robustness_merge": "robustness_merge",
+             "values": "values", "exchange": "exchange", "render": "render"}
+
+
+def _job_modules() -> dict[str, tuple[str, ...]]:
+    """Every job of a synthetic build and the modules its command runs (by name)."""
+    from analysis.paper.figures import FIGURES
+
+    entries = {rule: ("analysis.__main__", f"analysis.cli.{step}")
+               for rule, step in JOB_STEPS.items()}
+    for name, spec in FIGURES.items():
+        entries[f"figure:{name}"] = ("analysis.__main__", "analysis.cli.figure",
+                                     spec.module_name)
+    return entries
+
+
+def _dry_run_jobs(repo: Path, *extra: str) -> dict[str, set[str]]:
+    """Each job of a dry run (``rule`` or ``figure:<name>``) with its input files."""
+    result = snakemake(["--cores", "1", "-n", "--config", *FAST, *extra], repo)
+    assert result.returncode == 0, result.output[-2000:]
+    jobs: dict[str, set[str]] = {}
+    for block in re.split(r"^rule ", result.output, flags=re.M)[1:]:
+        rule = block.split(":", 1)[0]
+        name = re.search(r"^\s*wildcards:.*\bname=(\w+)", block, re.M)
+        inputs = re.search(r"^\s*input: (.*)$", block, re.M)
+        job = f"{rule}:{name[1]}" if rule == "figure" else rule
+        jobs.setdefault(job, set()).update(inputs[1].split(", ") if inputs else [])
+    return jobs
+
+
+def test_every_module_is_an_input_of_exactly_the_jobs_that_import_it(built):
+    """The rerun matrix: for every module of the package, the jobs it reruns.
+
+    Snakemake reruns a job when one of its input files changes, so the jobs
+    that list a module among their inputs are the jobs that editing it reruns.
+    The expectation comes from the import graph (each job's command and what it
+    imports, directly or through other modules), the observation from
+    Snakemake's own dry run of every job.
+    """
+    from analysis.dependencies import all_modules, module_path, transitive_imports
+
+    entries = _job_modules()
+    jobs = _dry_run_jobs(built, "--forceall")
+    assert set(jobs) - {"all"} == set(entries)
+    matrix = {}
+    for module in all_modules():
+        path = module_path(module).relative_to(ROOT).as_posix()
+        observed = {job for job, inputs in jobs.items() if path in inputs}
+        expected = {job for job, names in entries.items()
+                    if any(module in transitive_imports(name) for name in names)}
+        matrix[module] = sorted(observed)
+        assert observed == expected, (module, observed ^ expected)
+    assert len(matrix) > 60
+    # A figure's module reruns that figure only; a step's module reruns that step.
+    assert matrix["analysis.paper.figures.arrest"] == ["figure:arrest_curve"]
+    assert matrix["analysis.steps.qualitative"] == ["qualitative"]
+    assert "exchange" in matrix["analysis.palette"]
+    assert matrix["analysis.dev.benchmark"] == []
+
+
+@pytest.mark.parametrize(("module", "reruns"), [
+    ("analysis/paper/figures/arrest.py", {"figure:arrest_curve", "render", "all"}),
+    ("analysis/steps/qualitative.py", {"qualitative", "values", "figure:code_by_case", "render",
+                                       "all"}),
+    ("analysis/palette.py", None),
+])
+def test_a_real_edit_reruns_the_jobs_that_import_it_and_what_follows(built, module, reruns):
+    copy = built / module
+    original = copy.read_text(encoding="utf-8")
+    try:
+        copy.write_text(original + "\n# an edit\n", encoding="utf-8")
+        jobs = set(_dry_run_jobs(built))
+    finally:
+        copy.write_text(original, encoding="utf-8")
+    if reruns is not None:
+        assert jobs == reruns
+    else:  # the palette colours the codes in the REFI-QDA exports and every figure
+        assert {"exchange", "figure:robustness", "figure:code_by_case"} <= jobs
+        assert not jobs & {"generate", "describe", "infer", "claims", "robustness_shard"}
+    assert set(_dry_run_jobs(built)) == set(), "after the edit is undone nothing reruns"
+
+
+def test_changing_alpha_reruns_only_what_uses_it(built):
+    rules = _dry_run_rules(built, "alpha=0.1")
+    assert {"claims", "infer", "describe", "values", "render"} <= rules
+    assert not rules & {"generate", "qualitative", "exchange"}, rules
+
+
+def test_two_builds_at_different_paths_and_core_counts_are_byte_identical(built, built_again):
+    rows = compare(output_hashes(built), output_hashes(built_again))
+    different = [r for r in rows if r[3] != "same"]
+    assert len(rows) > 60
+    assert different == []
+
+
+def test_interrupted_build_resumes_to_the_same_bytes(built, tmp_path):
+    repo = copy_repository(tmp_path / "interrupted")
+    executable = Path(sys.executable).parent / "snakemake"
+    proc = subprocess.Popen([str(executable), "--cores", "2", "--config", *FAST], cwd=repo,
+                            env=workflow_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    shard_log = repo / "results" / "logs" / "robustness"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not (shard_log.exists() and any(shard_log.iterdir())):
+        time.sleep(0.2)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert not (repo / "results/manuscript/manuscript.pdf").exists(), "killed too late"
+    # A killed Snakemake leaves its lock behind; --unlock is the documented way on.
+    assert snakemake(["--unlock"], repo).returncode == 0
+    resumed = snakemake(["--cores", "2", "--config", *FAST], repo, timeout=1800)
+    assert resumed.returncode == 0, resumed.output[-4000:]
+    assert list((repo / "results").rglob("*.part")) == []
+    rows = compare(output_hashes(built), output_hashes(repo))
+    assert [r for r in rows if r[3] != "same"] == []
+
+
+def test_lint_is_clean():
+    env = workflow_env()
+    ruff = subprocess.run([str(Path(sys.executable).parent / "ruff"), "check", "analysis",
+                           "tests", "workflow"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+    lint = snakemake(["--lint"], ROOT)
+    assert lint.returncode == 0, lint.output[-3000:]
+    assert "Lints for" not in lint.output, lint.output[-3000:]
+
+
+#: Runs ``python -m analysis ...`` and writes the names of the package's modules it loaded.
+TRACER = ("import atexit, json, runpy, sys; out = sys.argv.pop(1); "
+          "atexit.register(lambda: open(out, 'w').write(json.dumps(sorted("
+          "m for m in sys.modules if m.split('.')[0] == 'analysis')))); "
+          "sys.argv[0] = 'analysis'; runpy.run_module('analysis', run_name='__main__', "
+          "alter_sys=True)")
+
+
+def test_the_import_graph_covers_every_module_a_job_loads(built, tmp_path):
+    """Every module a job's command really loads is among the modules its rule lists.
+
+    The derived inputs come from reading the code (imports anywhere in a
+    module, so a superset of what one run loads); this runs every job's own
+    shell command again, byte-identically, and records what Python loaded.
+    """
+    from analysis.dependencies import module_path
+
+    result = snakemake(["--cores", "1", "-n", "-p", "--forceall", "--config", *FAST], built)
+    assert result.returncode == 0, result.output[-2000:]
+    commands = [line.split("Shell command:", 1)[1].strip() for line in result.output.splitlines()
+                if "Shell command: python -m analysis" in line]
+    jobs = _dry_run_jobs(built, "--forceall")
+    assert len(commands) == len(jobs) - 1 + 3  # rule all runs nothing; four shards, one entry
+    for i, command in enumerate(commands):
+        trace = tmp_path / f"trace-{i}.json"
+        traced = command.replace("python -m analysis ",
+                                 f"{sys.executable} -c {shlex.quote(TRACER)} {trace} ", 1)
+        run = subprocess.run(["bash", "-c", traced], cwd=built, env=workflow_env(),
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, (command, run.stderr[-2000:])
+        loaded = json.loads(trace.read_text())
+        step = command.split()[3]
+        listed = next(inputs for job, inputs in jobs.items()
+                      if job.split(":")[0] == step.replace("-", "_")
+                      and (step != "figure" or job == f"figure:{command.split()[4]}"))
+        files = {module_path(m).relative_to(ROOT).as_posix() for m in loaded}
+        assert files <= listed, (command, files - listed)
+
+
+def test_a_configfile_reaches_every_step_and_the_rendered_paper(tmp_path):
+    """The defect this replaced: the parameters table read config/config.yaml behind the rule,
+    so a build from another configuration file printed the default coefficients."""
+    repo = copy_repository(tmp_path / "alt")
+    config = yaml.safe_load((repo / "config" / "config.yaml").read_text(encoding="utf-8"))
+    config["model"]["arrest"]["visible_injury"]["effect"] = 0.25
+    config["robustness_replications"], config["robustness_shards"] = 40, 2
+    (repo / "alt.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    result = snakemake(["--cores", "2", "--configfile", "alt.yaml"], repo, timeout=1800)
+    assert result.returncode == 0, result.output[-4000:]
+    table = (repo / "results" / "tables" / "parameters.md").read_text(encoding="utf-8")
+    assert "| Arrest | visible injury | +0.25 |" in table
+    html = re.sub(r"\s+", " ", (repo / "results/manuscript/manuscript.html").read_text())
+    assert re.search(r"visible injury</td>\s*<td[^>]*>\+0\.25</td>", html), "rendered table"
+    assert "+1.90" not in table
