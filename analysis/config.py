@@ -20,8 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 CONFIG_PATH = ROOT / "config" / "config.yaml"
 
-#: How each scenario scales every association coefficient (``effect``).
-SCENARIO_MULTIPLIER: dict[str, float] = {"published": 1.0, "null": 0.0, "reversed": -1.0}
 
 
 class ConfigError(ValueError):
@@ -109,6 +107,28 @@ def _cross_checks(config: Mapping[str, Any]) -> list[str]:
         problems += _model_checks(config["model"])
     if "strategies" in config:
         problems += _strategy_checks(config["strategies"])
+    if "scenarios" in config:
+        problems += _scenario_checks(config)
+    return problems
+
+
+def _scenario_checks(config: Mapping[str, Any]) -> list[str]:
+    """Every scenario's merged configuration must itself be valid."""
+    problems: list[str] = []
+    base = {k: v for k, v in config.items() if k != "scenarios"}
+    schema = load_schema()
+    schema = {**schema, "properties": {k: v for k, v in schema["properties"].items()
+                                       if k in base},
+              "required": [k for k in schema.get("required", []) if k in base]}
+    for name, spec in config["scenarios"].items():
+        merged = deep_merge(base, spec.get("overrides", {}))
+        validator = jsonschema.Draft202012Validator(schema)
+        for error in sorted(validator.iter_errors(merged), key=lambda e: list(map(str, e.path))):
+            for line in _error_lines(error):
+                problems.append(f"scenario '{name}' overrides: {line}")
+        if not problems:
+            problems += [f"scenario '{name}' overrides: {line}" for line in
+                         _cross_checks({k: v for k, v in merged.items() if k != "scenarios"})]
     return problems
 
 
@@ -205,11 +225,34 @@ def validate_subset(config: Mapping[str, Any], schema: Mapping[str, Any] | None 
     return copy.deepcopy(dict(config))
 
 
-def effect(value: Mapping[str, Any] | float, scenario: str) -> float:
-    """The coefficient of an association under ``scenario``.
+def deep_merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overrides`` merged in: mappings merge key by key, anything else replaces."""
+    out = copy.deepcopy(dict(base))
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
-    ``value`` is an ``{"effect": x}`` entry from the model section; the scenario
-    multiplies ``x`` by 1 (published), 0 (null) or -1 (reversed).
+
+def scenario_config(config: Mapping[str, Any], scenario: str | None = None
+                    ) -> tuple[dict[str, Any], float]:
+    """The configuration a scenario generates from, and its effect multiplier.
+
+    The scenario (``config['scenario']`` unless given) deep-merges its
+    ``overrides`` into the configuration; its ``effect_multiplier`` scales
+    every association of the model (see :func:`effect`).
+    """
+    name = config["scenario"] if scenario is None else scenario
+    spec = config["scenarios"][name]
+    return deep_merge(config, spec.get("overrides", {})), float(spec["effect_multiplier"])
+
+
+def effect(value: Mapping[str, Any] | float, multiplier: float = 1.0) -> float:
+    """The coefficient of an association, scaled by the scenario's effect multiplier.
+
+    ``value`` is an ``{"effect": x}`` entry of the model section (or a number).
     """
     raw = value["effect"] if isinstance(value, Mapping) else float(value)
-    return float(raw) * SCENARIO_MULTIPLIER[scenario]
+    return float(raw) * float(multiplier)

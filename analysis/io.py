@@ -89,6 +89,22 @@ def write_yaml(path: str | os.PathLike, data: Any) -> None:
     write_text(path, text)
 
 
+def write_pickle(path: str | os.PathLike, data: Any) -> None:
+    """Write a Python object with :mod:`pickle` atomically (intermediate results only)."""
+    import pickle
+
+    with atomic_open(path, "wb") as fh:
+        pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def read_pickle(path: str | os.PathLike) -> Any:
+    """Read what :func:`write_pickle` wrote (files this workflow made itself only)."""
+    import pickle
+
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
+
+
 def read_yaml(path: str | os.PathLike) -> Any:
     """Read a YAML file."""
     with open(path, encoding="utf-8") as fh:

@@ -36,4 +36,5 @@ THEME_COLOURS: dict[str, str] = {
 
 #: Colours of the robustness scenarios.
 SCENARIO_COLOURS: dict[str, str] = {"published": OKABE_ITO["blue"], "null": OKABE_ITO["orange"],
-                                    "reversed": OKABE_ITO["vermillion"]}
+                                    "reversed": OKABE_ITO["vermillion"],
+                                    "contrary": OKABE_ITO["reddish_purple"]}

@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     from analysis.io import write_json
-    from analysis.steps.claims import evaluate_claims, load_registry
+    from analysis.steps.claims import evaluate_claims, load_registry, registry_settings
     from analysis.study.vocabulary import QUANT_TABLES
 
     config = step_config(args, CONFIG_KEYS)
@@ -32,4 +32,5 @@ def run(args: argparse.Namespace) -> None:
         from analysis.disclosure.publish import publish_claims
 
         results = publish_claims(results, registry, plan)
-    write_json(args.output, {"alpha": config["alpha"], "claims": results})
+    write_json(args.output, {"alpha": config["alpha"], "settings": registry_settings(),
+                             "claims": results})

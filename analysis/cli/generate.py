@@ -12,8 +12,8 @@ from pathlib import Path
 from analysis.cli.common import add_config_arguments, step_config
 
 #: The generator's configuration: seed, size, scenario and every model parameter.
-CONFIG_KEYS = ("seed", "n_participants", "scenario", "sample", "model", "violence", "strategies",
-               "qualitative")
+CONFIG_KEYS = ("seed", "n_participants", "scenario", "scenarios", "sample", "model", "violence",
+               "strategies", "qualitative")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,9 +8,10 @@ from pathlib import Path
 from analysis.cli.common import add_config_arguments, step_config
 
 #: The generator's keys except the scenario (set per shard) and the coders (no claim uses
-#: them), plus what the claims and the sharding need.
-CONFIG_KEYS = ("seed", "n_participants", "sample", "model", "violence", "strategies", "alpha",
-               "robustness_replications", "robustness_shards", "arrest_model_extra_covariates")
+#: them), plus what the claims, the sharding and the batches need.
+CONFIG_KEYS = ("seed", "n_participants", "sample", "model", "scenarios", "violence",
+               "strategies", "alpha", "robustness_replications", "robustness_shards",
+               "arrest_model_extra_covariates", "batch_size")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from analysis.cli.common import add_config_arguments, step_config
 
-CONFIG_KEYS = ("seed", "scenario", "alpha", "robustness_replications", "robustness_shards",
-               "qualitative", "model", "data_source")
+CONFIG_KEYS = ("seed", "scenario", "n_participants", "alpha", "robustness_replications",
+               "robustness_shards", "qualitative", "model", "simulation", "data_source")
 RESTRICTED_KEYS = ("small_cell_threshold",)
 
 

@@ -66,6 +66,22 @@ def percent(value: float | None, digits: int = 0) -> str:
     return f"{100 * value:.{digits}f}%"
 
 
+def points(value: float | None, digits: int = 0) -> str:
+    """A difference of proportions in percentage points with its sign: 0.254 -> '+25'."""
+    if _missing(value):
+        return "n/a"
+    scaled = round(100 * value, digits)
+    if scaled == 0:
+        return f"{0:.{digits}f}"
+    text = f"{abs(scaled):.{digits}f}"
+    return ("+" if scaled > 0 else MINUS) + text
+
+
+def points_interval(low: float | None, high: float | None) -> str:
+    """An interval of differences in percentage points: '[−5, +52]'."""
+    return interval(low, high, points)
+
+
 def count(value: int | float) -> str:
     """An integer with thousands separators: 1000 -> '1,000'."""
     return f"{int(value):,}"

@@ -9,20 +9,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis.disclosure.markers import SUPPRESSED, count_text
 from analysis.paper import fmt
-from analysis.paper.values import Bundle
+from analysis.paper.values import Bundle, true_values
 from analysis.paper.values.claims import claim_values
 from analysis.paper.values.common import extreme_text, row_suppressed, share_text
 from analysis.paper.values.reproducibility import software_versions
-from analysis.study.vocabulary import PRACTICES
+from analysis.study.vocabulary import PRACTICES, RACE_CATEGORIES, ROBUSTNESS_SCENARIOS
 
 #: Every Markdown table the values step writes (``results/tables/<name>.md``).
 TABLES: tuple[str, ...] = ("sample", "claims", "models", "survivor_tests", "agreement",
-                           "expected_vs_actual", "robustness", "parameters", "safety_change",
-                           "software", "hashes")
+                           "expected_vs_actual", "robustness", "sample_size", "covariance",
+                           "parameters", "safety_change", "software", "hashes")
 
 
 def pipe_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
@@ -69,17 +70,30 @@ def sample_table(bundle: Bundle) -> str:
     return pipe_table(("Characteristic", "n or mean (SD)", "% or range"), rows, "lrr")
 
 
-def claims_table(bundle: Bundle) -> str:
+LEVEL_NAMES = {"contact": "contacts", "survivor": "survivors"}
+
+
+def _level_cell(values: Mapping[str, str]) -> str:
+    if values["ci"] in ("n/a", SUPPRESSED):
+        return values["estimate"]
+    return f"{values['estimate']} {values['ci']}"
+
+
+def claims_table(bundle: Bundle, config: Mapping[str, Any]) -> str:
+    """Every claim: the primary level's estimate and interval, the other level's, the true value."""
+    truths = true_values(bundle, config)
     rows = []
     for claim in bundle.claims:
-        v = claim_values(claim)
-        verdict = "**reproduced**" if claim["reproduced"] else "**not reproduced**"
-        expected = v["expected"].replace("_", " ")
-        p = SUPPRESSED if claim.get("suppressed") else fmt.p_bare(claim["p_value"])
-        rows.append((v["id"], v["statement"], v["estimate"], v["ci"], p,
-                     f"{expected} / {v['observed']}", verdict))
-    return pipe_table(("Claim", "Finding (our paraphrase)", "Estimate", "95% CI", "p",
-                       "Expected / observed", "Verdict"), rows, "llrrrll")
+        v = claim_values(claim, truths.get(claim["id"]))
+        primary = claim["primary_level"]
+        other = next((lv for lv in claim["levels"] if lv != primary), None)
+        other_cell = (f"{_level_cell(v[other])} ({LEVEL_NAMES[other]})" if other else "")
+        rows.append((v["id"], v["statement"],
+                     f"{_level_cell(v[primary])} ({LEVEL_NAMES[primary]})", other_cell,
+                     v["truth"]["value"] if "truth" in v else "n/a", f"**{v['verdict']}**"))
+    return pipe_table(("Claim", "Finding (our paraphrase)", "Primary level, estimate [95% CI]",
+                       "Other level", "True value", "Verdict"), rows, "llllrl",
+                      widths=(6, 34, 22, 22, 9, 13))
 
 
 TERM_LABELS = {"external_initiation": "Someone else called (vs survivor)",
@@ -103,17 +117,24 @@ def models_table(bundle: Bundle) -> str:
 
 
 def survivor_tests_table(bundle: Bundle) -> str:
+    """Survivor-level comparisons of both contrasts: shares, difference, Fisher and Holm p."""
     rows = []
+    labels = {"colour_vs_white": ("Survivors of colour", "White survivors"),
+              "black_vs_others": ("Black survivors", "All other survivors")}
     for _, row in bundle.survivor_tests.iterrows():
-        if row_suppressed(row, ("black_yes", "black_n", "other_yes", "other_n")):
+        exposed, reference = labels[row["contrast"]]
+        counts = ("exposed_yes", "exposed_n", "reference_yes", "reference_n")
+        if row_suppressed(row, counts):
             tests = (SUPPRESSED, SUPPRESSED, SUPPRESSED)
         else:
-            tests = (fmt.number(row["odds_ratio"]) if row["estimable"] else "n/a",
+            tests = (f"{fmt.points(row['difference'])} "
+                     f"{fmt.points_interval(row['ci_low'], row['ci_high'])}"
+                     if row["estimable"] else "n/a",
                      fmt.p_bare(row["p_value"]), fmt.p_bare(row["p_holm"]))
-        rows.append((row["label"], f"{row['black_yes']}/{row['black_n']}",
-                     f"{row['other_yes']}/{row['other_n']}", *tests))
-    return pipe_table(("Survivor-level outcome", "Black", "Other", "OR", "p (Fisher)", "p (Holm)"),
-                      rows, "lrrrrr")
+        rows.append((row["label"], f"{exposed}: {row['exposed_yes']}/{row['exposed_n']}",
+                     f"{reference}: {row['reference_yes']}/{row['reference_n']}", *tests))
+    return pipe_table(("Survivor-level outcome", "Group", "Comparison group",
+                       "Difference, points [95% CI]", "p (Fisher)", "p (Holm)"), rows, "lllrrr")
 
 
 def agreement_table(bundle: Bundle, codebook: pd.DataFrame | None = None) -> str:
@@ -156,51 +177,104 @@ def expected_vs_actual_table(bundle: Bundle) -> str:
 
 
 def robustness_table(bundle: Bundle) -> str:
+    """Per claim and scenario: the shares of replications reproducing it and inconclusive."""
     rob = bundle.robustness
     rows = []
     for claim in bundle.claims:
         cells = [claim["id"]]
-        for scenario in ("published", "null"):
+        for scenario in ROBUSTNESS_SCENARIOS:
             row = rob[(rob["claim"] == claim["id"]) & (rob["scenario"] == scenario)].iloc[0]
-            cells.append(f"{fmt.percent(row['reproduced_share'])} "
+            cells.append(f"{fmt.percent(row['reproduced_share'], 1)} "
                          f"({fmt.percent(row['reproduced_mcse'], 1)})")
-            cells.append(fmt.percent(row["significant_share"])
-                         if pd.notna(row["significant_share"]) else "no test")
+            cells.append(fmt.percent(row["inconclusive_share"], 1))
         rows.append(cells)
-    return pipe_table(("Claim", "Reproduced, published (MCSE)", "p < alpha, published",
-                       "Reproduced, null (MCSE)", "p < alpha, null"), rows, "lrrrr")
+    headers = ["Claim"]
+    for scenario in ROBUSTNESS_SCENARIOS:
+        headers += [f"{scenario.capitalize()}: reproduced (MCSE)", "inconclusive"]
+    return pipe_table(headers, rows, "l" + "rr" * len(ROBUSTNESS_SCENARIOS))
+
+
+def sample_size_table(bundle: Bundle, config: Mapping[str, Any]) -> str:
+    """Per association claim: power at the study's size and the survivors 80% power needs."""
+    n = int(config["n_participants"])
+    perf = bundle.performance
+    rows = []
+    for _, row in bundle.sample_size.iterrows():
+        part = perf[(perf["claim"] == row["claim"]) & (perf["method"] == row["method"])
+                    & (perf["effect_multiplier"] == 1.0) & (perf["n_participants"] == n)]
+        power = part[part["measure"] == "reproduced"]
+        coverage = part[part["measure"] == "coverage"]
+        needed = (str(int(np.ceil(row["survivors_needed"]))) if row["reached"]
+                  else f"more than {int(row['largest_n'])}")
+        rows.append((row["claim"], METHOD_LABELS.get(row["method"], row["method"]),
+                     fmt.percent(power["estimate"].iloc[0], 1) if len(power) else "n/a",
+                     fmt.percent(coverage["estimate"].iloc[0], 1) if len(coverage) else "n/a",
+                     needed))
+    return pipe_table(("Claim", "Primary method", f"Reproduced at {n} survivors",
+                       f"Coverage at {n}", "Survivors for 80%"), rows, "llrrr")
+
+
+def covariance_table(bundle: Bundle) -> str:
+    """The covariance comparison of the clustered models at the study's size."""
+    rows = []
+    for _, row in bundle.covariance.iterrows():
+        rows.append((METHOD_LABELS.get(row["method"], row["method"]),
+                     fmt.percent(row["mean_coverage"], 1),
+                     f"{fmt.percent(row['min_coverage'], 1)}{fmt.DASH}"
+                     f"{fmt.percent(row['max_coverage'], 1)}",
+                     fmt.number(row["mean_distance"] * 100, 1),
+                     "**chosen**" if row["chosen"] else ""))
+    return pipe_table(("Covariance", "Mean coverage", "Range over cells",
+                       "Mean distance from 95 (points)", "Choice"), rows, "lrrrl")
+
+
+#: How the tables name the batch engine's methods.
+METHOD_LABELS = {"gee_sandwich": "GEE, plain sandwich (normal)",
+                 "gee_scaled": "GEE, sandwich × G/(G−k) (t)",
+                 "gee_mancl_derouen": "GEE, Mancl–DeRouen (t)",
+                 "sign_test": "survivor-level sign test",
+                 "risk_difference": "contact-level risk difference",
+                 "survivor_exact": "survivor-level difference, Fisher test",
+                 "rule": "the claim's rule"}
 
 
 def parameters_table(config: Mapping[str, Any]) -> str:
-    """The generative model's coefficients, from the configuration."""
+    """The generative model's coefficients, from the configuration the values step was given."""
     m = config["model"]
+    e = fmt.signed
     rows = [
-        ("Survivor random intercept", "SD", fmt.number(m["random_intercept_sd"])),
+        ("Survivor random intercepts", "SD", fmt.number(m["random_intercept_sd"])),
+        # In the vocabulary's order: the configuration arrives as sorted JSON.
+        *[("Race weight", race, fmt.number(m["race_weights"][race]))
+          for race in RACE_CATEGORIES],
         ("Self-initiation", "intercept", fmt.number(m["self_initiation"]["intercept"])),
-        ("Self-initiation", "Black survivor", fmt.signed(m["self_initiation"]["black"]["effect"])),
+        ("Self-initiation", "race (weight 1)", e(m["self_initiation"]["race"]["effect"])),
         ("Visible injury", "probability", fmt.number(m["visible_injury"]["probability"])),
-        ("Each safety practice", "someone else called",
-         fmt.signed(m["practices"]["external"]["effect"])),
-        ("Each safety practice", "Black survivor", fmt.signed(m["practices"]["black"]["effect"])),
+        ("Each safety practice", "someone else called", e(m["practices"]["external"]["effect"])),
+        ("Each safety practice", "race (weight 1)", e(m["practices"]["race"]["effect"])),
         ("Each safety practice", "per-contact engagement SD",
          fmt.number(m["practices"]["incident_sd"])),
-        # In the vocabulary's order: the configuration arrives as sorted JSON.
         *[("Safety practice intercept", label.lower(),
            fmt.number(m["practices"]["intercepts"][key])) for key, label in PRACTICES.items()],
         ("Treated poorly", "intercept", fmt.number(m["treated_poorly"]["intercept"])),
-        ("Treated poorly", "Black survivor", fmt.signed(m["treated_poorly"]["black"]["effect"])),
-        ("Treated poorly", "someone else called",
-         fmt.signed(m["treated_poorly"]["external"]["effect"])),
+        ("Treated poorly", "race (weight 1)", e(m["treated_poorly"]["race"]["effect"])),
+        ("Treated poorly", "someone else called", e(m["treated_poorly"]["external"]["effect"])),
         ("Arrest", "intercept", fmt.number(m["arrest"]["intercept"])),
-        ("Arrest", "visible injury", fmt.signed(m["arrest"]["visible_injury"]["effect"])),
-        ("Arrest", "each earlier call", fmt.signed(m["arrest"]["prior_calls"]["effect"])),
-        ("Arrest", "Black survivor", fmt.signed(m["arrest"]["black"]["effect"])),
+        ("Arrest", "visible injury", e(m["arrest"]["visible_injury"]["effect"])),
+        ("Arrest", "each earlier call", e(m["arrest"]["prior_calls"]["effect"])),
+        ("Arrest", "race (weight 1)", e(m["arrest"]["race"]["effect"])),
+        ("She wanted an arrest", "intercept", fmt.number(m["wanted_arrest"]["intercept"])),
+        ("She wanted an arrest", "she called herself",
+         e(m["wanted_arrest"]["self_initiated"]["effect"])),
+        ("She wanted an arrest", "visible injury",
+         e(m["wanted_arrest"]["visible_injury"]["effect"])),
+        ("She wanted an arrest", "still together", e(m["wanted_arrest"]["together"]["effect"])),
         ("Safety change (ordinal)", "survivor called",
-         fmt.signed(m["safety_change"]["self_initiated"]["effect"])),
+         e(m["safety_change"]["self_initiated"]["effect"])),
         ("Safety change (ordinal)", "treated poorly",
-         fmt.signed(m["safety_change"]["treated_poorly"]["effect"])),
+         e(m["safety_change"]["treated_poorly"]["effect"])),
         ("Safety change (ordinal)", "arrest outcome as wanted",
-         fmt.signed(m["safety_change"]["outcome_as_wanted"]["effect"])),
+         e(m["safety_change"]["outcome_as_wanted"]["effect"])),
     ]
     return pipe_table(("Model", "Term", "Log-odds (published)"), rows, "llr")
 
@@ -233,12 +307,14 @@ def markdown_tables(bundle: Bundle, config: Mapping[str, Any],
     """Every Markdown table of the manuscript, keyed by file stem."""
     return {
         "sample": sample_table(bundle),
-        "claims": claims_table(bundle),
+        "claims": claims_table(bundle, config),
         "models": models_table(bundle),
         "survivor_tests": survivor_tests_table(bundle),
         "agreement": agreement_table(bundle, codebook),
         "expected_vs_actual": expected_vs_actual_table(bundle),
         "robustness": robustness_table(bundle),
+        "sample_size": sample_size_table(bundle, config),
+        "covariance": covariance_table(bundle),
         "parameters": parameters_table(config),
         "safety_change": safety_change_table(bundle),
         "software": software_table(bundle),

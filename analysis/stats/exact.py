@@ -42,6 +42,14 @@ def fisher_exact_2x2(table: np.ndarray, alternative: str = "two-sided",
                     "Fisher exact test (conditional odds ratio)")
 
 
+def fisher_p_value(table: np.ndarray) -> float:
+    """Two-sided p-value of Fisher's exact test; 1 when a margin is empty (nothing to compare)."""
+    table = np.asarray(table, dtype=np.int64)
+    if table.sum(axis=1).min() == 0 or table.sum(axis=0).min() == 0:
+        return 1.0
+    return float(stats.fisher_exact(table).pvalue)
+
+
 def two_by_two(outcome: np.ndarray, exposure: np.ndarray) -> np.ndarray:
     """The 2x2 table ``[[exp & out, exp & ~out], [~exp & out, ~exp & ~out]]``."""
     y = np.asarray(outcome, dtype=bool)
@@ -66,3 +74,24 @@ def holm(p_values: Sequence[float | None]) -> list[float | None]:
         running = max(running, min(1.0, (m - rank) * float(p_values[i])))
         adjusted[i] = running
     return adjusted
+
+
+def sign_test(positive: int, negative: int, alpha: float = 0.05) -> Estimate:
+    """Exact sign test: the share of positive among the non-tied pairs, against 1/2.
+
+    The estimate is ``positive / (positive + negative)`` with its
+    Clopper-Pearson interval (level ``1 - alpha``); the p-value is the exact
+    two-sided binomial test against 1/2 (:func:`scipy.stats.binomtest`). Used
+    for within-survivor comparisons: each survivor with both kinds of contacts
+    contributes one sign.
+    """
+    n = int(positive) + int(negative)
+    method = "exact sign test over survivors (Clopper-Pearson interval)"
+    if n == 0:
+        return not_estimable(method, "no survivor has contacts of both kinds with a difference",
+                             positive=0, negative=0)
+    lo = 0.0 if positive == 0 else float(stats.beta.ppf(alpha / 2, positive, n - positive + 1))
+    hi = 1.0 if positive == n else float(stats.beta.ppf(1 - alpha / 2, positive + 1, n - positive))
+    p = float(stats.binomtest(int(positive), n, 0.5, alternative="two-sided").pvalue)
+    return Estimate(positive / n, lo, hi, p, method,
+                    extra={"positive": int(positive), "negative": int(negative)})

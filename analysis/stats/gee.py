@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
@@ -26,7 +26,12 @@ MIN_CLUSTERS = 8
 
 @dataclass(frozen=True)
 class ModelFit:
-    """A clustered logistic model: one :class:`Estimate` (odds ratio) per term."""
+    """A clustered logistic model: one :class:`Estimate` (odds ratio) per term.
+
+    ``terms`` use the requested covariance; ``by_covariance`` holds the same
+    terms under every covariance of :data:`COVARIANCES` (one fit, three
+    variance estimates), and ``covs`` their matrices.
+    """
 
     terms: dict[str, Estimate]
     n_obs: int
@@ -36,6 +41,18 @@ class ModelFit:
     reason: str = ""
     params: np.ndarray | None = None
     cov: np.ndarray | None = None
+    covariance: str = ""
+    by_covariance: dict[str, dict[str, Estimate]] = field(default_factory=dict)
+    covs: dict[str, np.ndarray] = field(default_factory=dict)
+    rho: float | None = None
+
+
+#: The covariance estimators of a fit: name -> (description, reference distribution).
+COVARIANCES: dict[str, tuple[str, str]] = {
+    "sandwich": ("robust (sandwich) covariance", "normal"),
+    "scaled": ("sandwich covariance scaled by G/(G-k)", "t"),
+    "mancl_derouen": ("bias-reduced sandwich covariance of Mancl and DeRouen", "t"),
+}
 
 
 def _separation_reason(y: np.ndarray, X: np.ndarray, names: Sequence[str]) -> str:
@@ -112,9 +129,10 @@ def fit_gee_exchangeable(y: np.ndarray, X: np.ndarray, groups: np.ndarray,
 
     Returns
     -------
-    params, cov_robust, rho, converged
+    params, cov_robust, rho, converged, bread
         Coefficients, sandwich covariance (no small-sample factor), the
-        estimated working correlation, and whether the score converged.
+        estimated working correlation, whether the score converged, and the
+        model-based covariance (the inverse information, the sandwich's bread).
     """
     _, cluster = np.unique(groups, return_inverse=True)
     sizes = np.bincount(cluster).astype(float)
@@ -142,11 +160,51 @@ def fit_gee_exchangeable(y: np.ndarray, X: np.ndarray, groups: np.ndarray,
     score, info, contrib, _ = _exchangeable_pieces(X, y, beta, rho, cluster, sizes)
     bread = np.linalg.inv(info)
     cov = bread @ (contrib.T @ contrib) @ bread
-    return beta, cov, rho, converged
+    return beta, cov, rho, converged, bread
+
+
+def cluster_matrices(X: np.ndarray, beta: np.ndarray, rho: float, cluster: np.ndarray,
+                     sizes: np.ndarray):
+    """Per-cluster D_i = A_i X_i and V_i = A_i^1/2 R_i A_i^1/2 of logistic GEE (exchangeable).
+
+    Yields ``(rows, D_i, V_i)`` for every cluster in order; used by the
+    bias-reduced covariance, which needs whole cluster matrices.
+    """
+    mu = 1.0 / (1.0 + np.exp(-(X @ beta)))
+    var = mu * (1.0 - mu)
+    order = np.argsort(cluster, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(sizes.astype(int))])
+    for g in range(sizes.size):
+        rows = order[bounds[g]:bounds[g + 1]]
+        m = rows.size
+        sd = np.sqrt(var[rows])
+        corr = (1.0 - rho) * np.eye(m) + rho * np.ones((m, m))
+        yield rows, X[rows] * var[rows, None], sd[:, None] * corr * sd[None, :], mu[rows]
+
+
+def mancl_derouen_covariance(X: np.ndarray, y: np.ndarray, beta: np.ndarray, rho: float,
+                             cluster: np.ndarray, sizes: np.ndarray,
+                             bread: np.ndarray) -> np.ndarray:
+    """The bias-reduced sandwich covariance of Mancl and DeRouen (2001).
+
+    ``B^-1 [sum_i D_i' V_i^-1 (I - H_ii)^-1 r_i r_i' (I - H_ii)^-T V_i^-1 D_i] B^-1`` with
+    the cluster leverage ``H_ii = D_i B^-1 D_i' V_i^-1`` and ``B^-1`` the model-based
+    (naive) covariance ``bread``; statsmodels' GEE ``cov_type="bias_reduced"``
+    computes the same (the tests compare the two).
+    """
+    k = X.shape[1]
+    meat = np.zeros((k, k))
+    for rows, d, v, mu in cluster_matrices(X, beta, rho, cluster, sizes):
+        vinv_d = np.linalg.solve(v, d)
+        leverage = (vinv_d @ bread @ d.T).T
+        adjusted = np.linalg.solve(np.eye(rows.size) - leverage, y[rows] - mu)
+        score = d.T @ np.linalg.solve(v, adjusted)
+        meat += np.outer(score, score)
+    return bread @ meat @ bread
 
 
 def gee_logit(y: np.ndarray, X: np.ndarray, groups: np.ndarray, names: Sequence[str],
-              alpha: float = 0.05) -> ModelFit:
+              alpha: float = 0.05, covariance: str = "mancl_derouen") -> ModelFit:
     """Participant-clustered logistic regression by GEE with exchangeable correlation.
 
     Parameters
@@ -159,34 +217,44 @@ def gee_logit(y: np.ndarray, X: np.ndarray, groups: np.ndarray, names: Sequence[
         Cluster (participant) label per row.
     names
         Term names, one per column of ``X``.
+    alpha
+        Intervals are 100 (1 - alpha)% intervals.
+    covariance
+        The covariance of ``terms`` (every one of :data:`COVARIANCES` is
+        computed and kept in ``by_covariance``).
 
     Returns
     -------
     ModelFit
-        Odds ratios with intervals from the robust (sandwich) covariance, or
-        ``estimable=False`` with the reason (constant outcome, too few clusters,
-        separation, non-convergence, an unstable estimate).
+        Odds ratios with intervals, or ``estimable=False`` with the reason
+        (constant outcome, too few clusters, separation, non-convergence, an
+        unstable estimate).
 
     Notes
     -----
-    Small-sample correction: with G clusters and k coefficients the sandwich
-    covariance is multiplied by G / (G - k) and intervals and p-values use a t
-    distribution with G - k degrees of freedom, because the uncorrected
-    sandwich is too small with two dozen clusters (Liang & Zeger, 1986;
-    Mancl & DeRouen, 2001, Biometrics 57, 126-134, discuss the bias).
+    Three covariances of one fit, with G clusters and k coefficients:
+    the plain sandwich (Liang & Zeger, 1986) with normal intervals; the
+    sandwich scaled by G / (G - k) with t intervals on G - k degrees of
+    freedom; and the bias-reduced sandwich of Mancl & DeRouen (2001), which
+    corrects each cluster's residuals for its leverage, with the same t
+    intervals. The plain sandwich is too small with two dozen clusters.
     """
+    if covariance not in COVARIANCES:
+        raise ValueError(f"covariance '{covariance}' is not one of {', '.join(COVARIANCES)}")
     y = np.asarray(y, dtype=float)
     X = np.asarray(X, dtype=float)
     groups = np.asarray(groups)
     n_clusters = int(np.unique(groups).size)
-    method = ("GEE logistic, exchangeable working correlation, sandwich SE with "
-              "small-sample factor G/(G-k), t interval")
+    method = f"GEE logistic, exchangeable working correlation, {COVARIANCES[covariance][0]}"
+    method += ", t interval" if COVARIANCES[covariance][1] == "t" else ", normal interval"
 
     def fail(reason: str) -> ModelFit:
         terms = {name: not_estimable(method, reason) for name in names}
-        return ModelFit(terms, len(y), n_clusters, method, False, reason)
+        return ModelFit(terms, len(y), n_clusters, method, False, reason, covariance=covariance,
+                        by_covariance={kind: {name: not_estimable(method, reason)
+                                              for name in names} for kind in COVARIANCES})
 
-    if y.min() == y.max():
+    if y.size == 0 or y.min() == y.max():
         return fail("the outcome is constant")
     if n_clusters < MIN_CLUSTERS:
         return fail(f"only {n_clusters} participants (at least {MIN_CLUSTERS} needed)")
@@ -202,7 +270,7 @@ def gee_logit(y: np.ndarray, X: np.ndarray, groups: np.ndarray, names: Sequence[
         return fail(f"{n_clusters} participants are too few for {k} coefficients")
     try:
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            params, cov, rho, converged = fit_gee_exchangeable(y, design, groups)
+            params, cov_plain, rho, converged, bread = fit_gee_exchangeable(y, design, groups)
     except np.linalg.LinAlgError:
         return fail("singular information matrix (the model did not converge)")
     if not converged:
@@ -211,18 +279,39 @@ def gee_logit(y: np.ndarray, X: np.ndarray, groups: np.ndarray, names: Sequence[
         # Fitted probabilities of 0 or 1 mean the outcome is (quasi-)separated, also by a
         # count predictor, which the 2x2 check above cannot see.
         return fail("(quasi-)complete separation: fitted probabilities of 0 or 1")
-    cov = cov * n_clusters / (n_clusters - k)
-    se = np.sqrt(np.clip(np.diag(cov), 0, None))
-    if not np.all(np.isfinite(params)) or not np.all(np.isfinite(se)) or np.any(se[1:] > 10):
-        return fail("unstable estimate (standard error above 10 on the log-odds scale)")
+    _, cluster = np.unique(groups, return_inverse=True)
+    sizes = np.bincount(cluster).astype(float)
+    try:
+        cov_md = mancl_derouen_covariance(design, y, params, rho, cluster, sizes, bread)
+    except np.linalg.LinAlgError:
+        return fail("a cluster's leverage is singular (the bias-reduced covariance fails)")
+    covs = {"sandwich": cov_plain, "scaled": cov_plain * n_clusters / (n_clusters - k),
+            "mancl_derouen": cov_md}
     df = n_clusters - k
-    t = stats.t.ppf(1 - alpha / 2, df)
-    terms = {}
-    for j, name in enumerate(names, start=1):
-        b, s = params[j], se[j]
-        p = float(2 * stats.t.sf(abs(b / s), df)) if s > 0 else None
-        terms[name] = Estimate(float(math.exp(b)), float(math.exp(b - t * s)),
-                               float(math.exp(b + t * s)), p, method,
-                               extra={"log_odds": float(b), "se": float(s), "rho": rho,
-                                      "df": int(df)})
-    return ModelFit(terms, len(y), n_clusters, method, True, "", params, cov)
+    by_covariance = {}
+    for kind, cov in covs.items():
+        se = np.sqrt(np.clip(np.diag(cov), 0, None))
+        if not np.all(np.isfinite(params)) or not np.all(np.isfinite(se)) or np.any(se[1:] > 10):
+            unstable = "unstable estimate (standard error above 10 on the log-odds scale)"
+            if kind == covariance:
+                return fail(unstable)
+            by_covariance[kind] = {name: not_estimable(method, unstable) for name in names}
+            continue
+        reference = COVARIANCES[kind][1]
+        label = f"GEE logistic, exchangeable working correlation, {COVARIANCES[kind][0]}"
+        label += ", t interval" if reference == "t" else ", normal interval"
+        crit = stats.t.ppf(1 - alpha / 2, df) if reference == "t" else stats.norm.ppf(1 - alpha / 2)
+        terms = {}
+        for j, name in enumerate(names, start=1):
+            b, s = params[j], se[j]
+            if reference == "t":
+                p = float(2 * stats.t.sf(abs(b / s), df)) if s > 0 else None
+            else:
+                p = float(2 * stats.norm.sf(abs(b / s))) if s > 0 else None
+            terms[name] = Estimate(float(math.exp(b)), float(math.exp(b - crit * s)),
+                                   float(math.exp(b + crit * s)), p, label,
+                                   extra={"log_odds": float(b), "se": float(s), "rho": rho,
+                                          "df": int(df) if reference == "t" else None})
+        by_covariance[kind] = terms
+    return ModelFit(by_covariance[covariance], len(y), n_clusters, method, True, "", params,
+                    covs[covariance], covariance, by_covariance, covs, rho)

@@ -69,3 +69,23 @@ def proportion(successes: int, n: int, alpha: float = 0.05, null: float | None =
         label += f", exact binomial test against {null:g} ({alternative})"
     return Estimate(successes / n, lo, hi, p, label,
                     extra={"successes": int(successes), "n": int(n)})
+
+
+def newcombe_difference(k1: int, n1: int, k0: int, n0: int, alpha: float = 0.05
+                        ) -> tuple[float, float, float]:
+    """Difference of two proportions ``k1/n1 - k0/n0`` with Newcombe's hybrid score interval.
+
+    Newcombe (1998, Statistics in Medicine 17, 873-890), method 10: the
+    interval is built from the two Wilson intervals (l1, u1) and (l0, u0) as
+    ``d - sqrt((p1 - l1)^2 + (u0 - p0)^2)`` to ``d + sqrt((u1 - p1)^2 + (p0 - l0)^2)``.
+    It stays inside [-1, 1] and is defined when a group has all or none of
+    the outcome, where odds ratios are 0 or infinite.
+    """
+    if n1 <= 0 or n0 <= 0:
+        raise ValueError("both groups need at least one member")
+    p1, p0 = k1 / n1, k0 / n0
+    l1, u1 = wilson_interval(k1, n1, alpha)
+    l0, u0 = wilson_interval(k0, n0, alpha)
+    d = p1 - p0
+    return d, d - math.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2), d + math.sqrt(
+        (u1 - p1) ** 2 + (p0 - l0) ** 2)

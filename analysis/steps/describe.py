@@ -17,8 +17,10 @@ from analysis.stats.proportions import wilson_interval
 from analysis.study.vocabulary import (
     FORMS,
     INITIATION_PATTERNS,
+    PRACTICE_APPLIES,
     PRACTICES,
     RACE_CATEGORIES,
+    REFERENCE_RACE,
     RELATIONSHIP,
     SAFETY_CHANGE,
     STRATEGIES,
@@ -34,11 +36,14 @@ def _share_row(successes: int, n: int, alpha: float = 0.05) -> dict:
 
 def contacts_with_context(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Incidents joined with the survivor's race group and derived factors."""
-    participants = tables["participants"][["participant_id", "race_ethnicity"]]
+    participants = tables["participants"][["participant_id", "race_ethnicity",
+                                           "children_in_home"]]
     frame = tables["incidents"].merge(participants, on="participant_id", how="left",
                                       validate="many_to_one")
     frame["initiated_by"] = np.where(frame["initiator"] == "self", "self", "external")
     frame["race_group"] = np.where(frame["race_ethnicity"] == "Black", "Black", "other")
+    frame["colour_group"] = np.where(frame["race_ethnicity"] == REFERENCE_RACE, REFERENCE_RACE,
+                                     "of colour")
     frame["earlier_calls"] = pd.cut(frame["prior_calls"], [-1, 0, 1, 2, 3, np.inf],
                                     labels=["0", "1", "2", "3", "4+"]).astype(str)
     frame["injury"] = np.where(frame["visible_injury"] == 1, "visible injury", "no visible injury")
@@ -86,16 +91,33 @@ def initiation_patterns(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def applies(contacts: pd.DataFrame, outcome: str) -> pd.Series:
+    """The contacts at which a practice applies (checking on children: children in the home)."""
+    key = outcome.removeprefix("practice_")
+    if key in PRACTICE_APPLIES:
+        return contacts[PRACTICE_APPLIES[key]] == 1
+    return pd.Series(True, index=contacts.index)
+
+
 def rates_by(contacts: pd.DataFrame, outcomes: Mapping[str, str], factors: Mapping[str, str],
              alpha: float = 0.05) -> pd.DataFrame:
-    """Share of contacts with each outcome, by each factor level (Wilson intervals)."""
+    """Share of contacts with each outcome, by each factor level (Wilson intervals).
+
+    A practice that applies only at some contacts (:data:`PRACTICE_APPLIES`)
+    is a share of those contacts (``applies_to`` names them).
+    """
     rows = []
     for factor, column in factors.items():
         for level, group in contacts.groupby(column, sort=True):
             for outcome, label in outcomes.items():
+                where = applies(group, outcome)
+                key = outcome.removeprefix("practice_")
                 rows.append({"factor": factor, "level": str(level), "outcome": outcome,
                              "label": label,
-                             **_share_row(int(group[outcome].sum()), len(group), alpha)})
+                             "applies_to": ("contacts with children in the home"
+                                            if key in PRACTICE_APPLIES else "all contacts"),
+                             **_share_row(int(group.loc[where, outcome].sum()), int(where.sum()),
+                                          alpha)})
     return pd.DataFrame(rows)
 
 
@@ -109,6 +131,7 @@ FACTORS: dict[str, str] = {
     "Visible injury": "injury",
     "Earlier calls": "earlier_calls",
     "Race": "race_group",
+    "Survivors of colour": "colour_group",
 }
 
 
@@ -132,7 +155,7 @@ def expected_vs_actual(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05) 
     contacts = contacts_with_context(tables).assign(all="all contacts")
     frame = rates_by(contacts, {f"practice_{k}": v for k, v in PRACTICES.items()},
                      {"All contacts": "all", "Who initiated": "initiated_by",
-                      "Race": "race_group"}, alpha)
+                      "Race": "race_group", "Survivors of colour": "colour_group"}, alpha)
     frame["expected"] = 1.0
     frame["gap"] = frame["expected"] - frame["share"]
     return frame

@@ -16,19 +16,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.stats.exact import fisher_exact_2x2, holm, two_by_two
+from analysis.stats.exact import holm
 from analysis.stats.gee import ModelFit, gee_logit
 from analysis.stats.models import MODELS, ModelSpec
-from analysis.stats.power import minimum_detectable_difference
-from analysis.study.arrays import StudyArrays
+from analysis.stats.power import fisher_detectable_share
+from analysis.steps.claims import load_registry, registry_settings, survivor_contrast
+from analysis.study.arrays import CONTRASTS, StudyArrays
 
 
 def fit_model(study: StudyArrays, spec: ModelSpec, alpha: float = 0.05,
-              extra_covariates: Mapping[str, Sequence[str]] | None = None) -> ModelFit:
+              extra_covariates: Mapping[str, Sequence[str]] | None = None,
+              covariance: str = "scaled") -> ModelFit:
     """Fit one model specification to a study (configured extra covariates included)."""
     terms = spec.terms(extra_covariates)
     X = np.column_stack([study.predictors[p] for p in terms])
-    return gee_logit(study.outcomes[spec.outcome], X, study.cluster, terms, alpha)
+    return gee_logit(study.outcomes[spec.outcome], X, study.cluster, terms, alpha, covariance)
 
 
 def _statsmodels_difference(study: StudyArrays, spec: ModelSpec, terms: Sequence[str],
@@ -114,51 +116,80 @@ def model_fits(study: StudyArrays, fits: Mapping[str, ModelFit],
     return out
 
 
-#: Survivor-level outcomes: ever at any of her contacts.
-SURVIVOR_OUTCOMES: dict[str, str] = {
-    "self_initiated": "Self-initiated at least one contact",
-    "any_practice": "Any safety practice at least once",
-    "arrest": "Partner arrested at least once",
+#: How the survivor-level comparison of each contact-level outcome is worded.
+OUTCOME_WORDS: dict[str, str] = {
+    "self_initiated": "called police herself",
+    "any_practice": "had a safety practice",
+    "arrest": "saw her partner arrested",
+    "outcome_as_wanted": "got the arrest outcome she wanted",
 }
+SUMMARY_WORDS: dict[str, str] = {"ever": "at least once", "most": "at most of her contacts",
+                                 "always": "at every contact"}
 
 
-def survivor_level_tests(study: StudyArrays, alpha: float = 0.05) -> pd.DataFrame:
-    """Fisher exact tests at survivor level, Black versus other survivors, Holm-adjusted.
+def survivor_level_tests(study: StudyArrays, alpha: float = 0.05,
+                         registry: Sequence[Mapping[str, Any]] | None = None) -> pd.DataFrame:
+    """The survivor level of every race claim: both contrasts, Holm-adjusted per contrast.
 
-    Outcomes: self-initiated at least one contact; received any safety practice
-    at least once; partner arrested at least once.
+    One row per claim of the registry with a ``contrast`` (survivors of colour
+    versus White survivors, Black survivors versus all others): the share of
+    each group with the outcome (as the claim summarises it per survivor),
+    their difference with Newcombe's interval and Fisher's exact test
+    (:func:`analysis.steps.claims.survivor_contrast`, the claims' survivor level).
     """
-    n = study.n_participants
-    black = study.black_survivor
+    entries = [e for e in (registry or load_registry()) if "contrast" in e]
     rows = []
-    for outcome, label in SURVIVOR_OUTCOMES.items():
-        ever = np.bincount(study.cluster, weights=study.outcomes[outcome], minlength=n) > 0
-        table = two_by_two(ever, black)
-        est = fisher_exact_2x2(table, alpha=alpha)
-        rows.append({"outcome": outcome, "label": label,
-                     "black_yes": int(table[0, 0]), "black_n": int(table[0].sum()),
-                     "other_yes": int(table[1, 0]), "other_n": int(table[1].sum()),
-                     "odds_ratio": est.estimate, "ci_low": est.ci_low, "ci_high": est.ci_high,
+    for entry in entries:
+        contrast, outcome, how = entry["contrast"], entry["outcome"], entry["survivor_outcome"]
+        est = survivor_contrast(study, contrast, outcome, how, alpha)
+        x = est.extra
+        rows.append({"claim": entry["id"], "contrast": contrast,
+                     "contrast_label": CONTRASTS[contrast], "outcome": outcome, "summary": how,
+                     "label": f"{OUTCOME_WORDS[outcome].capitalize()} {SUMMARY_WORDS[how]}",
+                     "exposed_yes": x["exposed_yes"], "exposed_n": x["exposed_n"],
+                     "reference_yes": x["reference_yes"], "reference_n": x["reference_n"],
+                     "difference": est.estimate, "ci_low": est.ci_low, "ci_high": est.ci_high,
                      "p_value": est.p_value, "estimable": est.estimable, "reason": est.reason})
     frame = pd.DataFrame(rows)
-    frame["p_holm"] = holm([None if pd.isna(p) else p for p in frame["p_value"]])
+    frame["p_holm"] = np.nan
+    for contrast in CONTRASTS:
+        mask = frame["contrast"] == contrast
+        adjusted = holm([None if pd.isna(p) else p for p in frame.loc[mask, "p_value"]])
+        frame.loc[mask, "p_holm"] = [np.nan if p is None else p for p in adjusted]
     return frame
 
 
-def power_statement(study: StudyArrays, alpha: float = 0.05) -> dict[str, float]:
-    """The smallest difference between Black and other survivors this sample can detect."""
-    n_black = int(study.black_survivor.sum())
-    return minimum_detectable_difference(n_black, study.n_participants - n_black, alpha=alpha)
+def power_statement(study: StudyArrays, alpha: float = 0.05) -> dict[str, Any]:
+    """What an exact survivor-level comparison of this sample's groups can detect.
+
+    For each contrast, the share the exposed group must reach, against 1/2 in
+    the reference group, for an exact Fisher test at ``alpha`` to find it with
+    80% power (enumerated exactly, no normal approximation).
+    """
+    out: dict[str, Any] = {}
+    for contrast in CONTRASTS:
+        exposed, reference = study.groups(contrast)
+        n1, n0 = int(exposed.sum()), int(reference.sum())
+        if n1 == 0 or n0 == 0:
+            out[contrast] = {"n1": n1, "n0": n0, "estimable": False,
+                             "reason": "a group of the contrast has no survivors"}
+            continue
+        out[contrast] = {**fisher_detectable_share(n1, n0, 0.5, 0.8, alpha), "estimable": True,
+                         "reason": ""}
+    return out
 
 
 def run_inference(study: StudyArrays, alpha: float = 0.05,
                   extra_covariates: Mapping[str, Sequence[str]] | None = None,
-                  threshold: int = 1) -> dict[str, Any]:
+                  threshold: int = 1, covariance: str | None = None) -> dict[str, Any]:
     """Every output of the inference step: model table, fits, survivor tests and power.
 
-    ``threshold`` is the small-cell threshold of a restricted build (1 otherwise).
+    ``threshold`` is the small-cell threshold of a restricted build (1 otherwise);
+    ``covariance`` the clustered models' covariance (default: the registry's).
     """
-    fits = {spec.id: fit_model(study, spec, alpha, extra_covariates) for spec in MODELS.values()}
+    covariance = covariance or registry_settings()["gee_covariance"]
+    fits = {spec.id: fit_model(study, spec, alpha, extra_covariates, covariance)
+            for spec in MODELS.values()}
     return {
         "models": model_table(study, alpha, extra_covariates, fits),
         "fits": model_fits(study, fits, extra_covariates, threshold),

@@ -1,34 +1,43 @@
-"""Robustness across synthetic replications.
+"""Replications: the robustness study (published, null, contrary) and the simulation study.
 
-The study is regenerated R times under the ``published`` and the ``null``
-scenario, and every claim of the registry is evaluated each time with
-:func:`analysis.steps.claims.evaluate_claims` (the function that writes
-claims.json). The seed of replication r of a scenario is derived from the
-master seed, the scenario and r alone, so results do not depend on how the
-replications are split into shards or spread over cores.
+Both regenerate the study many times and evaluate the whole claims registry on
+every replication with the batch engine (:func:`analysis.study.batch.generate_batch`
+and :func:`analysis.steps.batch.evaluate_batch`), in batches of
+``batch_size`` studies so that memory stays bounded. A *cell* is a scenario,
+an effect multiplier and a number of survivors; replication ``r`` of a cell
+draws from ``SeedSequence(seed, spawn_key=(cell keys..., r))``, so results do
+not depend on the batch size, on how replications are split into shards, or
+on the cores that run them.
+
+* The robustness study: the scenarios of :data:`ROBUSTNESS_SCENARIOS` at the
+  study's size; :func:`summarize` gives per claim and scenario the share of
+  replications reproducing it, inconclusive and not reproducing it, each with
+  its Monte Carlo standard error.
+* The simulation study (:mod:`analysis.steps.simulation`) runs the grid of
+  effect multipliers and sample sizes in the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.steps.claims import evaluate_claims
-from analysis.study.arrays import StudyArrays
-from analysis.study.generate import generate_study
+from analysis.config import scenario_config
+from analysis.steps.batch import COLUMNS as BATCH_COLUMNS
+from analysis.steps.batch import evaluate_batch
+from analysis.steps.claims import VERDICTS, registry_settings
+from analysis.study.batch import generate_batch, replication_rng
+from analysis.study.vocabulary import SCENARIOS
 
-SCENARIO_KEYS: dict[str, int] = {"published": 101, "null": 102, "reversed": 103}
-COLUMNS = ["scenario", "replication", "seed", "claim", "reproduced", "significant", "estimable",
-           "estimate", "p_value"]
-
-
-def replication_seed(master: int, scenario: str, replication: int) -> int:
-    """Seed of one replication: ``SeedSequence(master, spawn_key=(scenario, r))``."""
-    sequence = np.random.SeedSequence(master, spawn_key=(SCENARIO_KEYS[scenario], replication))
-    return int(sequence.generate_state(1, dtype=np.uint32)[0])
+#: Spawn key of each scenario's replications (fixed for good: changing one changes the data).
+SCENARIO_KEYS: dict[str, int] = {"published": 101, "null": 102, "reversed": 103, "contrary": 104}
+#: Columns of a robustness shard and of replications.csv.
+COLUMNS = ["scenario", "replication", "claim", "verdict", "reproduced", "significant",
+           "estimable", "estimate", "ci_low", "ci_high", "p_value"]
+DEFAULT_BATCH = 1000
 
 
 def shard_replications(total: int, shards: int, shard: int) -> range:
@@ -40,77 +49,105 @@ def shard_replications(total: int, shards: int, shard: int) -> range:
     return range(start, start + base + (1 if shard < extra else 0))
 
 
-def run_replications(config: Mapping[str, Any], registry: list[dict[str, Any]], scenario: str,
-                     replications: Iterable[int]) -> pd.DataFrame:
-    """Regenerate and evaluate the study once per replication.
+def cell_rngs(master: int, cell: Sequence[int], replications: Iterable[int]
+              ) -> list[np.random.Generator]:
+    """One generator per replication of a cell."""
+    return [replication_rng(master, cell, r) for r in replications]
 
-    Parameters
-    ----------
-    config
-        Validated configuration; its ``scenario`` is replaced by ``scenario``.
-    replications
-        Replication numbers (0-based) to run.
 
-    Returns
-    -------
-    DataFrame
-        One row per replication and claim (columns :data:`COLUMNS`).
+def run_cell(config: Mapping[str, Any], registry: Sequence[Mapping[str, Any]], scenario: str,
+             multiplier: float | None, n: int, cell: Sequence[int], replications: Sequence[int],
+             batch_size: int = DEFAULT_BATCH) -> pd.DataFrame:
+    """Regenerate and evaluate ``replications`` of one cell, ``batch_size`` studies at a time.
+
+    ``multiplier`` scales every association (None: the scenario's own).
+    Returns the rows of :func:`analysis.steps.batch.evaluate_batch`, with the
+    replication number in ``study``.
     """
-    scenario_config = {**config, "scenario": scenario}
-    alpha = float(config["alpha"])
+    generating, own = scenario_config(config, scenario)
+    multiplier = own if multiplier is None else float(multiplier)
+    covariance = registry_settings()["gee_covariance"]
     extra = {"arrest": list(config.get("arrest_model_extra_covariates", []))}
-    rows: list[tuple] = []
-    for r in replications:
-        seed = replication_seed(int(config["seed"]), scenario, r)
-        study = generate_study(scenario_config, seed=seed, interviews=False, coding=False)
-        arrays = StudyArrays.from_tables(study.tables)
-        for result in evaluate_claims(arrays, registry, alpha, extra):
-            rows.append((scenario, r, seed, result["id"], result["reproduced"],
-                         result["significant"], result["estimable"], result["estimate"],
-                         result["p_value"]))
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    frame["significant"] = frame["significant"].astype("boolean")
-    return frame
+    replications = list(replications)
+    frames = []
+    for start in range(0, len(replications), max(1, int(batch_size))):
+        part = replications[start:start + batch_size]
+        batch = generate_batch(generating, multiplier, n, cell_rngs(config["seed"], cell, part))
+        frames.append(evaluate_batch(batch, registry, float(config["alpha"]), extra, covariance,
+                                     studies=np.asarray(part)))
+    if not frames:
+        return pd.DataFrame(columns=list(BATCH_COLUMNS))
+    return pd.concat(frames, ignore_index=True)
+
+
+def run_replications(config: Mapping[str, Any], registry: Sequence[Mapping[str, Any]],
+                     scenario: str, replications: Iterable[int]) -> pd.DataFrame:
+    """The robustness replications of one scenario at the study's size (columns :data:`COLUMNS`)."""
+    rows = run_cell(config, registry, scenario, None, int(config["n_participants"]),
+                    (SCENARIO_KEYS[scenario],), list(replications),
+                    int(config.get("batch_size", DEFAULT_BATCH)))
+    primary = rows[rows["role"] == "primary"].copy()
+    natural = primary["method"].str.startswith("gee_")
+    alpha = float(config["alpha"])
+    out = pd.DataFrame({
+        "scenario": scenario,
+        "replication": primary["study"].to_numpy(),
+        "claim": primary["claim"].to_numpy(),
+        "verdict": primary["verdict"].to_numpy(),
+        "reproduced": (primary["verdict"] == VERDICTS[0]).to_numpy(),
+        "significant": pd.array(np.where(primary["p_value"].isna(), None,
+                                         primary["p_value"] < alpha), dtype="boolean"),
+        "estimable": primary["estimable"].to_numpy(),
+        # Odds ratios on their natural scale, as in claims.json.
+        "estimate": np.where(natural, np.exp(primary["theta"]), primary["theta"]),
+        "ci_low": np.where(natural, np.exp(primary["theta_low"]), primary["theta_low"]),
+        "ci_high": np.where(natural, np.exp(primary["theta_high"]), primary["theta_high"]),
+        "p_value": primary["p_value"].to_numpy(),
+    })
+    return out[COLUMNS].reset_index(drop=True)
 
 
 def merge_shards(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate shard results in a canonical order (scenario, replication, claim order)."""
     frame = pd.concat(list(frames), ignore_index=True)
     claim_order = {c: i for i, c in enumerate(dict.fromkeys(frame["claim"]))}
-    frame["_claim_order"] = frame["claim"].map(claim_order)
-    frame = frame.sort_values(["scenario", "replication", "_claim_order"], kind="mergesort")
-    return frame.drop(columns="_claim_order").reset_index(drop=True)
+    scenario_order = {s: i for i, s in enumerate(SCENARIOS)}
+    frame["_claim"] = frame["claim"].map(claim_order)
+    frame["_scenario"] = frame["scenario"].map(scenario_order)
+    frame = frame.sort_values(["_scenario", "replication", "_claim"], kind="mergesort")
+    return frame.drop(columns=["_claim", "_scenario"]).reset_index(drop=True)
+
+
+def share_with_mcse(hits: pd.Series) -> tuple[float, float]:
+    """A share of replications and its Monte Carlo standard error sqrt(p (1 - p) / R)."""
+    n = len(hits)
+    share = float(np.mean(hits)) if n else float("nan")
+    return share, (float(np.sqrt(share * (1 - share) / n)) if n else float("nan"))
 
 
 def summarize(replications: pd.DataFrame) -> pd.DataFrame:
-    """Per claim and scenario: reproduced share, significant share, Monte Carlo SEs.
+    """Per claim and scenario: verdict shares, test rejections and estimability, with MCSEs.
 
-    ``significant_share`` is computed over the replications in which the claim
-    has a test (a p-value); it is empty for claims without one. Monte Carlo
-    standard errors are sqrt(p (1 - p) / R).
+    ``significant_share`` is over the replications in which the claim has a
+    test (a p-value); empty for claims without one. Monte Carlo standard
+    errors are sqrt(p (1 - p) / R).
     """
     rows = []
-    claims = list(dict.fromkeys(replications["claim"]))
-    for claim in claims:
-        for scenario in dict.fromkeys(replications["scenario"]):
+    for claim in dict.fromkeys(replications["claim"]):
+        for scenario in [s for s in SCENARIOS if s in set(replications["scenario"])]:
             part = replications[(replications["claim"] == claim)
                                 & (replications["scenario"] == scenario)]
             if part.empty:
                 continue
-            n = len(part)
-            reproduced = float(part["reproduced"].mean())
+            row = {"claim": claim, "scenario": scenario, "replications": len(part)}
+            for verdict, name in zip(VERDICTS, ("reproduced", "inconclusive", "not_reproduced"),
+                                     strict=True):
+                row[f"{name}_share"], row[f"{name}_mcse"] = share_with_mcse(
+                    part["verdict"] == verdict)
             tested = part["significant"].dropna()
-            sig = float(tested.astype(bool).mean()) if len(tested) else np.nan
-            rows.append({
-                "claim": claim,
-                "scenario": scenario,
-                "replications": n,
-                "reproduced_share": reproduced,
-                "reproduced_mcse": float(np.sqrt(reproduced * (1 - reproduced) / n)),
-                "tested": int(len(tested)),
-                "significant_share": sig,
-                "significant_mcse": (float(np.sqrt(sig * (1 - sig) / len(tested)))
-                                     if len(tested) else np.nan),
-                "estimable_share": float(part["estimable"].mean()),
-            })
+            row["tested"] = int(len(tested))
+            row["significant_share"], row["significant_mcse"] = (
+                share_with_mcse(tested.astype(bool)) if len(tested) else (np.nan, np.nan))
+            row["estimable_share"] = float(part["estimable"].mean())
+            rows.append(row)
     return pd.DataFrame(rows)

@@ -4,33 +4,26 @@ Every row this module produces is synthetic. The model encodes the directions
 the study reports (Nnawulezi et al., 2021) so that the analysis can be checked
 for recovering them; it says nothing about real survivors.
 
-Model (all coefficients on the log-odds scale, from ``config['model']``; each
-association is multiplied by 1, 0 or -1 under the ``published``, ``null`` and
-``reversed`` scenarios):
+Model: the linear predictors of every contact-level outcome are in
+:mod:`analysis.study.model` (shared with the batch generator of the robustness
+and simulation studies). A scenario (``config['scenarios']``) overrides parts
+of the configuration and multiplies every association by its effect
+multiplier (published 1, null 0, reversed -1; contrary -1 with every
+descriptive pattern absent).
 
 * participants: exact race/ethnicity composition (largest-remainder scaling of
   the configured counts), age ~ Normal(mean, sd) rounded and clipped, children
   in the home ~ Bernoulli, relationship status ~ Categorical, number of police
   contacts k_i = min(contacts_min + Poisson(contacts_mean - contacts_min), max).
-* survivor random intercepts u_i ~ Normal(0, random_intercept_sd), drawn
-  separately for initiation, practices, treatment and arrest.
+* survivor random intercepts ~ Normal(0, random_intercept_sd), one per outcome.
 * incidents j = 1..k_i: earlier calls = b_i + (j - 1) with b_i ~ Poisson;
-  logit P(self-initiated) = a0 + a_black * Black + u_i;
-  external initiators drawn from the configured shares;
-  visible injury ~ Bernoulli;
-  logit P(practice p) = c_p + b_ext * external + b_black * Black + u_i + v_ij,
-  with v_ij ~ Normal(0, incident_sd) shared by the practices of one contact;
-  logit P(treated poorly) = e0 + e_black * Black + e_ext * external + u_i;
-  logit P(arrest) = d0 + d_inj * injury + d_prior * earlier calls + d_black * Black + u_i;
-  perceived change in safety: ordinal logistic on self-initiation, poor
-  treatment and whether the arrest outcome was the one the survivor wanted.
+  who called, visible injury, each safety practice, poor treatment, arrest,
+  whether she wanted an arrest and whether the outcome was the one she
+  wanted; perceived change in safety: ordinal logistic on self-initiation,
+  poor treatment and whether the arrest outcome was the one she wanted.
 * violence and informal strategies: independent Bernoulli indicators per
-  survivor; at least ``strategies.min_per_survivor`` strategies each.
-* qualitative layer: coder A applies each code to a case exactly when the
-  case's synthetic data contain what the code describes; coder B departs from
-  coder A independently per case and code with probability
-  ``qualitative.coder_disagreement_rate``. Excerpts are written from the
-  templates in ``resources/qualitative_codebook.yaml``.
+  survivor (``strategies.min_per_survivor`` forces a minimum; 0 by default).
+* qualitative layer: see :mod:`analysis.study.interviews`.
 
 Randomness: one master seed; each table draws from its own
 ``numpy.random.Generator`` seeded by ``SeedSequence(seed, spawn_key=(k,))``
@@ -47,8 +40,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.config import effect
+from analysis.config import effect, scenario_config
 from analysis.study.interviews import code_presence, codebook_table, second_coder, write_interviews
+from analysis.study.model import INTERCEPTS, Coefficients, allocate, expit
 from analysis.study.vocabulary import (
     EXTERNAL_INITIATORS,
     FORMS,
@@ -75,31 +69,6 @@ STREAMS: dict[str, int] = {
 def stream(seed: int, name: str) -> np.random.Generator:
     """The independent random generator of one table."""
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAMS[name],)))
-
-
-def expit(x: np.ndarray) -> np.ndarray:
-    """Logistic function."""
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def allocate(counts: Mapping[str, int], n: int) -> dict[str, int]:
-    """Scale category counts to total ``n`` by the largest-remainder method.
-
-    Exact when ``n`` equals the configured total; ties in remainders are broken
-    by the configured order, so the result is deterministic.
-
-    >>> allocate({"a": 11, "b": 7, "c": 4, "d": 2}, 48)
-    {'a': 22, 'b': 14, 'c': 8, 'd': 4}
-    """
-    names = list(counts)
-    raw = np.array([counts[k] for k in names], dtype=float)
-    quota = raw / raw.sum() * n
-    base = np.floor(quota).astype(int)
-    remainder = n - int(base.sum())
-    order = sorted(range(len(names)), key=lambda i: (-(quota[i] - base[i]), i))
-    for i in order[:remainder]:
-        base[i] += 1
-    return {name: int(b) for name, b in zip(names, base, strict=True)}
 
 
 def participant_ids(n: int) -> np.ndarray:
@@ -146,57 +115,44 @@ def generate_participants(config: Mapping[str, Any], rng: np.random.Generator) -
 
 
 def generate_incidents(config: Mapping[str, Any], participants: pd.DataFrame,
-                       rng: np.random.Generator) -> pd.DataFrame:
-    """One row per police intervention a survivor described."""
-    scenario = config["scenario"]
-    model = config["model"]
+                       rng: np.random.Generator, multiplier: float = 1.0) -> pd.DataFrame:
+    """One row per police intervention a survivor described (model: :mod:`analysis.study.model`)."""
+    coef = Coefficients.from_config(config, multiplier)
     n = len(participants)
     k = participants["n_police_contacts"].to_numpy()
     owner = np.repeat(np.arange(n), k)
     total = int(k.sum())
     starts = np.repeat(np.cumsum(k) - k, k)
     seq = np.arange(total) - starts + 1
-    black = (participants["race_ethnicity"].to_numpy() == "Black").astype(float)[owner]
+    w = coef.weights(participants["race_ethnicity"].to_numpy())[owner]
+    children = participants["children_in_home"].to_numpy()[owner]
+    together = (participants["relationship_status"].to_numpy() == "together").astype(float)[owner]
 
-    sd = float(model["random_intercept_sd"])
-    u_init, u_prac, u_poor, u_arrest = (rng.normal(0.0, sd, n)[owner] for _ in range(4))
+    u = {name: rng.normal(0.0, coef.random_sd, n)[owner] for name in INTERCEPTS}
     earlier = rng.poisson(config["sample"]["prior_calls_before_first"], n)[owner] + seq - 1
 
-    init = model["self_initiation"]
-    p_self = expit(init["intercept"] + effect(init["black"], scenario) * black + u_init)
-    is_self = rng.random(total) < p_self
-    shares = model["external_initiator_shares"]
-    ext_p = np.array([shares[name] for name in EXTERNAL_INITIATORS], dtype=float)
-    ext_choice = rng.choice(len(EXTERNAL_INITIATORS), size=total, p=ext_p / ext_p.sum())
+    is_self = rng.random(total) < coef.p_self(w, u["initiation"])
+    ext_choice = rng.choice(len(EXTERNAL_INITIATORS), size=total, p=coef.external_shares)
     initiator = np.where(is_self, "self", np.array(EXTERNAL_INITIATORS, dtype=object)[ext_choice])
     external = (~is_self).astype(float)
 
-    injury = (rng.random(total) < model["visible_injury"]["probability"]).astype(float)
+    injury = (rng.random(total) < coef.injury_probability).astype(float)
 
-    prac = model["practices"]
-    engagement = rng.normal(0.0, prac["incident_sd"], total)
-    shared = (effect(prac["external"], scenario) * external
-              + effect(prac["black"], scenario) * black + u_prac + engagement)
-    intercepts = np.array([prac["intercepts"][p] for p in PRACTICES], dtype=float)
-    practice = rng.random((total, len(PRACTICES))) < expit(shared[:, None] + intercepts[None, :])
+    engagement = rng.normal(0.0, coef.practice_sd, total)
+    with np.errstate(over="ignore"):
+        p_practice = expit(coef.practice_logits(external, w, u["practices"], engagement,
+                                                children))
+    practice = rng.random((total, len(PRACTICES))) < p_practice
 
-    poor = model["treated_poorly"]
-    p_poor = expit(poor["intercept"] + effect(poor["black"], scenario) * black
-                   + effect(poor["external"], scenario) * external + u_poor)
-    treated_poorly = rng.random(total) < p_poor
-
-    arr = model["arrest"]
-    p_arrest = expit(arr["intercept"] + effect(arr["visible_injury"], scenario) * injury
-                     + effect(arr["prior_calls"], scenario) * earlier
-                     + effect(arr["black"], scenario) * black + u_arrest)
-    arrest = rng.random(total) < p_arrest
-    wanted = rng.random(total) < model["wanted_arrest"]["probability"]
+    treated_poorly = rng.random(total) < coef.p_poor(external, w, u["poor"])
+    arrest = rng.random(total) < coef.p_arrest(injury, earlier, w, u["arrest"])
+    wanted = rng.random(total) < coef.p_wish(is_self.astype(float), injury, together, u["wish"])
     as_wanted = arrest == wanted
 
-    sc = model["safety_change"]
-    latent = (effect(sc["self_initiated"], scenario) * is_self
-              + effect(sc["treated_poorly"], scenario) * treated_poorly
-              + effect(sc["outcome_as_wanted"], scenario) * as_wanted
+    sc = config["model"]["safety_change"]
+    latent = (effect(sc["self_initiated"], multiplier) * is_self
+              + effect(sc["treated_poorly"], multiplier) * treated_poorly
+              + effect(sc["outcome_as_wanted"], multiplier) * as_wanted
               + rng.logistic(0.0, 1.0, total))
     level = np.searchsorted([sc["cut_worse_unchanged"], sc["cut_unchanged_better"]], latent)
     safety_change = np.array(SAFETY_CHANGE, dtype=object)[level]
@@ -264,7 +220,8 @@ def generate_strategies(config: Mapping[str, Any], participants: pd.DataFrame,
 
 
 def generate_study(config: Mapping[str, Any], seed: int | None = None,
-                   interviews: bool = True, coding: bool = True) -> StudyData:
+                   interviews: bool = True, coding: bool = True,
+                   multiplier: float | None = None) -> StudyData:
     """Generate every table of the synthetic study.
 
     Parameters
@@ -279,8 +236,11 @@ def generate_study(config: Mapping[str, Any], seed: int | None = None,
         scale benchmark turns this off and keeps the coders' matrices only.
     coding
         Also code the cases (both coders' matrices; needs the ``qualitative``
-        section of the configuration). The robustness study, whose claims use
-        no coding, turns this and ``interviews`` off.
+        section of the configuration).
+    multiplier
+        Effect multiplier of every association; defaults to the scenario's
+        (``config['scenarios'][config['scenario']]``), whose overrides apply
+        either way.
 
     Returns
     -------
@@ -291,8 +251,10 @@ def generate_study(config: Mapping[str, Any], seed: int | None = None,
         matrices (None without ``coding``).
     """
     seed = int(config["seed"] if seed is None else seed)
+    config, scenario_multiplier = scenario_config(config)
+    multiplier = scenario_multiplier if multiplier is None else float(multiplier)
     participants = generate_participants(config, stream(seed, "participants"))
-    incidents = generate_incidents(config, participants, stream(seed, "incidents"))
+    incidents = generate_incidents(config, participants, stream(seed, "incidents"), multiplier)
     violence = generate_violence(config, participants, stream(seed, "violence"))
     strategies = generate_strategies(config, participants, stream(seed, "strategies"))
     tables = {

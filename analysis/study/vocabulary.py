@@ -29,8 +29,9 @@ PACKAGE_FILES: tuple[str, ...] = ("codebook.csv", "datapackage.json", "README.md
 
 #: Race/ethnicity categories (the sample composition is set in config for each).
 RACE_CATEGORIES: tuple[str, ...] = ("Black", "White", "Latina", "Multiracial/other")
-#: Who brought police to a contact.
-INITIATORS: tuple[str, ...] = ("self", "neighbour", "stranger", "family/friend")
+#: Who brought police to a contact: the survivor, or (the abstract's words) neighbours or
+#: strangers.
+INITIATORS: tuple[str, ...] = ("self", "neighbour", "stranger")
 EXTERNAL_INITIATORS: tuple[str, ...] = INITIATORS[1:]
 #: Survivor-level initiation patterns over all her contacts.
 INITIATION_PATTERNS: tuple[str, ...] = ("self only", "external only", "dual")
@@ -46,6 +47,7 @@ STRATEGIES: tuple[str, ...] = ("staying with family or friends", "hiding keys or
 
 #: Police safety practices survivors were asked about, with their labels.
 PRACTICES: dict[str, str] = {
+    "de_escalation": "De-escalating the situation",
     "separate_parties": "Separating the parties",
     "risk_assessment": "Risk assessment",
     "advocacy_referral": "Referral to advocacy, shelter or hotline",
@@ -55,6 +57,12 @@ PRACTICES: dict[str, str] = {
     "follow_up": "Follow-up contact",
 }
 PRACTICE_COLUMNS: tuple[str, ...] = tuple(f"practice_{p}" for p in PRACTICES)
+#: Practices that apply only at some contacts: the participants column that says where.
+#: Checking on children applies where children live in the home.
+PRACTICE_APPLIES: dict[str, str] = {"check_children": "children_in_home"}
+#: Survivors of colour: every group but the reference group.
+REFERENCE_RACE = "White"
+SURVIVORS_OF_COLOUR: tuple[str, ...] = tuple(r for r in RACE_CATEGORIES if r != REFERENCE_RACE)
 
 #: The tidy tables the describe step writes (``results/tables/<name>.csv``).
 DESCRIPTIVE_TABLES: tuple[str, ...] = (
@@ -62,8 +70,10 @@ DESCRIPTIVE_TABLES: tuple[str, ...] = (
     "violence_forms", "informal_strategies", "safety_change")
 #: The qualitative step's CSV outputs; the code-by-case matrix is row-level (synthetic only).
 QUALITATIVE_OUTPUTS: tuple[str, ...] = ("code_by_case", "themes", "cooccurrence", "agreement")
+#: Scenarios of the generating model (config ``scenarios``).
+SCENARIOS: tuple[str, ...] = ("published", "null", "reversed", "contrary")
 #: Robustness scenarios: regenerated and evaluated in the robustness study.
-ROBUSTNESS_SCENARIOS: tuple[str, ...] = ("published", "null")
+ROBUSTNESS_SCENARIOS: tuple[str, ...] = ("published", "null", "contrary")
 
 
 def slug(label: str) -> str:

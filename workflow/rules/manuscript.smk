@@ -11,6 +11,8 @@ rule values:
         rules.infer.output,
         rules.qualitative.output,
         rules.robustness_merge.output,
+        rules.simulation_merge.output,
+        rules.simulation_truth.output,
         tables=tables(V.RESTRICTED_TABLES if RESTRICTED else V.ALL_TABLES),
         code=step_code("values"),
     output:

@@ -61,7 +61,9 @@ def group_sizes(results: Path) -> dict[str, tuple[int | str, int | str]]:
     are the suppressed counts (a suppressed size is its marker).
     """
     tests = read_result(results, "inference/survivor_tests.csv")
-    require_columns(tests, ["black_n", "other_n"], "inference/survivor_tests.csv")
+    require_columns(tests, ["contrast", "exposed_n", "reference_n"],
+                    "inference/survivor_tests.csv")
+    tests = tests[tests["contrast"] == "black_vs_others"]
     arrests = read_result(results, "tables/arrests_by.csv")
     require_columns(arrests, ["factor", "level", "n"], "tables/arrests_by.csv")
     by_race = arrests[arrests["factor"] == "Race"].set_index("level")["n"]
@@ -69,8 +71,8 @@ def group_sizes(results: Path) -> dict[str, tuple[int | str, int | str]]:
     def count(value):
         return value if is_suppressed(value) else int(float(value))
 
-    return {"Black": (count(tests["black_n"].iloc[0]), count(by_race["Black"])),
-            "other": (count(tests["other_n"].iloc[0]), count(by_race["other"]))}
+    return {"Black": (count(tests["exposed_n"].iloc[0]), count(by_race["Black"])),
+            "other": (count(tests["reference_n"].iloc[0]), count(by_race["other"]))}
 
 
 def _pp(value: float) -> str:

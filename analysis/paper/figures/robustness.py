@@ -24,10 +24,11 @@ from analysis.steps.claims import load_registry
 #: Monte Carlo intervals: share +/- this many Monte Carlo standard errors.
 Z = 1.959963984540054
 SCENARIO_LABELS = {"published": "Published effects", "null": "No effects (null)",
-                   "reversed": "Reversed effects"}
+                   "reversed": "Reversed effects", "contrary": "Every finding absent or reversed"}
 SCENARIO_MEANING = {"published": "with the associations the study reports",
                     "null": "with every association set to zero",
-                    "reversed": "with every association reversed"}
+                    "reversed": "with every association reversed",
+                    "contrary": "with every finding absent or reversed"}
 
 
 def robustness_summary(results: Path) -> tuple[pd.DataFrame, list[dict], list[str]]:
@@ -52,7 +53,8 @@ DIRECTIONAL = {"positive", "negative"}
 
 
 def _kind(entry: dict) -> str:
-    return "association" if entry.get("expected") in DIRECTIONAL else "prevalence or pattern"
+    return ("association" if entry.get("direction") in DIRECTIONAL | {"two-sided"}
+            else "prevalence or pattern")
 
 
 def _label(entry: dict) -> str:

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis.io import read_csv, read_json, sha256
-from analysis.paper.values.claims import claims_values
+from analysis.paper.values.claims import claims_values, estimate_text
 from analysis.paper.values.qualitative import qualitative_values
 from analysis.paper.values.reproducibility import hash_values, software_versions
 from analysis.paper.values.results import (
@@ -35,7 +36,7 @@ from analysis.paper.values.results import (
     strategy_values,
     violence_values,
 )
-from analysis.paper.values.robustness import robustness_values
+from analysis.paper.values.robustness import robustness_values, simulation_values
 from analysis.paper.values.study import pattern_values, sample_values, study_values
 from analysis.study.vocabulary import ALL_TABLES, DESCRIPTIVE_TABLES
 
@@ -53,6 +54,11 @@ class Bundle:
     agreement_overall: dict[str, Any]
     themes: pd.DataFrame
     robustness: pd.DataFrame
+    performance: pd.DataFrame
+    sample_size: pd.DataFrame
+    covariance: pd.DataFrame
+    truth: pd.DataFrame
+    settings: dict[str, Any]
     hashes: dict[str, str]
     committed_match: bool | None
 
@@ -64,8 +70,10 @@ def load_bundle(results: Path, data: Path, committed: Path | None) -> Bundle:
     if committed is not None and committed.exists():
         match = all((committed / f"{t}.csv").exists() and sha256(committed / f"{t}.csv") == h
                     for t, h in hashes.items())
+    claims = read_json(results / "claims.json")
     return Bundle(
-        claims=read_json(results / "claims.json")["claims"],
+        claims=claims["claims"],
+        settings=claims.get("settings", {}),
         tables={n: read_csv(results / "tables" / f"{n}.csv") for n in DESCRIPTIVE_TABLES},
         models=read_csv(results / "inference" / "models.csv"),
         survivor_tests=read_csv(results / "inference" / "survivor_tests.csv"),
@@ -74,9 +82,35 @@ def load_bundle(results: Path, data: Path, committed: Path | None) -> Bundle:
         agreement_overall=read_json(results / "qualitative" / "agreement.json"),
         themes=read_csv(results / "qualitative" / "themes.csv"),
         robustness=read_csv(results / "robustness" / "summary.csv"),
+        performance=read_csv(results / "simulation" / "performance.csv"),
+        sample_size=read_csv(results / "simulation" / "sample_size.csv"),
+        covariance=read_csv(results / "simulation" / "covariance.csv"),
+        truth=read_csv(results / "simulation" / "truth.csv"),
         hashes=hashes,
         committed_match=match,
     )
+
+
+def true_values(bundle: Bundle, config: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Each claim's true value under the build's scenario, for its primary method, printed.
+
+    The simulation study's truth table holds every method's estimand on its
+    analysis scale (log odds ratio, share or difference); claims.json names
+    each claim's primary method (``method_id``) and the kind it reports.
+    """
+    truth = bundle.truth[(bundle.truth["table"] == "scenario")
+                         & (bundle.truth["scenario"] == config["scenario"])]
+    by_key = truth.set_index(["claim", "method"])["truth"]
+    out = {}
+    for claim in bundle.claims:
+        value = by_key.get((claim["id"], claim["method_id"]))
+        if value is None or pd.isna(value) or claim["kind"] == "count":
+            out[claim["id"]] = {"value": "n/a", "method": claim["method_id"]}
+            continue
+        value = float(np.exp(value)) if claim["kind"] == "odds_ratio" else float(value)
+        text, _ = estimate_text(claim["kind"], value, None, None)
+        out[claim["id"]] = {"value": text, "method": claim["method_id"]}
+    return out
 
 
 def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str) -> dict[str, Any]:
@@ -86,7 +120,7 @@ def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str) -> dict
         "study": study_values(t, config, commit),
         "sample": sample_values(t),
         "patterns": pattern_values(t),
-        "claims": claims_values(bundle.claims),
+        "claims": claims_values(bundle.claims, true_values(bundle, config)),
         "practices": practice_values(t),
         "arrests": arrest_values(t),
         "violence": violence_values(t),
@@ -97,6 +131,9 @@ def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str) -> dict
         "qualitative": qualitative_values(bundle.agreement, bundle.agreement_overall,
                                           bundle.themes),
         "robustness": robustness_values(bundle.claims, bundle.robustness),
+        "simulation": simulation_values(bundle.claims, bundle.performance, bundle.sample_size,
+                                        bundle.covariance, config,
+                                        bundle.settings.get("gee_covariance", "")),
         "software": software_versions(),
         "hashes": hash_values(bundle.hashes, bundle.committed_match),
     }

@@ -1,4 +1,4 @@
-"""values.yml, results: every claim of claims.json, printed."""
+"""values.yml, results: every claim of claims.json at both levels, and the verdict counts."""
 
 from __future__ import annotations
 
@@ -8,54 +8,104 @@ from typing import Any
 from analysis.disclosure.markers import SUPPRESSED
 from analysis.paper import fmt
 
+VERDICTS = ("reproduced", "inconclusive", "not reproduced")
+#: How each kind of estimate is named and printed (risk differences in percentage points).
+KIND_LABELS = {"share": "share", "odds_ratio": "OR", "risk_difference": "difference",
+               "count": "patterns observed"}
 
-def claim_values(claim: Mapping[str, Any]) -> dict[str, str]:
-    """Print-ready strings for one claim of claims.json."""
-    kind = claim["kind"]
-    est, lo, hi = claim["estimate"], claim["ci_low"], claim["ci_high"]
+
+def estimate_text(kind: str, estimate: float | None, low: float | None,
+                  high: float | None) -> tuple[str, str]:
+    """An estimate and its interval as printed: percentages, odds ratios or percentage points."""
     if kind == "share":
-        estimate, ci = fmt.percent(est), fmt.interval(lo, hi, fmt.percent)
-        label = "share"
-    elif kind == "odds_ratio":
-        estimate, ci = fmt.number(est), fmt.interval(lo, hi)
-        label = "OR"
-    elif kind == "risk_difference":
-        estimate, ci = fmt.signed(est), fmt.signed_interval(lo, hi)
-        label = "RD"
+        return fmt.percent(estimate), fmt.interval(low, high, fmt.percent)
+    if kind == "odds_ratio":
+        return fmt.number(estimate), fmt.interval(low, high)
+    if kind == "risk_difference":
+        return (fmt.points(estimate) + " points" if estimate is not None else "n/a",
+                fmt.points_interval(low, high))
+    return ("n/a" if estimate is None else str(int(estimate))), "n/a"
+
+
+def level_values(level: Mapping[str, Any], suppressed: bool = False) -> dict[str, str]:
+    """One level of a claim (contact or survivor) printed: estimate, interval, p, summary."""
+    kind = level["kind"]
+    estimate, ci = estimate_text(kind, level["estimate"], level["ci_low"], level["ci_high"])
+    p = fmt.p_value(level["p_value"])
+    label = KIND_LABELS[kind]
+    if suppressed:
+        return {"estimate": SUPPRESSED, "ci": SUPPRESSED, "p": SUPPRESSED,
+                "summary": f"{label} {SUPPRESSED} (small cells)",
+                "verdict": level.get("verdict", ""), "method": level["method"]}
+    if not level["estimable"]:
+        summary = f"not estimable ({level['reason']})"
     else:
-        estimate, ci = ("n/a" if est is None else str(int(est))), "n/a"
-        label = "patterns observed"
-    p = fmt.p_value(claim["p_value"])
-    if claim.get("suppressed"):
-        estimate = ci = p = SUPPRESSED
-    summary = f"{label} = {estimate}"
-    if ci != "n/a":
-        summary += f", 95% CI {ci}"
-    if claim["p_value"] is not None:
-        summary += f", {p}"
-    if claim.get("suppressed"):
-        summary = f"{label} {SUPPRESSED} (small cells)"
-    return {
+        summary = f"{label} = {estimate}"
+        if ci != "n/a":
+            summary += f", 95% CI {ci}"
+        if level["p_value"] is not None:
+            summary += f", {p}"
+    return {"estimate": estimate, "ci": ci, "p": p, "summary": summary,
+            "verdict": level.get("verdict", ""), "method": level["method"]}
+
+
+def claim_values(claim: Mapping[str, Any], truth: Mapping[str, str] | None = None
+                 ) -> dict[str, Any]:
+    """Print-ready strings for one claim of claims.json (and its true value, if known)."""
+    suppressed = bool(claim.get("suppressed"))
+    primary = level_values({"kind": claim["kind"], "estimate": claim["estimate"],
+                            "ci_low": claim["ci_low"], "ci_high": claim["ci_high"],
+                            "p_value": claim["p_value"], "method": claim["method"],
+                            "estimable": claim["estimable"], "reason": claim["reason"]},
+                           suppressed)
+    out: dict[str, Any] = {
         "id": claim["id"],
+        "finding": claim["finding"],
         "statement": claim["statement"],
-        "estimate": estimate,
-        "ci": ci,
-        "p": p,
-        "p_holm": SUPPRESSED if claim.get("suppressed") else fmt.p_value(
-            claim.get("p_value_holm")),
-        "summary": summary,
-        "expected": claim["expected_direction"],
+        "source_words": claim["source_words"],
+        "estimate": primary["estimate"],
+        "ci": primary["ci"],
+        "p": primary["p"],
+        "p_holm": SUPPRESSED if suppressed else fmt.p_value(claim.get("p_value_holm")),
+        "summary": primary["summary"],
+        "direction": claim["direction"].replace("_", " "),
         "observed": claim["observed_direction"],
-        "verdict": "reproduced" if claim["reproduced"] else "not reproduced",
+        "verdict": claim["verdict"],
+        "primary_level": claim["primary_level"],
         "method": claim["method"],
         "reason": claim["reason"],
+        "reading_consistent": ("n/a" if claim.get("reading_consistent") is None
+                               else "yes" if claim["reading_consistent"] else "no"),
     }
+    for name, level in claim["levels"].items():
+        out[name] = level_values(level, suppressed)
+    if truth is not None:
+        out["truth"] = truth
+    return out
 
 
-def claims_values(claims: list[dict[str, Any]]) -> dict[str, Any]:
-    """``claims``: every claim printed, and the count reproduced."""
-    values = {c["id"]: claim_values(c) for c in claims}
-    reproduced = sum(c["reproduced"] for c in claims)
-    return {**values, "n_reproduced": str(reproduced), "n_total": str(len(claims)),
-            "not_reproduced": ", ".join(c["id"] for c in claims if not c["reproduced"])
-            or "none"}
+def claims_values(claims: list[dict[str, Any]],
+                  truths: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:
+    """``claims``: every claim printed, and how many reached each verdict."""
+    values: dict[str, Any] = {c["id"]: claim_values(c, (truths or {}).get(c["id"]))
+                              for c in claims}
+    counts = {v: sum(c["verdict"] == v for c in claims) for v in VERDICTS}
+    association = [c for c in claims if c["direction"] in ("positive", "negative", "two-sided")]
+    values.update({
+        "n_total": str(len(claims)),
+        "n_findings": str(len({c["finding"] for c in claims})),
+        "n_reproduced": str(counts["reproduced"]),
+        "n_inconclusive": str(counts["inconclusive"]),
+        "n_not_reproduced": str(counts["not reproduced"]),
+        "n_association": str(len(association)),
+        "reproduced": ", ".join(c["id"] for c in claims if c["verdict"] == "reproduced")
+        or "none",
+        "inconclusive": ", ".join(c["id"] for c in claims if c["verdict"] == "inconclusive")
+        or "none",
+        "not_reproduced": ", ".join(c["id"] for c in claims
+                                    if c["verdict"] == "not reproduced") or "none",
+    })
+    for level in ("contact", "survivor"):
+        decided = [c["levels"][level]["verdict"] for c in association if level in c["levels"]]
+        values[f"{level}_level"] = {v.replace(" ", "_"): str(decided.count(v)) for v in VERDICTS}
+    return values

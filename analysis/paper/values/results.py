@@ -95,16 +95,24 @@ def model_values(models: pd.DataFrame) -> dict[str, Any]:
     return values
 
 
-def power_values(power: Mapping[str, Any]) -> dict[str, str]:
-    """``power``: what a comparison of Black and other survivors can detect."""
-    values = {
-        "n1": str(power["n1"]), "n0": str(power["n0"]),
-        "detectable_pct": fmt.percent(power["detectable_proportion"]),
-        "baseline_pct": fmt.percent(power["baseline"]),
-        "detectable_or": fmt.number(power["detectable_odds_ratio"], 1),
-        "cohens_h": fmt.number(power["cohens_h"]),
-        "power": fmt.percent(power["power"]),
-    }
-    if is_suppressed(power["n1"]) or is_suppressed(power["n0"]):
-        values = {k: (v if k in ("n1", "n0") else SUPPRESSED) for k, v in values.items()}
+def power_values(power: Mapping[str, Any]) -> dict[str, Any]:
+    """``power``: per contrast, what an exact survivor-level comparison can detect."""
+    values: dict[str, Any] = {}
+    for contrast, entry in power.items():
+        if is_suppressed(entry.get("n1")) or is_suppressed(entry.get("n0")) or \
+                not entry.get("estimable", False):
+            values[contrast] = {"n1": str(entry.get("n1")), "n0": str(entry.get("n0")),
+                                **{k: SUPPRESSED for k in ("detectable_pct", "baseline_pct",
+                                                           "detectable_or", "power",
+                                                           "power_at_one")}}
+            continue
+        values[contrast] = {
+            "n1": str(entry["n1"]), "n0": str(entry["n0"]),
+            "detectable_pct": fmt.percent(entry["detectable_proportion"]),
+            "baseline_pct": fmt.percent(entry["baseline"]),
+            "detectable_or": fmt.number(entry["detectable_odds_ratio"], 1),
+            "power": fmt.percent(entry["power"]),
+            "reached": "yes" if entry["reached"] else "no",
+            "power_at_one": fmt.percent(entry["power_at_one"]),
+        }
     return values

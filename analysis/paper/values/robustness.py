@@ -1,42 +1,109 @@
-"""values.yml, robustness: how often each claim is reproduced across replications."""
+"""values.yml, robustness and simulation: how often each claim is reproduced, and why."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis.paper import fmt
 from analysis.paper.values.common import one, rows
 from analysis.study.vocabulary import ROBUSTNESS_SCENARIOS
 
+SHARES = ("reproduced", "inconclusive", "not_reproduced")
+
 
 def robustness_values(claims: list[dict[str, Any]], summary: pd.DataFrame) -> dict[str, Any]:
-    """``robustness``: per claim and scenario the reproduced share, its MCSE and the test rate."""
+    """``robustness``: per claim and scenario the verdict shares with MCSEs, and summaries."""
     robust: dict[str, Any] = {}
     for claim in claims:
         cid = claim["id"]
-        entry = {}
+        entry: dict[str, Any] = {}
         for scenario in ROBUSTNESS_SCENARIOS:
             row = one(summary, claim=cid, scenario=scenario)
-            entry[scenario] = fmt.percent(row["reproduced_share"])
-            entry[f"{scenario}_sig"] = (fmt.percent(row["significant_share"])
-                                        if pd.notna(row["significant_share"]) else "no test")
-            entry[f"{scenario}_mcse"] = fmt.percent(row["reproduced_mcse"], 1)
-        reps = fmt.count(one(summary, claim=cid, scenario="published")["replications"])
-        entry["sentence"] = (f"{cid} was recovered in {entry['published']} of {reps} replications "
-                             f"under the published model and in {entry['null']} under the null "
-                             "model")
+            entry[scenario] = {
+                **{name: fmt.percent(row[f"{name}_share"], 1) for name in SHARES},
+                **{f"{name}_mcse": fmt.percent(row[f"{name}_mcse"], 1) for name in SHARES},
+                "significant": (fmt.percent(row["significant_share"], 1)
+                                if pd.notna(row["significant_share"]) else "no test"),
+                "estimable": fmt.percent(row["estimable_share"], 1),
+            }
+        reps = int(one(summary, claim=cid, scenario="published")["replications"])
+        entry["replications"] = fmt.count(reps)
         robust[cid] = entry
-    directional = [c["id"] for c in claims if c["expected_direction"] in ("positive", "negative")]
-    pub = rows(summary, scenario="published")
-    nul = rows(summary, scenario="null")
-    pub_dir = pub[pub["claim"].isin(directional)]
-    nul_dir = nul[nul["claim"].isin(directional)]
-    robust["directional_min_published"] = fmt.percent(pub_dir["reproduced_share"].min())
-    robust["directional_max_null"] = fmt.percent(nul_dir["reproduced_share"].max())
-    robust["directional_min_null"] = fmt.percent(nul_dir["reproduced_share"].min())
-    robust["null_sig_max"] = fmt.percent(nul_dir["significant_share"].max())
-    robust["published_sig_min"] = fmt.percent(pub_dir["significant_share"].min())
-    robust["published_sig_max"] = fmt.percent(pub_dir["significant_share"].max())
+    association = [c["id"] for c in claims
+                   if c["direction"] in ("positive", "negative", "two-sided")]
+    published = rows(summary, scenario="published")
+    null = rows(summary, scenario="null")
+    contrary = rows(summary, scenario="contrary")
+    null_assoc = null[null["claim"].isin(association)]
+    worst = null_assoc.loc[null_assoc["reproduced_share"].idxmax()]
+    robust["null_max"] = fmt.percent(worst["reproduced_share"], 1)
+    robust["null_max_claim"] = str(worst["claim"])
+    robust["null_max_mcse"] = fmt.percent(worst["reproduced_mcse"], 1)
+    robust["contrary_max"] = fmt.percent(contrary["reproduced_share"].max(), 1)
+    robust["published_min"] = fmt.percent(published["reproduced_share"].min(), 1)
+    robust["published_max"] = fmt.percent(published["reproduced_share"].max(), 1)
+    descriptive = published[~published["claim"].isin(association)]
+    null_desc = null[~null["claim"].isin(association)]
+    robust["null_descriptive_min"] = fmt.percent(null_desc["reproduced_share"].min(), 1)
+    robust["published_descriptive_min"] = fmt.percent(descriptive["reproduced_share"].min(), 1)
     return robust
+
+
+def _measure(perf: pd.DataFrame, claim: str, method: str, n: int, multiplier: float,
+             measure: str) -> tuple[float, float]:
+    row = perf[(perf["claim"] == claim) & (perf["method"] == method)
+               & (perf["n_participants"] == n) & (perf["effect_multiplier"] == multiplier)
+               & (perf["measure"] == measure)]
+    if len(row) != 1:
+        return float("nan"), float("nan")
+    return float(row["estimate"].iloc[0]), float(row["mcse"].iloc[0])
+
+
+def simulation_values(claims: list[dict[str, Any]], perf: pd.DataFrame,
+                      sample_size: pd.DataFrame, covariance: pd.DataFrame,
+                      config: Mapping[str, Any], registry_covariance: str) -> dict[str, Any]:
+    """``simulation``: the grid, power and coverage of each claim's primary method, sizes needed."""
+    sim = config["simulation"]
+    n = int(config["n_participants"])
+    primary = perf[perf["role"] == "primary"]
+    values: dict[str, Any] = {
+        "replications": fmt.count(sim["replications"]),
+        "multipliers": ", ".join(fmt.number(m, 1) for m in sim["effect_multipliers"]),
+        "sizes": ", ".join(str(s) for s in sim["n_participants"]),
+        "cells": str(len(sim["effect_multipliers"]) * len(sim["n_participants"])),
+        "truth_participants": fmt.count(sim["truth_participants"]),
+        "coverage_mcse": fmt.percent(float(np.sqrt(0.95 * 0.05 / sim["replications"])), 1),
+        "power_mcse_max": fmt.percent(float(np.sqrt(0.25 / sim["replications"])), 1),
+    }
+    for claim in claims:
+        cid = claim["id"]
+        methods = primary[primary["claim"] == cid]["method"]
+        if methods.empty:
+            continue
+        method = methods.iloc[0]
+        entry = {"method": method}
+        for multiplier, name in ((1.0, "power"), (0.0, "null")):
+            share, mcse = _measure(perf, cid, method, n, multiplier, "reproduced")
+            entry[f"{name}_reproduced"] = fmt.percent(share, 1)
+            entry[f"{name}_reproduced_mcse"] = fmt.percent(mcse, 1)
+            cov, cov_mcse = _measure(perf, cid, method, n, multiplier, "coverage")
+            entry[f"{name}_coverage"] = fmt.percent(cov, 1)
+        values[cid] = entry
+    for _, row in sample_size.iterrows():
+        cid = row["claim"]
+        values.setdefault(cid, {})["survivors_needed"] = (
+            str(int(np.ceil(row["survivors_needed"]))) if row["reached"]
+            else f"more than {int(row['largest_n'])}")
+    if not covariance.empty:
+        chosen = covariance[covariance["chosen"]].iloc[0]
+        values["covariance_chosen"] = str(chosen["covariance"])
+        for _, row in covariance.iterrows():
+            values[f"coverage_{row['covariance']}"] = fmt.percent(row["mean_coverage"], 1)
+        values["covariance_registry"] = registry_covariance
+        values["covariance_agrees"] = ("yes" if str(chosen["covariance"]) == registry_covariance
+                                       else "no")
+    return values
