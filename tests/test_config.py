@@ -56,11 +56,11 @@ def test_every_violation_is_reported_at_once(config):
     bad = copy.deepcopy(config)
     bad["seed"] = -3
     bad["sample"]["age_sd"] = -1
-    bad["model"]["arrest"]["black"]["effect"] = 11
+    bad["model"]["arrest"]["race"]["effect"] = 11
     message = _message(bad)
     assert "config key 'seed' has value -3; allowed: an integer >= 0" in message
     assert "config key 'sample.age_sd' has value -1; allowed: a number > 0 and <= 40" in message
-    assert ("config key 'model.arrest.black.effect' has value 11; "
+    assert ("config key 'model.arrest.race.effect' has value 11; "
             "allowed: a number >= -10 and <= 10") in message
 
 
@@ -229,3 +229,27 @@ def test_snakemake_accepts_good_override(repo_copy, snakemake_runs, snakemake):
     assert res.returncode == 0, res.stdout + res.stderr
     assert '"scenario":"null"' in res.stdout and '"seed":7' in res.stdout
     assert not (repo_copy / "results").exists()
+
+
+def test_every_key_of_the_schema_is_described():
+    """The schema documents the configuration: a description on every property."""
+    schema = load_schema()
+    definitions = schema["$defs"]
+    missing = []
+
+    def walk(node: dict, path: str) -> None:
+        for key, sub in node.get("properties", {}).items():
+            target = definitions[sub["$ref"].split("/")[-1]] if "$ref" in sub else sub
+            if "description" not in sub and "description" not in target:
+                missing.append(path + key)
+            walk(target, f"{path}{key}.")
+
+    walk(schema, "")
+    assert missing == []
+
+
+def test_a_scenario_override_is_validated_like_the_configuration(config):
+    bad = copy.deepcopy(config)
+    bad["scenarios"]["contrary"]["overrides"]["violence"]["p_ongoing_strategic"] = 1.5
+    assert ("scenario 'contrary' overrides: config key 'violence.p_ongoing_strategic' has "
+            "value 1.5") in _message(bad)

@@ -77,7 +77,10 @@ def run_cell(config: Mapping[str, Any], registry: Sequence[Mapping[str, Any]], s
                                      studies=np.asarray(part)))
     if not frames:
         return pd.DataFrame(columns=list(BATCH_COLUMNS))
-    return pd.concat(frames, ignore_index=True)
+    frame = pd.concat(frames, ignore_index=True)
+    # One canonical order (replication, then the registry's claims and methods), whatever
+    # the batches: a stable sort on the replication keeps the order within a study.
+    return frame.sort_values("study", kind="mergesort").reset_index(drop=True)
 
 
 def run_replications(config: Mapping[str, Any], registry: Sequence[Mapping[str, Any]],

@@ -14,13 +14,11 @@ from statsmodels.genmod import families
 from statsmodels.genmod.cov_struct import Exchangeable
 from statsmodels.genmod.generalized_estimating_equations import GEE
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.power import NormalIndPower
-from statsmodels.stats.proportion import proportion_confint, proportion_effectsize
+from statsmodels.stats.proportion import proportion_confint
 
 from analysis.stats import gee as gee_module
 from analysis.stats.exact import fisher_exact_2x2, holm, two_by_two
 from analysis.stats.gee import fit_gee_exchangeable, gee_logit
-from analysis.stats.power import minimum_detectable_difference
 from analysis.stats.proportions import clopper_pearson, proportion, wilson_interval
 from analysis.stats.risk import cluster_risk_difference
 
@@ -158,7 +156,7 @@ def statsmodels_gee(y, X, groups):
 def test_gee_matches_statsmodels(seed, clusters):
     y, X, groups = simulate_clustered(seed, clusters)
     ref = statsmodels_gee(y, X, groups)
-    params, cov, rho, converged = fit_gee_exchangeable(
+    params, cov, rho, converged, _ = fit_gee_exchangeable(
         y, np.column_stack([np.ones(len(y)), X]), groups)
     assert converged
     np.testing.assert_allclose(params, ref.params, rtol=0, atol=1e-4)
@@ -170,13 +168,13 @@ def test_gee_matches_statsmodels_with_string_labels():
     y, X, groups = simulate_clustered(7, 30)
     labels = np.array([f"P{g:02d}" for g in groups], dtype=object)
     ref = statsmodels_gee(y, X, groups)
-    params, cov, _, _ = fit_gee_exchangeable(y, np.column_stack([np.ones(len(y)), X]), labels)
+    params, cov, *_ = fit_gee_exchangeable(y, np.column_stack([np.ones(len(y)), X]), labels)
     np.testing.assert_allclose(params, ref.params, atol=1e-4)
 
 
 def test_gee_logit_small_sample_inference():
     y, X, groups = simulate_clustered(11, 24)
-    fit = gee_logit(y, X, groups, ["x1", "x2", "x3"])
+    fit = gee_logit(y, X, groups, ["x1", "x2", "x3"], covariance="scaled")
     assert fit.estimable and fit.n_clusters == 24 and fit.n_obs == len(y)
     ref = statsmodels_gee(y, X, groups)
     g, k = 24, 4
@@ -190,6 +188,95 @@ def test_gee_logit_small_sample_inference():
         assert est.ci_high == pytest.approx(math.exp(b + t * se[j]), rel=1e-4)
         assert est.p_value == pytest.approx(2 * stats.t.sf(abs(b / se[j]), g - k), rel=1e-3)
         assert est.extra["df"] == g - k
+
+
+@pytest.mark.parametrize(("seed", "clusters"), [(0, 24), (4, 24), (1, 40), (5, 60), (3, 300)])
+def test_bias_reduced_covariance_matches_statsmodels(seed, clusters):
+    """Mancl-DeRouen against statsmodels' GEE ``cov_type="bias_reduced"`` to 1e-6."""
+    y, X, groups = simulate_clustered(seed, clusters)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = GEE(y, np.column_stack([np.ones(len(y)), X]), groups=groups,
+                  family=families.Binomial(), cov_struct=Exchangeable()).fit(
+                      cov_type="bias_reduced")
+    fit = gee_logit(y, X, groups, ["x1", "x2", "x3"], covariance="mancl_derouen")
+    np.testing.assert_allclose(fit.covs["mancl_derouen"], np.asarray(ref.cov_params()),
+                               rtol=0, atol=1e-6)
+    # The bias-reduced covariance is larger than the plain sandwich (leverage inflates it).
+    assert np.all(np.diag(fit.covs["mancl_derouen"]) > np.diag(fit.covs["sandwich"]))
+    g, k = clusters, 4
+    t = stats.t.ppf(0.975, g - k)
+    se = np.sqrt(np.diag(np.asarray(ref.cov_params())))
+    est = fit.terms["x1"]
+    assert est.ci_low == pytest.approx(math.exp(ref.params[1] - t * se[1]), rel=1e-5)
+
+
+def test_plain_sandwich_uses_normal_intervals():
+    y, X, groups = simulate_clustered(11, 24)
+    fit = gee_logit(y, X, groups, ["x1", "x2", "x3"], covariance="sandwich")
+    ref = statsmodels_gee(y, X, groups)
+    se = np.sqrt(np.diag(ref.cov_robust))
+    z = stats.norm.ppf(0.975)
+    assert fit.terms["x2"].ci_high == pytest.approx(math.exp(ref.params[2] + z * se[2]),
+                                                    rel=1e-4)
+    assert fit.terms["x2"].p_value == pytest.approx(float(ref.pvalues[2]), rel=1e-3)
+    # One fit, three covariances: the estimates agree, the intervals do not.
+    odds = {kind: terms["x2"].estimate for kind, terms in fit.by_covariance.items()}
+    assert len(set(odds.values())) == 1
+    widths = {kind: terms["x2"].ci_high - terms["x2"].ci_low
+              for kind, terms in fit.by_covariance.items()}
+    assert widths["sandwich"] < widths["scaled"]
+
+
+def test_unknown_covariance_is_refused():
+    y, X, groups = simulate_clustered(1, 24)
+    with pytest.raises(ValueError, match="covariance 'robust' is not one of sandwich"):
+        gee_logit(y, X, groups, ["a", "b", "c"], covariance="robust")
+
+
+def test_sign_test_against_scipy():
+    from analysis.stats.exact import sign_test
+
+    for positive, negative in ((7, 2), (3, 3), (0, 5), (12, 1)):
+        est = sign_test(positive, negative)
+        ref = stats.binomtest(positive, positive + negative, 0.5)
+        ci = ref.proportion_ci(0.95, method="exact")
+        assert est.p_value == pytest.approx(ref.pvalue, rel=1e-12)
+        assert (est.ci_low, est.ci_high) == pytest.approx((ci.low, ci.high), abs=1e-12)
+    assert not sign_test(0, 0).estimable
+
+
+def test_newcombe_difference_matches_statsmodels():
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    from analysis.stats.proportions import newcombe_difference
+
+    for k1, n1, k0, n0 in ((10, 17, 6, 7), (11, 11, 8, 13), (0, 7, 5, 17), (3, 24, 20, 24)):
+        d, low, high = newcombe_difference(k1, n1, k0, n0)
+        ref = confint_proportions_2indep(k1, n1, k0, n0, method="newcomb", compare="diff")
+        assert d == pytest.approx(k1 / n1 - k0 / n0)
+        assert (low, high) == pytest.approx(ref, abs=1e-10)
+
+
+def test_fisher_power_by_enumeration():
+    """The exact power of Fisher's test, against a brute-force sum over all tables."""
+    from analysis.stats.power import fisher_detectable_share, fisher_power
+
+    n1, n0, p1, p0 = 11, 13, 0.956, 0.5
+    total = 0.0
+    for i in range(n1 + 1):
+        for j in range(n0 + 1):
+            table = [[i, n1 - i], [j, n0 - j]]
+            if (i + j) in (0, n1 + n0):
+                continue
+            if stats.fisher_exact(table).pvalue < 0.05:
+                total += stats.binom.pmf(i, n1, p1) * stats.binom.pmf(j, n0, p0)
+    assert fisher_power(n1, n0, p1, p0) == pytest.approx(total, rel=1e-10)
+    assert fisher_power(n1, n0, p1, p0) == pytest.approx(0.70, abs=0.01)
+    found = fisher_detectable_share(11, 13)
+    assert fisher_power(11, 13, found["detectable_proportion"], 0.5) >= 0.8
+    assert fisher_power(11, 13, found["detectable_proportion"] - 0.01, 0.5) < 0.8
+    assert not fisher_detectable_share(17, 7)["reached"]  # 7 White survivors: never 80%
 
 
 def _not_estimable(fit, fragment: str) -> None:
@@ -345,27 +432,6 @@ def test_cluster_risk_difference_zero_variance():
 
 
 # --- power -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("n1", "n0", "alpha"), [(11, 13, 0.05), (50, 50, 0.05),
-                                                 (11, 13, 0.01), (200, 100, 0.1)])
-def test_minimum_detectable_difference_gives_power(n1, n0, alpha):
-    out = minimum_detectable_difference(n1, n0, alpha=alpha)
-    power = NormalIndPower().power(effect_size=out["cohens_h"], nobs1=n1, ratio=n0 / n1,
-                                   alpha=alpha, alternative="two-sided")
-    assert power == pytest.approx(0.8, abs=1e-4)
-    if out["detectable_proportion"] < 1:
-        h = proportion_effectsize(out["detectable_proportion"], out["baseline"])
-        assert h == pytest.approx(out["cohens_h"], abs=1e-9)
-        p1 = out["detectable_proportion"]
-        assert out["detectable_odds_ratio"] == pytest.approx((p1 / (1 - p1)) / 1.0)
-    assert out["detectable_difference"] == pytest.approx(out["detectable_proportion"] - 0.5)
-
-
-def test_minimum_detectable_difference_shrinks_with_n():
-    small = minimum_detectable_difference(11, 13)["detectable_difference"]
-    large = minimum_detectable_difference(110, 130)["detectable_difference"]
-    assert 0.3 < small < 0.5 and large < small / 2
 
 
 def test_min_clusters_constant():
