@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     from analysis.io import read_csv, write_csv
-    from analysis.steps.robustness import merge_shards, summarize
+    from analysis.steps.replications import merge_shards, summarize
 
     frames = [read_csv(path, dtype={"significant": "boolean"}) for path in args.inputs]
     merged = merge_shards(frames)

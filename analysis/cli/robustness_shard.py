@@ -25,7 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> None:
     from analysis.io import write_csv
     from analysis.steps.claims import load_registry
-    from analysis.steps.robustness import run_replications, shard_replications
+    from analysis.steps.replications import shard_replications
+    from analysis.steps.robustness import run_replications
 
     config = step_config(args, CONFIG_KEYS)
     reps = shard_replications(config["robustness_replications"], config["robustness_shards"],

@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     from analysis.io import read_csv, read_pickle, write_csv
-    from analysis.steps.simulation import (
+    from analysis.steps.performance import (
         covariance_choice,
         merge_shards,
         performance,

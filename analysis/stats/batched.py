@@ -25,8 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse, special, stats
+from scipy import sparse, special
 
+from analysis.stats.distributions import normal_quantile, normal_sf, t_quantile, t_sf
 from analysis.stats.gee import COVARIANCES, MIN_CLUSTERS
 
 
@@ -41,7 +42,7 @@ def wilson(k: np.ndarray, n: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarra
     """Wilson score interval per entry (bounds exactly 0 or 1 at k = 0 or n); NaN where n = 0."""
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = float(normal_quantile(1 - alpha / 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         p = k / n
         denom = 1 + z * z / n
@@ -85,6 +86,8 @@ def binom_two_sided(k: np.ndarray, n: np.ndarray, p: float = 0.5) -> np.ndarray:
     """
     k = np.asarray(k, dtype=np.int64)
     n = np.asarray(n, dtype=np.int64)
+    from scipy import stats
+
     top = int(n.max()) if n.size else 0
     support = np.arange(top + 1)
     pmf = stats.binom.pmf(support[None, :], n[:, None], p)          # zero beyond n
@@ -102,6 +105,8 @@ def fisher_two_sided(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray)
     the same margins no more likely than the observed one (relative tolerance
     1e-14), 1 where a margin is empty.
     """
+    from scipy import stats
+
     a, b, c, d = (np.asarray(x, dtype=np.int64) for x in (a, b, c, d))
     n1, n2, col = a + b, c + d, a + c
     total = n1 + n2
@@ -171,9 +176,9 @@ def cluster_risk_difference(events: np.ndarray, sizes: np.ndarray, exposed: np.n
     df = g1 + g0 - 2
     estimable = (g1 >= 2) & (g0 >= 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        crit = stats.t.ppf(1 - alpha / 2, np.maximum(df, 1))
+        crit = t_quantile(1 - alpha / 2, np.maximum(df, 1))
         tstat = rd / se
-        pval = 2 * stats.t.sf(np.abs(tstat), np.maximum(df, 1))
+        pval = 2 * t_sf(np.abs(tstat), np.maximum(df, 1))
     zero = estimable & (se == 0)
     out["estimate"] = np.where(estimable, rd, np.nan)
     out["ci_low"] = np.where(estimable, np.where(zero, rd, rd - crit * se), np.nan)
@@ -522,11 +527,11 @@ def gee_terms(fit: BatchFit, term: int, covariance: str, alpha: float = 0.05
     df = np.maximum(fit.df, 1)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if reference == "t":
-            crit = stats.t.ppf(1 - alpha / 2, df)
-            p = 2 * stats.t.sf(np.abs(b / se), df)
+            crit = t_quantile(1 - alpha / 2, df)
+            p = 2 * t_sf(np.abs(b / se), df)
         else:
-            crit = np.full_like(b, stats.norm.ppf(1 - alpha / 2))
-            p = 2 * stats.norm.sf(np.abs(b / se))
+            crit = np.full_like(b, normal_quantile(1 - alpha / 2))
+            p = 2 * normal_sf(np.abs(b / se))
         low, high = np.exp(b - crit * se), np.exp(b + crit * se)
     nan = np.nan
     with np.errstate(over="ignore"):

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
 
+from analysis.stats.distributions import beta_quantile
 from analysis.stats.estimate import Estimate, not_estimable
 
 
@@ -26,6 +26,8 @@ def fisher_exact_2x2(table: np.ndarray, alternative: str = "two-sided",
     differs from the sample odds ratio ``(a d) / (b c)`` in small tables.
     The interval's level is ``1 - alpha``.
     """
+    from scipy import stats
+
     table = np.asarray(table, dtype=np.int64)
     if table.sum(axis=1).min() == 0 or table.sum(axis=0).min() == 0:
         return not_estimable("Fisher exact test", "a row or column of the 2x2 table is empty")
@@ -44,6 +46,8 @@ def fisher_exact_2x2(table: np.ndarray, alternative: str = "two-sided",
 
 def fisher_p_value(table: np.ndarray) -> float:
     """Two-sided p-value of Fisher's exact test; 1 when a margin is empty (nothing to compare)."""
+    from scipy import stats
+
     table = np.asarray(table, dtype=np.int64)
     if table.sum(axis=1).min() == 0 or table.sum(axis=0).min() == 0:
         return 1.0
@@ -90,8 +94,10 @@ def sign_test(positive: int, negative: int, alpha: float = 0.05) -> Estimate:
     if n == 0:
         return not_estimable(method, "no survivor has contacts of both kinds with a difference",
                              positive=0, negative=0)
-    lo = 0.0 if positive == 0 else float(stats.beta.ppf(alpha / 2, positive, n - positive + 1))
-    hi = 1.0 if positive == n else float(stats.beta.ppf(1 - alpha / 2, positive + 1, n - positive))
+    lo = 0.0 if positive == 0 else float(beta_quantile(alpha / 2, positive, n - positive + 1))
+    hi = 1.0 if positive == n else float(beta_quantile(1 - alpha / 2, positive + 1, n - positive))
+    from scipy import stats
+
     p = float(stats.binomtest(int(positive), n, 0.5, alternative="two-sided").pvalue)
     return Estimate(positive / n, lo, hi, p, method,
                     extra={"positive": int(positive), "negative": int(negative)})

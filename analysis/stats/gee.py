@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
+from analysis.stats.distributions import normal_quantile, normal_sf, t_quantile, t_sf
 from analysis.stats.estimate import Estimate, not_estimable
 from analysis.stats.exact import two_by_two
 
@@ -300,14 +300,14 @@ def gee_logit(y: np.ndarray, X: np.ndarray, groups: np.ndarray, names: Sequence[
         reference = COVARIANCES[kind][1]
         label = f"GEE logistic, exchangeable working correlation, {COVARIANCES[kind][0]}"
         label += ", t interval" if reference == "t" else ", normal interval"
-        crit = stats.t.ppf(1 - alpha / 2, df) if reference == "t" else stats.norm.ppf(1 - alpha / 2)
+        crit = t_quantile(1 - alpha / 2, df) if reference == "t" else normal_quantile(1 - alpha / 2)
         terms = {}
         for j, name in enumerate(names, start=1):
             b, s = params[j], se[j]
             if reference == "t":
-                p = float(2 * stats.t.sf(abs(b / s), df)) if s > 0 else None
+                p = float(2 * t_sf(abs(b / s), df)) if s > 0 else None
             else:
-                p = float(2 * stats.norm.sf(abs(b / s))) if s > 0 else None
+                p = float(2 * normal_sf(abs(b / s))) if s > 0 else None
             terms[name] = Estimate(float(math.exp(b)), float(math.exp(b - crit * s)),
                                    float(math.exp(b + crit * s)), p, label,
                                    extra={"log_odds": float(b), "se": float(s), "rho": rho,

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
-
+from analysis.stats.distributions import beta_quantile, normal_quantile
 from analysis.stats.estimate import Estimate, not_estimable
 
 
@@ -25,7 +24,7 @@ def wilson_interval(successes: int, n: int, alpha: float = 0.05) -> tuple[float,
     """
     if n <= 0:
         return (math.nan, math.nan)
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = float(normal_quantile(1 - alpha / 2))
     p = successes / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
@@ -38,8 +37,8 @@ def wilson_interval(successes: int, n: int, alpha: float = 0.05) -> tuple[float,
 
 def clopper_pearson(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
     """Exact (Clopper-Pearson) interval for a binomial proportion."""
-    lo = 0.0 if successes == 0 else stats.beta.ppf(alpha / 2, successes, n - successes + 1)
-    hi = 1.0 if successes == n else stats.beta.ppf(1 - alpha / 2, successes + 1, n - successes)
+    lo = 0.0 if successes == 0 else beta_quantile(alpha / 2, successes, n - successes + 1)
+    hi = 1.0 if successes == n else beta_quantile(1 - alpha / 2, successes + 1, n - successes)
     return (float(lo), float(hi))
 
 
@@ -63,6 +62,8 @@ def proportion(successes: int, n: int, alpha: float = 0.05, null: float | None =
     lo, hi = (wilson_interval if method == "wilson" else clopper_pearson)(successes, n, alpha)
     p = None
     if null is not None:
+        from scipy import stats
+
         p = float(stats.binomtest(int(successes), int(n), null, alternative=alternative).pvalue)
     label = "Wilson interval" if method == "wilson" else "Clopper-Pearson interval"
     if null is not None:

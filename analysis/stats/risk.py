@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
+from analysis.stats.distributions import t_quantile, t_sf
 from analysis.stats.estimate import Estimate, not_estimable
 
 
@@ -59,7 +59,7 @@ def cluster_risk_difference(y: np.ndarray, exposed: np.ndarray, clusters: np.nda
     if se == 0:
         return Estimate(float(rd), float(rd), float(rd), None, method, estimable=True,
                         reason="no variation within groups; interval has zero width", extra=extra)
-    t = stats.t.ppf(1 - alpha / 2, df)
-    p_value = float(2 * stats.t.sf(abs(rd / se), df))
+    t = float(t_quantile(1 - alpha / 2, df))
+    p_value = float(2 * t_sf(abs(rd / se), df))
     return Estimate(float(rd), float(rd - t * se), float(rd + t * se), p_value, method,
                     extra=extra)

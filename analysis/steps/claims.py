@@ -28,11 +28,11 @@ from analysis.stats import exact, gee, proportions, risk
 from analysis.stats.estimate import Estimate, not_estimable
 from analysis.stats.models import MODELS
 from analysis.study.arrays import CONTRASTS, OUTCOMES, PREDICTORS, SUMMARIES, StudyArrays
+from analysis.study.vocabulary import VERDICTS
 
 REGISTRY_PATH = Path(__file__).resolve().parent / "claims.yaml"
 
-REPRODUCED, INCONCLUSIVE, NOT_REPRODUCED = "reproduced", "inconclusive", "not reproduced"
-VERDICTS = (REPRODUCED, INCONCLUSIVE, NOT_REPRODUCED)
+REPRODUCED, INCONCLUSIVE, NOT_REPRODUCED = VERDICTS
 LEVELS = ("contact", "survivor")
 #: Directions and patterns a registry entry may name.
 DIRECTIONS = ("majority", "all_observed", "positive", "negative", "two-sided", "inconsistent",

@@ -70,6 +70,8 @@ DESCRIPTIVE_TABLES: tuple[str, ...] = (
     "violence_forms", "informal_strategies", "safety_change")
 #: The qualitative step's CSV outputs; the code-by-case matrix is row-level (synthetic only).
 QUALITATIVE_OUTPUTS: tuple[str, ...] = ("code_by_case", "themes", "cooccurrence", "agreement")
+#: The three verdicts a claim can reach (analysis.steps.claims).
+VERDICTS: tuple[str, ...] = ("reproduced", "inconclusive", "not reproduced")
 #: Scenarios of the generating model (config ``scenarios``).
 SCENARIOS: tuple[str, ...] = ("published", "null", "reversed", "contrary")
 #: Robustness scenarios: regenerated and evaluated in the robustness study.

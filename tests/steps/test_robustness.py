@@ -15,14 +15,8 @@ from analysis.cli import robustness_shard
 from analysis.config import load_config
 from analysis.io import read_csv
 from analysis.steps.claims import VERDICTS, load_registry
-from analysis.steps.robustness import (
-    COLUMNS,
-    SCENARIO_KEYS,
-    merge_shards,
-    run_replications,
-    shard_replications,
-    summarize,
-)
+from analysis.steps.replications import COLUMNS, merge_shards, shard_replications, summarize
+from analysis.steps.robustness import SCENARIO_KEYS, run_replications
 from analysis.study.batch import replication_rng
 from analysis.study.vocabulary import ROBUSTNESS_SCENARIOS
 

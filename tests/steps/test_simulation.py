@@ -10,15 +10,14 @@ import pytest
 
 from analysis.config import load_config
 from analysis.steps.claims import load_registry, registry_settings
-from analysis.steps.simulation import (
+from analysis.steps.performance import (
     covariance_choice,
     measures,
     merge_shards,
     performance,
-    run_shard,
     survivors_needed,
-    truth_table,
 )
+from analysis.steps.simulation import run_shard, truth_table
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from typing import Any
 
 from analysis.disclosure.markers import SUPPRESSED
 from analysis.paper import fmt
+from analysis.study.vocabulary import VERDICTS
 
-VERDICTS = ("reproduced", "inconclusive", "not reproduced")
 #: How each kind of estimate is named and printed (risk differences in percentage points).
 KIND_LABELS = {"share": "share", "odds_ratio": "OR", "risk_difference": "difference",
                "count": "patterns observed"}
