@@ -109,7 +109,7 @@ FIGURES: dict[str, FigureSpec] = {spec.name: spec for spec in (
     FigureSpec("violence_strategies", "prevalence",
                results=("tables/violence_forms.csv", "tables/informal_strategies.csv",
                         "claims.json")),
-    FigureSpec("robustness", "robustness", results=("robustness/summary.csv",)),
+    FigureSpec("robustness", "robustness", results=("robustness/summary.csv", "claims.json")),
     FigureSpec("workflow_dag", "dag", workflow=True),
 )}
 

@@ -11,8 +11,8 @@ from scipy import stats
 from scipy.special import expit
 
 from analysis.io import read_json
+from analysis.palette import INJURY_COLOURS, colour_name
 from analysis.paper.figures.style import (
-    INJURY_COLOURS,
     INJURY_LABELS,
     join_words,
     new_figure,
@@ -229,9 +229,10 @@ def arrest_curve_alt(results: Path, data: Path) -> str:
     return (
         f"Line chart with shaded bands. The horizontal axis is the number of earlier police "
         f"calls (0 to {top}); the vertical axis is the probability of arrest from 0 to 100%. "
-        f"Two fitted curves, vermillion for contacts with visible injury and blue for contacts "
-        f"without, both {trend} as earlier calls increase, and the {above} curve lies above "
-        f"the other. With no earlier calls the fitted probability is "
+        f"Two fitted curves, {colour_name(INJURY_COLOURS[1])} for contacts with visible injury "
+        f"and {colour_name(INJURY_COLOURS[0])} for contacts without, both {trend} as earlier "
+        f"calls increase, and the {above} curve lies above the other. With no earlier calls "
+        f"the fitted probability is "
         f"{percent(c.fitted[0][at[0]])} without and {percent(c.fitted[1][at[0]])} with visible "
         f"injury; after {top} earlier calls it is {percent(c.fitted[0][at[top]])} and "
         f"{percent(c.fitted[1][at[top]])}. The bands widen towards many earlier calls, where "
