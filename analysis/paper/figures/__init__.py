@@ -109,7 +109,11 @@ FIGURES: dict[str, FigureSpec] = {spec.name: spec for spec in (
     FigureSpec("violence_strategies", "prevalence",
                results=("tables/violence_forms.csv", "tables/informal_strategies.csv",
                         "claims.json")),
-    FigureSpec("robustness", "robustness", results=("robustness/summary.csv",)),
+    FigureSpec("robustness", "robustness", results=("robustness/summary.csv", "claims.json")),
+    FigureSpec("power_curves", "simulation",
+               results=("simulation/performance.csv", "simulation/sample_size.csv",
+                        "claims.json")),
+    FigureSpec("coverage", "simulation", results=("simulation/performance.csv", "claims.json")),
     FigureSpec("workflow_dag", "dag", workflow=True),
 )}
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from scipy import stats
 from scipy.special import expit
 
 from analysis.io import read_json
+from analysis.palette import INJURY_COLOURS, NEUTRAL, colour_name
 from analysis.paper.figures.style import (
-    INJURY_COLOURS,
     INJURY_LABELS,
     join_words,
     new_figure,
@@ -22,7 +25,6 @@ from analysis.paper.figures.style import (
     small_cell_threshold,
     themed,
 )
-from analysis.paper.fmt import number
 from analysis.study.arrays import StudyArrays
 from analysis.study.datapackage import read_study
 from analysis.study.vocabulary import QUANT_TABLES
@@ -30,13 +32,19 @@ from analysis.study.vocabulary import QUANT_TABLES
 OUTCOME = "arrest"
 #: The model of analysis.stats.models.MODELS this figure draws.
 MODEL = "arrest_adj"
-#: The two predictors on the figure's axes and colours; every other covariate is held at its mean.
+#: The two predictors on the figure's axes and panels; the others are averaged over the sample.
 SHOWN = ("visible_injury", "prior_calls")
-COVARIATE_NAMES = {"black": "Black race", "treated_poorly": "being treated poorly",
-                   "children_in_home": "children in the home",
-                   "external_initiation": "someone else calling"}
-#: Seed of the display jitter of observed contacts (fixed: the same bytes every run).
-JITTER_SEED = 2021
+#: How the caption names a model term, and the contacts where a 0/1 covariate is 1.
+TERM_NAMES = {"black": "being a Black survivor", "treated_poorly": "being treated poorly",
+              "children_in_home": "children in the home",
+              "external_initiation": "someone else calling"}
+CONTACT_NAMES = {"black": "with Black survivors", "treated_poorly": "where she was treated "
+                   "poorly", "children_in_home": "with children in the home",
+                   "external_initiation": "that someone else initiated"}
+#: Observed contacts in the strips: dots per column of a stack, and the spacing of the stack.
+STACK_ROWS, STACK_STEP, STACK_RISE = 3, 0.11, 0.28
+#: The strip's two rows (y): arrest above, no arrest below, a rule between them.
+STRIP_ROWS = {1: 1.25, 0: 0.0}
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,7 @@ class ArrestCurves:
     fitted: dict[int, np.ndarray]           # injury (0/1) -> probability on the grid
     low: dict[int, np.ndarray]
     high: dict[int, np.ndarray]
-    held: dict[str, float]                  # other covariate -> value held (its mean)
+    composition: dict[str, float]           # other covariate -> share of contacts averaged over
     prior_calls: np.ndarray                 # observed, per contact
     injury: np.ndarray
     arrest: np.ndarray
@@ -71,7 +79,28 @@ def arrest_fit(results: Path) -> dict:
     if missing:
         raise ValueError(f"the arrest model has no term {', '.join(missing)}; this figure "
                          f"plots arrest against {' and '.join(SHOWN)}")
+    counts = [p for p in fit["terms"] if p not in SHOWN and p in fit.get("reach", {})]
+    if counts:
+        raise ValueError(f"the arrest model's covariate(s) {', '.join(counts)} are counts; this "
+                         f"figure averages over 0/1 covariates only")
     return fit
+
+
+def composition_weights(composition: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Every combination of the 0/1 covariates and its weight under the sample's shares.
+
+    Returns ``(values, weights)``: ``values`` is (combinations x covariates)
+    of 0/1, ``weights`` the product of each covariate's share (or its
+    complement). With one covariate (the default model: Black survivor or
+    not) this is exactly the sample's composition; with several, each is
+    weighted by its own share.
+    """
+    names = list(composition)
+    values = np.array(list(itertools.product((0.0, 1.0), repeat=len(names))), dtype=float)
+    values = values.reshape(-1, len(names))
+    shares = np.array([composition[n] for n in names], dtype=float)
+    weights = np.prod(np.where(values == 1, shares, 1 - shares), axis=1)
+    return values, weights
 
 
 def arrest_curves(results: Path, data: Path, step: float = 0.05) -> ArrestCurves:
@@ -80,21 +109,27 @@ def arrest_curves(results: Path, data: Path, step: float = 0.05) -> ArrestCurves
     The model is the one the inference step fitted and saved
     (``inference/fits.json``, configured extra covariates included): logistic
     regression of arrest fitted by GEE with exchangeable correlation within
-    survivors (:func:`analysis.stats.gee.gee_logit`). Predictions hold every
-    covariate other than visible injury and earlier calls at its sample mean
-    over contacts. The band is pointwise: the linear predictor
-    :math:`\\eta = x^\\top\\hat\\beta` has variance :math:`x^\\top V x` (delta
-    method, with the small-sample-corrected sandwich covariance V), and
-    :math:`\\mathrm{expit}(\\eta \\pm t_{G-k}\\,\\mathrm{se})` gives the band, with the
-    t critical value of the model's own intervals. The curves stop at the most
-    earlier calls the inference step allows (``reach``: the maximum, or in a
-    restricted build the most that at least the threshold of contacts reached).
+    survivors (:func:`analysis.stats.gee.gee_logit`). Predictions are averaged
+    over the sample's composition (marginal standardisation): for every 0/1
+    covariate other than visible injury and earlier calls, such as being a
+    Black survivor, the predicted probability is the average of the
+    predictions at 0 and 1 weighted by the share of contacts at each
+    (:func:`composition_weights`), never a prediction at an impossible value
+    such as "0.46 of a Black survivor". The band is pointwise: the averaged
+    probability :math:`\\bar p = \\sum_c w_c\\,\\mathrm{expit}(x_c^\\top\\hat\\beta)` has
+    gradient :math:`g = \\sum_c w_c p_c (1 - p_c) x_c` and variance
+    :math:`g^\\top V g` (delta method, with the small-sample-corrected sandwich
+    covariance V); the band is formed on the log-odds scale of
+    :math:`\\bar p` with the t critical value of the model's own intervals, so
+    it stays inside 0 and 1. The curves stop at the most earlier calls the
+    inference step allows (``reach``: the maximum, or in a restricted build
+    the most that at least the threshold of contacts reached).
     """
     alpha = float(read_claims(results)["alpha"])
     fit = arrest_fit(results)
     predictors = fit["terms"]
     params, cov = np.asarray(fit["params"]), np.asarray(fit["cov"])
-    held = {p: fit["means"][p] for p in predictors if p not in SHOWN}
+    composition = {p: float(fit["means"][p]) for p in predictors if p not in SHOWN}
     if small_cell_threshold() is None:
         study = StudyArrays.from_tables(read_study(data, QUANT_TABLES))
         calls_observed = study.predictors["prior_calls"]
@@ -107,111 +142,169 @@ def arrest_curves(results: Path, data: Path, step: float = 0.05) -> ArrestCurves
     grid = np.round(np.arange(0, top + step / 2, step), 10)
     df = int(fit["df"])
     crit = stats.t.ppf(1 - alpha / 2, df)
+    combos, weights = composition_weights(composition)
     fitted, low, high = {}, {}, {}
     for injury in (0, 1):
-        values = {"visible_injury": injury, "prior_calls": grid, **held}
-        design = np.column_stack([np.ones_like(grid)]
-                                 + [np.broadcast_to(values[p], grid.shape) for p in predictors])
-        eta = design @ params
-        se = np.sqrt(np.einsum("ij,jk,ik->i", design, cov, design))
+        mean = np.zeros_like(grid)
+        gradient = np.zeros((len(grid), len(params)))
+        for combo, weight in zip(combos, weights, strict=True):
+            values = {"visible_injury": injury, "prior_calls": grid,
+                      **dict(zip(composition, combo, strict=True))}
+            design = np.column_stack([np.ones_like(grid)] + [
+                np.broadcast_to(np.asarray(values[p], dtype=float), grid.shape)
+                for p in predictors])
+            prob = expit(design @ params)
+            mean += weight * prob
+            gradient += weight * (prob * (1 - prob))[:, None] * design
+        se = np.sqrt(np.einsum("ij,jk,ik->i", gradient, cov, gradient))
+        logit_se = se / (mean * (1 - mean))
+        eta = np.log(mean / (1 - mean))
         fitted[injury], low[injury], high[injury] = (
-            expit(eta), expit(eta - crit * se), expit(eta + crit * se))
+            mean, expit(eta - crit * logit_se), expit(eta + crit * logit_se))
     coef = dict(zip(predictors, params[1:], strict=True))
-    return ArrestCurves(grid, fitted, low, high, held, calls_observed, injury_observed,
+    return ArrestCurves(grid, fitted, low, high, composition, calls_observed, injury_observed,
                         arrest_observed, int(fit["n_contacts"]), int(fit["n_survivors"]), df,
                         1 - alpha, float(coef["prior_calls"]), float(coef["visible_injury"]))
 
 
+def _stack(calls: np.ndarray, outcome: np.ndarray, row: float) -> tuple[np.ndarray, np.ndarray]:
+    """Dot positions for observed contacts: a small stack per number of earlier calls.
+
+    Contacts with the same number of earlier calls fill columns of
+    :data:`STACK_ROWS` dots centred on that number, so none hides another and
+    the positions are the same on every run.
+    """
+    xs, ys = [], []
+    for k in np.unique(calls):
+        n = int(np.sum(calls == k))
+        columns = int(np.ceil(n / STACK_ROWS))
+        for i in range(n):
+            col, pos = divmod(i, STACK_ROWS)
+            xs.append(k + (col - (columns - 1) / 2) * STACK_STEP)
+            ys.append(row + (pos - (STACK_ROWS - 1) / 2) * STACK_RISE)
+    return np.array(xs), np.array(ys)
+
+
 @themed
 def arrest_curve(results: Path, data: Path) -> Figure:
-    """Fitted arrest probability by earlier calls (lines, bands) and observed contacts (points)."""
+    """Fitted arrest probability by earlier calls, one panel per injury status.
+
+    Each panel draws its own curve with its band and, thin and dashed, the
+    other panel's curve for comparison, so no two bands overlap. Observed
+    contacts are drawn in a strip below each panel (arrest and no arrest),
+    outside the probability axis.
+    """
     curves = arrest_curves(results, data)
-    rng = np.random.default_rng(JITTER_SEED)
-    fig, ax = new_figure(3.6)
-    for injury in (1, 0):
-        colour = INJURY_COLOURS[injury]
-        ax.fill_between(curves.calls, curves.low[injury], curves.high[injury], color=colour,
-                        alpha=0.13, linewidth=0)
-        for edge in (curves.low[injury], curves.high[injury]):
-            ax.plot(curves.calls, edge, color=colour, linewidth=0.7, linestyle=(0, (4, 2)))
-        ax.plot(curves.calls, curves.fitted[injury], color=colour, linewidth=1.8,
-                label=f"{INJURY_LABELS[injury]} (fitted, {percent(curves.level)} band)")
-    # Restricted data: observed contacts are single survivors' data and are not drawn.
     restricted = small_cell_threshold() is not None
-    for injury in (1, 0) if not restricted else ():
-        mask = curves.injury == injury
-        n = int(mask.sum())
-        x = curves.prior_calls[mask] + rng.uniform(-0.15, 0.15, n)
-        # Observed outcomes sit just outside 0 and 1 so they never hide the curves.
-        y = np.where(curves.arrest[mask] == 1, 1.045, -0.045) + rng.uniform(-0.02, 0.02, n)
-        ax.scatter(x, y, s=12, color=INJURY_COLOURS[injury], alpha=0.75, linewidths=0,
-                   clip_on=False, zorder=3,
-                   label=f"{INJURY_LABELS[injury]} (observed contacts)")
-    percent_axis(ax, "y", step=0.2, limits=(-0.09, 1.09))
-    ax.set_xticks(np.arange(0, curves.calls.max() + 1))
-    ax.set_xlim(-0.35, curves.calls.max() + 0.35)
-    ax.set_xlabel("Earlier police calls before the contact")
-    ax.set_ylabel("Probability of arrest (%)")
-    handles, labels = ax.get_legend_handles_labels()
     if restricted:
-        fig.legend(handles, labels, loc="outside upper center", ncols=2, columnspacing=1.5)
-        return fig
-    # The rows of observed contacts are named on the right-hand axis.
-    rows = ax.secondary_yaxis("right")
-    rows.set_yticks([-0.045, 1.045], ["no arrest", "arrest"])
-    rows.tick_params(length=0, labelsize=8, labelcolor=".35")
-    rows.spines["right"].set_visible(False)
-    order = [0, 2, 1, 3]   # fitted and observed of the same group in one column
-    fig.legend([handles[i] for i in order], [labels[i] for i in order],
-               loc="outside upper center", ncols=2, columnspacing=1.5)
+        fig, axes = new_figure(3.0, ncols=2, sharey=True)
+        strips = [None, None]
+    else:
+        fig, grid = new_figure(4.1, nrows=2, ncols=2, sharex=True, sharey="row",
+                               gridspec_kw={"height_ratios": [4.0, 1.35]})
+        axes, strips = grid[0], grid[1]
+    top = int(curves.calls.max())
+    for ax, strip, injury, letter in zip(axes, strips, (0, 1), "AB", strict=True):
+        colour, other = INJURY_COLOURS[injury], INJURY_COLOURS[1 - injury]
+        ax.fill_between(curves.calls, curves.low[injury], curves.high[injury], color=colour,
+                        alpha=0.22, linewidth=0)
+        ax.plot(curves.calls, curves.fitted[1 - injury], color=other, linewidth=1.1,
+                linestyle=(0, (3, 1.5)))
+        ax.plot(curves.calls, curves.fitted[injury], color=colour, linewidth=2.0)
+        percent_axis(ax, "y", step=0.2, limits=(0.0, 1.0))
+        n = int(np.sum(curves.injury == injury))
+        count = "" if restricted else f" ({n} contacts)"
+        ax.set_title(f"{letter}   {INJURY_LABELS[injury]}{count}", fontsize=8.8)
+        ax.set_xlim(-0.45, top + 0.45)
+        ax.set_xticks(np.arange(0, top + 1))
+        if strip is None:
+            continue
+        mask = curves.injury == injury
+        for outcome, row in STRIP_ROWS.items():
+            keep = mask & (curves.arrest == outcome)
+            x, y = _stack(curves.prior_calls[keep], curves.arrest[keep], row)
+            # Filled dots: arrest; open dots: no arrest (the row says it too).
+            strip.scatter(x, y, s=8, color=colour if outcome else "white", edgecolors=NEUTRAL,
+                          linewidths=0.45, zorder=3)
+        strip.axhline(sum(STRIP_ROWS.values()) / 2, color=".8", linewidth=0.8)
+        strip.set_ylim(-0.5, STRIP_ROWS[1] + 0.5)
+        strip.set_yticks(list(STRIP_ROWS.values()), ["arrest", "no arrest"], fontsize=7)
+        strip.tick_params(axis="y", length=0)
+        strip.grid(axis="y", visible=False)
+        strip.spines["left"].set_visible(False)
+    fig.supxlabel("Earlier police calls before the contact", fontsize=8.8)
+    axes[0].set_ylabel("Probability of arrest (%)")
+    if strips[0] is not None:
+        strips[0].set_ylabel("Observed\ncontacts", fontsize=7.5)
+    handles = [(Patch(color=INJURY_COLOURS[i], alpha=0.22, linewidth=0),
+                Line2D([], [], color=INJURY_COLOURS[i], linewidth=2.0)) for i in (0, 1)]
+    labels = [f"{INJURY_LABELS[i]}: fitted, {percent(curves.level)} band" for i in (0, 1)]
+    fig.legend(handles, labels, loc="outside upper center", ncols=2, columnspacing=1.5,
+               fontsize=7.5, title="Dashed: the other panel's fitted curve, for comparison",
+               title_fontsize=7.5)
     return fig
 
 
 def _covariate(name: str) -> str:
-    return COVARIATE_NAMES.get(name, name.replace("_", " "))
+    return CONTACT_NAMES.get(name, "with " + name.replace("_", " "))
+
+
+def _term(name: str) -> str:
+    return TERM_NAMES.get(name, name.replace("_", " "))
+
+
+def _averaged_text(c: ArrestCurves) -> str:
+    """How the predictions treat the other covariates, in words (and counts, synthetic data)."""
+    if not c.composition:
+        return ""
+    names = list(c.composition)
+    if small_cell_threshold() is not None:
+        # Restricted data: the shares are counts of contacts and are not quoted.
+        parts = [f"contacts {_covariate(p)}" for p in names]
+        mix = join_words(parts)
+    else:
+        parts = [f"{int(round(v * c.n_contacts))} of the {c.n_contacts} contacts were "
+                 f"{_covariate(p)}" for p, v in c.composition.items()]
+        mix = join_words(parts)
+    several = (" (each covariate weighted by its own share)" if len(names) > 1 else "")
+    return (f", averaged over the sample's composition{several}: each curve is the average "
+            f"of the predictions for contacts {join_words([_covariate(p) for p in names])} and "
+            f"for the others, weighted as in the sample ({mix})")
 
 
 def arrest_curve_caption(results: Path, data: Path) -> str:
     c = arrest_curves(results, data)
     level = percent(c.level)
-    adjusted = ["visible injury", "earlier calls", *(_covariate(p) for p in c.held)]
+    adjusted = ["visible injury", "earlier calls", *(_term(p) for p in c.composition)]
     threshold = small_cell_threshold()
-    # Restricted data: the means (shares of contacts) are not quoted: they are counts.
-    held = join_words([_covariate(p) if threshold is not None else
-                       f"{_covariate(p)} ({number(v)})" for p, v in c.held.items()])
-    held_text = (f", with {'the other covariate' if len(c.held) == 1 else 'the other covariates'}"
-                 f" held at {'its' if len(c.held) == 1 else 'their'} sample mean across "
-                 f"contacts: {held}") if c.held else ""
+    model = (
+        f"Probability that the partner was arrested at a police contact, against the number of "
+        f"earlier police calls, for contacts without (A) and with (B) visible injury "
+        f"({c.n_contacts} contacts, {c.n_survivors} survivors). Solid lines are predictions "
+        f"from a logistic model of arrest on {join_words(adjusted)}, fitted by generalised "
+        f"estimating equations with an exchangeable working correlation within "
+        f"survivors{_averaged_text(c)}. Shaded bands are pointwise {level} confidence bands "
+        f"(delta method with the small-sample-corrected sandwich covariance and a t critical "
+        f"value on {c.df} degrees of freedom, formed on the log-odds scale). Each panel repeats "
+        f"the other panel's curve as a thin dashed line, so the two can be compared without "
+        f"their bands overlapping.")
     if threshold is not None:
         return (
-            f"Probability that the partner was arrested at a police contact, against the number "
-            f"of earlier police calls, for contacts with and without visible injury "
-            f"({c.n_contacts} contacts, {c.n_survivors} survivors). Lines are predictions from "
-            f"a logistic model of arrest on {join_words(adjusted)}, fitted by generalised "
-            f"estimating equations with an exchangeable working correlation within "
-            f"survivors{held_text}. Shaded bands are pointwise {level} confidence bands (delta "
-            f"method on the log-odds scale with the small-sample-corrected sandwich covariance "
-            f"and a t critical value on {c.df} degrees of freedom). Restricted data: the "
-            f"observed contacts are not drawn, and the curves stop at {int(c.calls.max())} "
-            f"earlier calls, the most that at least {threshold} contacts reached; towards that "
-            f"end they rest on few contacts."
+            f"{model} Restricted data: the observed contacts are not drawn, and the curves stop "
+            f"at {int(c.calls.max())} earlier calls, the most that at least {threshold} "
+            f"contacts reached; towards that end they rest on few contacts."
         )
     # The sparse right-hand tail: the fewest earlier calls reached by at most a tenth of contacts.
     tail = next(k for k in range(int(c.prior_calls.max()) + 2)
                 if np.sum(c.prior_calls >= k) <= 0.1 * c.n_contacts)
     beyond = int(np.sum(c.prior_calls >= tail))
     return (
-        f"Probability that the partner was arrested at a police contact, against the number of "
-        f"earlier police calls, for contacts with and without visible injury ({c.n_contacts} "
-        f"contacts, {c.n_survivors} survivors). Lines are predictions from a logistic model of "
-        f"arrest on {join_words(adjusted)}, fitted by generalised estimating equations with an "
-        f"exchangeable working correlation within survivors{held_text}. Shaded bands are "
-        f"pointwise {level} confidence bands (delta method on the log-odds scale with the "
-        f"small-sample-corrected sandwich covariance and a t critical value on {c.df} degrees "
-        f"of freedom). Points are the observed contacts, drawn above the plot for an arrest "
-        f"and below it for none and jittered to reduce overlap; only {beyond} "
-        f"contact{'s' if beyond != 1 else ''} followed {tail} or more earlier calls, so the "
-        f"right-hand end of the curves rests on little data."
+        f"{model} The strips below the panels show the observed contacts, one dot each, in a "
+        f"row of filled dots for those that ended in arrest and a row of open dots for those "
+        f"that did not, stacked at their number of earlier calls; only {beyond} "
+        f"contact{'s' if beyond != 1 else ''} followed "
+        f"{tail} or more earlier calls, so the right-hand end of the curves rests on little "
+        f"data."
     )
 
 
@@ -220,18 +313,25 @@ def arrest_curve_alt(results: Path, data: Path) -> str:
     top = int(c.calls.max())
     at = {k: int(np.argmin(np.abs(c.calls - k))) for k in (0, top)}
     trend = "rise" if c.coef_calls > 0 else "fall"
-    above = (INJURY_LABELS[1] if c.coef_injury > 0 else INJURY_LABELS[0]).lower()
-    n_arrest = int(c.arrest.sum())
-    observed = (
-        "" if small_cell_threshold() is not None else
-        f" Dots along the top edge mark the {n_arrest} contacts that ended in arrest and dots "
-        f"along the bottom edge the {c.n_contacts - n_arrest} that did not.")
+    higher = (INJURY_LABELS[1] if c.coef_injury > 0 else INJURY_LABELS[0]).lower()
+    observed = ""
+    if small_cell_threshold() is None:
+        parts = []
+        for injury in (0, 1):
+            mask = c.injury == injury
+            arrested = int(c.arrest[mask].sum())
+            parts.append(f"{arrested} of the {int(mask.sum())} contacts "
+                         f"{'without' if injury == 0 else 'with'} visible injury ended in arrest")
+        observed = (f" Below each panel a strip of dots shows the observed contacts in two rows, "
+                    f"arrest and no arrest: {join_words(parts)}.")
     return (
-        f"Line chart with shaded bands. The horizontal axis is the number of earlier police "
-        f"calls (0 to {top}); the vertical axis is the probability of arrest from 0 to 100%. "
-        f"Two fitted curves, vermillion for contacts with visible injury and blue for contacts "
-        f"without, both {trend} as earlier calls increase, and the {above} curve lies above "
-        f"the other. With no earlier calls the fitted probability is "
+        f"Two line charts side by side with shaded bands, A for contacts without visible injury "
+        f"({colour_name(INJURY_COLOURS[0])}) and B for contacts with visible injury "
+        f"({colour_name(INJURY_COLOURS[1])}). The horizontal "
+        f"axes are the number of earlier police calls (0 to {top}); the vertical axis is the "
+        f"probability of arrest from 0 to 100%. Both fitted curves {trend} as earlier calls "
+        f"increase, and the {higher} curve lies above the other; each panel repeats the other "
+        f"panel's curve as a thin dashed line. With no earlier calls the fitted probability is "
         f"{percent(c.fitted[0][at[0]])} without and {percent(c.fitted[1][at[0]])} with visible "
         f"injury; after {top} earlier calls it is {percent(c.fitted[0][at[top]])} and "
         f"{percent(c.fitted[1][at[top]])}. The bands widen towards many earlier calls, where "

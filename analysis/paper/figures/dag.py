@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path as MplPath
 from matplotlib.textpath import TextPath
 
-from analysis.palette import SERIES
+from analysis.palette import NEUTRAL
 from analysis.paper.figures.style import DPI, WIDTH, join_words, small_cell_threshold, themed
 
 NODE = re.compile(r'^\s*(\d+)\s*\[\s*label\s*=\s*"([^"]+)"', re.MULTILINE)
@@ -274,16 +274,13 @@ def workflow_dag(results: Path, data: Path, root: Path | None = None) -> Figure:
     labels = _labels(graph.rules, box_w)
     box_h = 0.26 if all("\n" not in v for v in labels.values()) else 0.38
     row, dummy_row = box_h + 0.14, 0.18
-    legend_h = 0.5
+    legend_h = 0.0                               # no legend: the caption names the files
     step = (WIDTH - 2 * margin - box_w) / max(n_levels - 1, 1)
     _, tallest = _positions(layout, graph.rules, row, dummy_row, 0.0, lambda k: 0.0)
     height = round((2 * margin + tallest + legend_h) * DPI) / DPI
     xy, _ = _positions(layout, graph.rules, row, dummy_row, height - margin,
                        lambda k: margin + box_w / 2 + k * step)
 
-    files = list(dict.fromkeys(graph.files.get(r, "other") for r in
-                               sorted(graph.rules, key=lambda r: _file_rank(graph, r))))
-    colours = {f: SERIES[i % len(SERIES)] for i, f in enumerate(files)}
     fig = Figure(figsize=(WIDTH, height))
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, WIDTH)
@@ -309,20 +306,16 @@ def workflow_dag(results: Path, data: Path, root: Path | None = None) -> Figure:
         ax.add_patch(FancyArrowPatch(path=MplPath(vertices, codes), arrowstyle="-|>",
                                      mutation_scale=8, color=".5", linewidth=0.8,
                                      shrinkA=0, shrinkB=0.5, zorder=2))
+    # Boxes are neutral: the colours of analysis.palette carry the study's meanings, and the
+    # rule files are named in the caption instead.
     for rule in graph.rules:
         x, y = xy[rule]
-        colour = colours[graph.files.get(rule, "other")]
         ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h,
                                     boxstyle="round,pad=0,rounding_size=0.05",
-                                    facecolor=_tint(colour), edgecolor=colour, linewidth=1.2,
-                                    zorder=3))
+                                    facecolor=_tint(NEUTRAL, 0.9), edgecolor=NEUTRAL,
+                                    linewidth=1.0, zorder=3))
         ax.text(x, y, labels[rule], ha="center", va="center", fontsize=FONT_SIZE,
                 linespacing=1.0, color=".1", zorder=4)
-    handles = [Patch(facecolor=_tint(colours[f]), edgecolor=colours[f], label=Path(f).name)
-               for f in files]
-    ax.legend(handles=handles, loc="lower center", ncols=min(len(files), 4), frameon=False,
-              fontsize=8, handlelength=1.2, columnspacing=1.4, borderaxespad=0.1,
-              title="Rules defined in (workflow/rules/ or the Snakefile)", title_fontsize=8)
     return fig
 
 
@@ -345,11 +338,19 @@ def workflow_dag_caption(results: Path, data: Path, root: Path | None = None) ->
     return (
         f"The workflow that produced this paper, drawn from Snakemake's own rule graph "
         f"(snakemake --rulegraph): {len(graph.rules)} rules and {len(graph.edges)} "
-        f"dependencies. Each box is a rule, named as in the workflow and coloured by the file "
-        f"that defines it; an arrow runs from a rule to a rule that uses its output. Columns, "
-        f"left to right, are the {len(layout.order)} dependency levels. A rule that runs as "
-        f"several jobs (one per wildcard value) appears once."
+        f"dependencies. Each box is a rule, named as in the workflow; an arrow runs from a rule "
+        f"to a rule that uses its output. Columns, left to right, are the "
+        f"{len(layout.order)} dependency levels. A rule that runs as several jobs (one per "
+        f"wildcard value) appears once. The rules are defined in {_files_text(graph)}."
     )
+
+
+def _files_text(graph: RuleGraph) -> str:
+    """Each rule file with its rules, in the Snakefile's include order."""
+    by_file: dict[str, list[str]] = {}
+    for rule in sorted(graph.rules, key=lambda r: _file_rank(graph, r)):
+        by_file.setdefault(graph.files.get(rule, "other"), []).append(rule)
+    return join_words([f"{Path(f).name} ({join_words(rules)})" for f, rules in by_file.items()])
 
 
 def workflow_dag_alt(results: Path, data: Path, root: Path | None = None) -> str:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from analysis.palette import OKABE_ITO
+from analysis.palette import INITIATOR_COLOURS, colour_name
 from analysis.paper.figures.style import (
-    INITIATOR_COLOURS,
     count_label,
     new_figure,
     percent,
@@ -21,12 +19,16 @@ from analysis.paper.figures.style import (
     small_cell_threshold,
     suppressed,
     suppression_note,
+    text_on,
     themed,
 )
 
-PATTERN_COLOURS = {"self only": INITIATOR_COLOURS["self"],
-                   "external only": INITIATOR_COLOURS["external"],
-                   "dual": OKABE_ITO["bluish_green"]}
+#: Each pattern's fill and hatch colour: "both" is drawn in both initiators' colours at once
+#: (orange hatched with blue), so it needs no colour of its own.
+PATTERN_COLOURS = {"self only": (INITIATOR_COLOURS["self"], None),
+                   "external only": (INITIATOR_COLOURS["external"], None),
+                   "dual": (INITIATOR_COLOURS["external"], INITIATOR_COLOURS["self"])}
+HATCH = "////"
 PATTERN_LABELS = {"self only": "Survivor only", "external only": "Someone else only",
                   "dual": "Both (dual)"}
 OVERALL = "All survivors"
@@ -48,9 +50,13 @@ def _groups(frame: pd.DataFrame) -> list[str]:
     return sorted(groups, key=lambda g: g != OVERALL)
 
 
-def _text_colour(colour: str) -> str:
-    r, g, b = to_rgb(colour)
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
+def _patch(pattern: str, **kwargs) -> dict:
+    """Bar or legend-patch style of a pattern: its fill, and a hatch for "both"."""
+    fill, hatch = PATTERN_COLOURS[pattern]
+    style = {"facecolor": fill, "edgecolor": "white", "linewidth": 0.8, **kwargs}
+    if hatch is not None:
+        style.update(hatch=HATCH, edgecolor=hatch, hatch_linewidth=2.2)
+    return style
 
 
 @themed
@@ -72,16 +78,19 @@ def initiation_by_race(results: Path, data: Path) -> Figure:
     visible = shares.fillna(0.0)
     lefts = visible.cumsum(axis=1) - visible
     y = [ypos[g] for g in groups]
-    for pattern, colour in PATTERN_COLOURS.items():
+    for pattern, (fill, hatch) in PATTERN_COLOURS.items():
         keep = drawn[pattern].to_numpy()
         ax.barh([yi for yi, k in zip(y, keep, strict=True) if k], shares[pattern][keep],
-                left=lefts[pattern][keep], height=0.7, color=colour,
-                edgecolor="white", linewidth=0.8, label=PATTERN_LABELS[pattern])
+                left=lefts[pattern][keep], height=0.7, label=PATTERN_LABELS[pattern],
+                **_patch(pattern))
+        # On the hatched segment the count sits on a white disc, so it reads over the stripes.
+        box = ({"boxstyle": "circle,pad=0.2", "facecolor": "white", "edgecolor": "none"}
+               if hatch else None)
         for yi, left, share, count in zip(y, lefts[pattern], shares[pattern], counts[pattern],
                                           strict=True):
             if not suppressed(count) and pd.notna(share) and int(count) > 0:
                 ax.text(left + share / 2, yi, f"{int(count)}", ha="center", va="center",
-                        fontsize=8.8, color=_text_colour(colour))
+                        fontsize=8.8, color="black" if hatch else text_on(fill), bbox=box)
     if small_cell_threshold() is not None:
         # Restricted data: name the groups with suppressed segments.
         for g, yi in zip(groups, y, strict=True):
@@ -98,8 +107,7 @@ def initiation_by_race(results: Path, data: Path) -> Figure:
     ax.set_xlabel("Share of survivors in the group (%); numbers in bars are survivors")
     ax.spines["left"].set_visible(False)
     # Explicit handles: a pattern with every segment suppressed still has its colour.
-    handles = ([Patch(color=c, label=PATTERN_LABELS[p]) for p, c in PATTERN_COLOURS.items()]
-               if small_cell_threshold() is not None else None)
+    handles = [Patch(label=PATTERN_LABELS[p], **_patch(p)) for p in PATTERN_COLOURS]
     fig.legend(handles=handles, loc="outside upper center", ncols=3,
                title="Who initiated her police contacts", title_fontsize=8.8)
     return fig
@@ -121,6 +129,16 @@ def initiation_by_race_caption(results: Path, data: Path) -> str:
     )
 
 
+def _segments() -> str:
+    """The segments and their colours, for alt text: "survivor only (blue), ..."."""
+    parts = []
+    for pattern, (fill, hatch) in PATTERN_COLOURS.items():
+        look = (f"{colour_name(fill)} with {colour_name(hatch)} stripes" if hatch
+                else colour_name(fill))
+        parts.append(f"{PATTERN_LABELS[pattern].lower()} ({look})")
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def initiation_by_race_alt(results: Path, data: Path) -> str:
     frame = _patterns(results)
     groups = _groups(frame)
@@ -135,13 +153,13 @@ def initiation_by_race_alt(results: Path, data: Path) -> str:
     overall = frame[frame["group"] == groups[0]].set_index("pattern")["share"]
     if overall.isna().any():
         return (
-            "Horizontal stacked bar chart with one bar per group, split into three colours for "
-            "who initiated her police contacts: survivor only, someone else only, and both; "
+            f"Horizontal stacked bar chart with one bar per group, split into three segments for "
+            f"who initiated her police contacts: {_segments()}; "
             f"suppressed segments are not drawn. {' '.join(parts)}")
     most = PATTERN_LABELS[overall.idxmax()].lower()
     return (
         f"Horizontal stacked bar chart with one bar per group, each bar running from 0 to 100% "
-        f"of the group's survivors and split into three colours for who initiated her police "
-        f"contacts: survivor only, someone else only, and both. {' '.join(parts)} "
+        f"of the group's survivors and split into three segments for who initiated her police "
+        f"contacts: {_segments()}. {' '.join(parts)} "
         f"The most common pattern among {groups[0].lower()} is {most}."
     )

@@ -9,8 +9,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from analysis.palette import INITIATOR_COLOURS, colour_name
 from analysis.paper.figures.style import (
-    INITIATOR_COLOURS,
     INITIATOR_LABELS,
     REFERENCE,
     count_label,
@@ -134,8 +134,9 @@ def practices_by_initiator_alt(results: Path, data: Path) -> str:
         f"{_pct(wide.loc[o, 'external'])}" for o in practices)
     text = (
         f"Horizontal bar chart with error bars. Each row is a police safety practice and has "
-        f"two bars: contacts the survivor initiated ({contacts['self']}, blue) and contacts "
-        f"someone else initiated ({contacts['external']}, orange). ")
+        f"two bars: contacts the survivor initiated ({contacts['self']}, "
+        f"{colour_name(INITIATOR_COLOURS['self'])}) and contacts someone else initiated "
+        f"({contacts['external']}, {colour_name(INITIATOR_COLOURS['external'])}). ")
     if ANY in wide.index:
         text += (f"The top row, any safety practice, is {_pct(wide.loc[ANY, 'self'])} when "
                  f"the survivor called and {_pct(wide.loc[ANY, 'external'])} when someone "
@@ -200,8 +201,10 @@ def expected_vs_actual_alt(results: Path, data: Path) -> str:
         f"{labels[o].lower()} {_pct(wide.loc[o, 'self'])} when the survivor called and "
         f"{_pct(wide.loc[o, 'external'])} when someone else called" for o in labels.index)
     return (
-        f"Dot plot with one row per police safety practice, two coloured dots per row (blue: "
-        f"the survivor called; orange: someone else called) with horizontal interval lines, "
+        f"Dot plot with one row per police safety practice, two coloured dots per row "
+        f"({colour_name(INITIATOR_COLOURS['self'])}: the survivor called; "
+        f"{colour_name(INITIATOR_COLOURS['external'])}: someone else called) with horizontal "
+        f"interval lines, "
         f"and a dashed vertical line at {percent(expected)} marking what officer guidance "
         f"expects at every call. "
         + ("Every dot lies to the left of the dashed line: " if best[top] < expected else "")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.palette import THEME_COLOURS
+from analysis.palette import NEUTRAL_FILL
 from analysis.paper.figures.style import (
     count_label,
     interval_errors,
@@ -23,11 +23,10 @@ from analysis.paper.figures.style import (
     themed,
 )
 
-#: (table, panel title, bar colour): the violence and strategies themes' colours.
+#: (table, panel title): the panel titles say what the bars are, so they need no colour.
 PANELS = (
-    ("violence_forms", "Forms of violence survivors described", THEME_COLOURS["violence"]),
-    ("informal_strategies", "Safety strategies outside formal systems",
-     THEME_COLOURS["strategies"]),
+    ("violence_forms", "Forms of violence survivors described"),
+    ("informal_strategies", "Safety strategies outside formal systems"),
 )
 
 
@@ -45,15 +44,15 @@ def _item(text: str) -> str:
 @themed
 def violence_strategies(results: Path, data: Path) -> Figure:
     """Two panels of bars with intervals: prevalence of violence forms and informal strategies."""
-    frames = [_panel(results, table) for table, _, _ in PANELS]
+    frames = [_panel(results, table) for table, _ in PANELS]
     sizes = [len(f) for f in frames]
     fig, axes = new_figure(1.1 + 0.24 * sum(sizes) + 0.5, nrows=2, sharex=True,
                            gridspec_kw={"height_ratios": sizes})
-    for ax, frame, (_, title, colour), letter in zip(axes, frames, PANELS, "AB", strict=True):
+    for ax, frame, (_, title), letter in zip(axes, frames, PANELS, "AB", strict=True):
         y = np.arange(len(frame))
         # Suppressed cells of restricted data: no bar, only the marker.
         keep = frame["share"].notna().to_numpy()
-        ax.barh(y[keep], frame["share"][keep], height=0.68, color=colour, edgecolor="none")
+        ax.barh(y[keep], frame["share"][keep], height=0.68, color=NEUTRAL_FILL, edgecolor="none")
         ax.errorbar(frame["share"][keep], y[keep], xerr=interval_errors(frame[keep]),
                     fmt="none", ecolor=".15", elinewidth=0.9, capsize=2)
         for yi, count in zip(y[~keep], frame["successes"][~keep], strict=True):
@@ -71,7 +70,7 @@ def violence_strategies(results: Path, data: Path) -> Figure:
 
 
 def violence_strategies_caption(results: Path, data: Path) -> str:
-    frames = [_panel(results, table) for table, _, _ in PANELS]
+    frames = [_panel(results, table) for table, _ in PANELS]
     n = int(frames[0]["n"].iloc[0])
     return (
         f"Share of the {n} survivors who described each form of violence (A, "
@@ -85,7 +84,7 @@ def violence_strategies_caption(results: Path, data: Path) -> str:
 
 def violence_strategies_alt(results: Path, data: Path) -> str:
     parts = []
-    for (table, title, _), letter in zip(PANELS, "AB", strict=True):
+    for (table, title), letter in zip(PANELS, "AB", strict=True):
         frame = _panel(results, table)
         n = int(frame["n"].iloc[0])
         items = "; ".join(f"{i} {count_label(k)}" + ("" if suppressed(k) or pd.isna(s)

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.colors import to_rgb
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from analysis.io import read_json
-from analysis.palette import THEME_COLOURS
+from analysis.palette import ABSENT, NEUTRAL, NEUTRAL_FILL
 from analysis.paper.figures.style import (
     count_label,
     join_words,
@@ -31,7 +32,9 @@ from analysis.paper.figures.style import (
 )
 from analysis.study.datapackage import read_table
 
-ABSENT = "#EDEDED"
+#: Themes are named by headings above their codes, not by colour: a colour in these figures
+#: would claim one of the meanings of analysis.palette.
+HEADING_GAP = 0.25
 
 
 @dataclass(frozen=True)
@@ -57,10 +60,6 @@ def code_matrix(results: Path, data: Path) -> CodeMatrix:
     if cases.empty or not np.isin(values, (0, 1)).all():
         raise ValueError("code_by_case.csv: expected a non-empty matrix of 0/1 values")
     book = codebook.set_index("code").loc[[c for c in codebook["code"] if c in cases.columns]]
-    unknown_themes = sorted(set(book["theme"]) - set(THEME_COLOURS))
-    if unknown_themes:
-        raise ValueError(f"no colour for theme(s) {', '.join(unknown_themes)} in "
-                         f"analysis.palette.THEME_COLOURS")
     theme_labels = dict(zip(book["theme"], book["theme_label"], strict=True))
     return CodeMatrix(cases[book.index].T.astype(int), book["label"], book["theme"],
                       theme_labels)
@@ -84,10 +83,6 @@ def code_counts(results: Path, data: Path) -> CodeCounts:
     rows = frame[frame["level"] == "code"].set_index("code")
     codebook = read_table(data, "qual_codebook")
     book = codebook.set_index("code").loc[[c for c in codebook["code"] if c in rows.index]]
-    unknown_themes = sorted(set(book["theme"]) - set(THEME_COLOURS))
-    if unknown_themes:
-        raise ValueError(f"no colour for theme(s) {', '.join(unknown_themes)} in "
-                         f"analysis.palette.THEME_COLOURS")
     path = Path(results) / "qualitative" / "agreement.json"
     if not path.exists():
         raise FileNotFoundError(f"input not found: {path} (build it with snakemake first)")
@@ -96,32 +91,54 @@ def code_counts(results: Path, data: Path) -> CodeCounts:
                       int(read_json(path)["cases"]))
 
 
+def theme_rows(themes: pd.Series) -> tuple[np.ndarray, list[tuple[float, str]]]:
+    """Row positions (top edge of each code's row) with a heading row above each theme.
+
+    Returns the y of each code in order and the (y, theme id) of each heading;
+    a heading row is one row high, and a theme after the first is set off by
+    :data:`HEADING_GAP`.
+    """
+    ys, headings, y, current = [], [], 0.0, None
+    for theme in themes:
+        if theme != current:
+            if current is not None:
+                y += HEADING_GAP
+            headings.append((y, theme))
+            y += 1.0
+            current = theme
+        ys.append(y)
+        y += 1.0
+    return np.array(ys), headings
+
+
+def _label_rows(ax: Axes, ys: np.ndarray, labels: list[str],
+                headings: list[tuple[float, str]], theme_labels: dict[str, str],
+                centre: float) -> None:
+    """Code labels on the left, each theme's name in bold on its heading row."""
+    ax.set_yticks([*(y + centre for y, _ in headings), *(ys + centre)],
+                  [*(theme_labels[t] for _, t in headings), *labels])
+    for label in ax.get_yticklabels()[:len(headings)]:
+        label.set_fontweight("bold")
+
+
 def _code_counts_figure(results: Path, data: Path) -> Figure:
     cc = code_counts(results, data)
     n_codes = len(cc.counts)
-    fig, ax = new_figure(1.6 + 0.2 * n_codes)
-    y = np.arange(n_codes)
+    ys, headings = theme_rows(cc.themes)
+    fig, ax = new_figure(1.2 + 0.2 * (n_codes + len(headings)))
     hidden = np.array([suppressed(v) for v in cc.counts], dtype=bool)
     values = np.array([0 if h else int(float(v)) for v, h in zip(cc.counts, hidden, strict=True)])
-    colours = [THEME_COLOURS[t] for t in cc.themes]
-    ax.barh(y[~hidden], values[~hidden], height=0.7,
-            color=[c for c, h in zip(colours, hidden, strict=True) if not h], edgecolor="none")
-    for yi, value, text, h in zip(y, values, cc.counts, hidden, strict=True):
+    ax.barh(ys[~hidden], values[~hidden], height=0.7, color=NEUTRAL_FILL, edgecolor="none")
+    for yi, value, text, h in zip(ys, values, cc.counts, hidden, strict=True):
         ax.text((0 if h else value) + cc.n_cases * 0.01, yi, count_label(text), va="center",
                 ha="left", fontsize=8, color=".35" if h else ".15")
-    breaks = np.flatnonzero(cc.themes.to_numpy()[1:] != cc.themes.to_numpy()[:-1]) + 0.5
-    for b in breaks:
-        ax.axhline(b, color=".8", linewidth=0.8)
-    ax.set_yticks(y, cc.labels.tolist())
-    ax.set_ylim(n_codes - 0.5, -0.5)
+    _label_rows(ax, ys, cc.labels.tolist(), headings, cc.theme_labels, 0.0)
+    ax.set_ylim(ys[-1] + 0.5, -0.5)
     ax.set_xlim(0, cc.n_cases * 1.1)
     ax.tick_params(axis="y", length=0)
     ax.grid(axis="y", visible=False)
     ax.spines["left"].set_visible(False)
     ax.set_xlabel(f"Survivors with the code (of {cc.n_cases})")
-    handles = [Patch(color=THEME_COLOURS[t], label=label) for t, label in cc.theme_labels.items()]
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, title="Theme",
-               title_fontsize=8.8, fontsize=8, handlelength=1.2, columnspacing=1.2)
     return fig
 
 
@@ -131,7 +148,7 @@ def _code_counts_caption(results: Path, data: Path) -> str:
     return (
         f"Number of survivors to whom the primary coder applied each of the {len(cc.counts)} "
         f"codes of the qualitative analysis (of {cc.n_cases} survivors), grouped into "
-        f"{len(cc.theme_labels)} themes and coloured by theme. Restricted data: the "
+        f"{len(cc.theme_labels)} themes, each named above its codes. Restricted data: the "
         f"survivor-by-code matrix is not shown, counts below {threshold} are shown as "
         f"\u201c<{threshold}\u201d and counts suppressed so that totals do not reveal them as "
         f"\u201csuppressed\u201d, and their bars are not drawn."
@@ -142,8 +159,8 @@ def _code_counts_alt(results: Path, data: Path) -> str:
     cc = code_counts(results, data)
     themes = _codes_by_theme(cc, lambda c: count_label(cc.counts[c]))
     return (
-        f"Horizontal bar chart with {len(cc.counts)} bars, one per qualitative code, grouped by "
-        f"theme and coloured by theme; each bar is the number of survivors (of {cc.n_cases}) "
+        f"Horizontal bar chart with {len(cc.counts)} grey bars, one per qualitative code, grouped "
+        f"under a heading for each theme; each bar is the number of survivors (of {cc.n_cases}) "
         f"with the code, and suppressed counts have a label but no bar. Survivors per code, "
         f"by theme: {themes}."
     )
@@ -159,19 +176,16 @@ def code_by_case(results: Path, data: Path) -> Figure:
         return _code_counts_figure(results, data)
     cm = code_matrix(results, data)
     n_codes, n_cases = cm.matrix.shape
-    colours = np.array([to_rgb(THEME_COLOURS[t]) for t in cm.themes])
-    rgb = np.where(cm.matrix.to_numpy()[:, :, None] == 1, colours[:, None, :],
-                   np.array(to_rgb(ABSENT))[None, None, :])
-    fig, ax = new_figure(1.6 + 0.2 * n_codes)
-    ax.pcolormesh(np.arange(n_cases + 1), np.arange(n_codes + 1), rgb, edgecolors="white",
-                  linewidth=0.6)
-    # A thicker white rule between themes.
-    breaks = np.flatnonzero(cm.themes.to_numpy()[1:] != cm.themes.to_numpy()[:-1]) + 1
-    for b in breaks:
-        ax.axhline(b, color="white", linewidth=3)
+    ys, headings = theme_rows(cm.themes)
+    applied, absent = np.array(to_rgba(NEUTRAL)), np.array(to_rgba(ABSENT))
+    fig, ax = new_figure(1.5 + 0.2 * (n_codes + len(headings)))
+    for y, row in zip(ys, cm.matrix.to_numpy(), strict=True):
+        rgba = np.where(row[None, :, None] == 1, applied, absent)
+        ax.pcolormesh(np.arange(n_cases + 1), [y, y + 1], rgba, edgecolors="white",
+                      linewidth=0.6)
     ax.set_xlim(0, n_cases)
-    ax.set_ylim(n_codes, 0)
-    ax.set_yticks(np.arange(n_codes) + 0.5, cm.labels.tolist())
+    ax.set_ylim(ys[-1] + 1, 0)
+    _label_rows(ax, ys, cm.labels.tolist(), headings, cm.theme_labels, 0.5)
     ax.set_xticks(np.arange(n_cases) + 0.5, cm.matrix.columns.tolist(), rotation=90,
                   fontsize=7.5)
     ax.tick_params(length=0)
@@ -180,15 +194,14 @@ def code_by_case(results: Path, data: Path) -> Figure:
         spine.set_visible(False)
     ax.set_xlabel("Survivor")
     counts = ax.secondary_yaxis("right")
-    counts.set_yticks(np.arange(n_codes) + 0.5, [str(v) for v in cm.matrix.sum(axis=1)])
+    counts.set_yticks(ys + 0.5, [str(v) for v in cm.matrix.sum(axis=1)])
     counts.tick_params(length=0, labelsize=8)
     counts.spines["right"].set_visible(False)
     counts.set_ylabel(f"Survivors with the code (of {n_cases})", fontsize=8.8)
-    handles = [Patch(color=THEME_COLOURS[t], label=label) for t, label in cm.theme_labels.items()]
-    handles.append(Patch(facecolor=ABSENT, edgecolor=".6", linewidth=0.5,
-                         label="Code not applied"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, title="Theme",
-               title_fontsize=8.8, fontsize=8, handlelength=1.2, columnspacing=1.2)
+    handles = [Patch(facecolor=NEUTRAL, edgecolor="none", label="Code applied"),
+               Patch(facecolor=ABSENT, edgecolor=".6", linewidth=0.5, label="Code not applied")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8,
+               handlelength=1.2, columnspacing=1.5)
     return fig
 
 
@@ -199,10 +212,10 @@ def code_by_case_caption(results: Path, data: Path) -> str:
     n_codes, n_cases = cm.matrix.shape
     return (
         f"Code-by-case matrix of the qualitative analysis: each of the {n_codes} codes (rows, "
-        f"grouped into {len(cm.theme_labels)} themes) against each of the {n_cases} survivors "
-        f"(columns). A coloured cell means the primary coder applied the code at least once to "
-        f"that survivor's interview, in the colour of the code's theme; a grey cell means the "
-        f"code was not applied. Numbers on the right count the survivors with each code."
+        f"grouped under headings for its {len(cm.theme_labels)} themes) against each of the "
+        f"{n_cases} survivors (columns). A dark cell means the primary coder applied the code at "
+        f"least once to that survivor's interview; a light grey cell means the code was not "
+        f"applied. Numbers on the right count the survivors with each code."
     )
 
 
@@ -219,10 +232,10 @@ def code_by_case_alt(results: Path, data: Path) -> str:
     least = [cm.labels[c].lower() for c in counts.index if counts[c] == low]
     themes = _codes_by_theme(cm, lambda c: counts[c])
     return (
-        f"Grid of coloured and grey cells with {n_codes} rows, one per qualitative code, and "
+        f"Grid of dark and light grey cells with {n_codes} rows, one per qualitative code, and "
         f"{n_cases} columns, one per survivor ({cm.matrix.columns[0]} to "
-        f"{cm.matrix.columns[-1]}). Rows are grouped by theme, each theme in its own colour, "
-        f"and a cell is coloured when the code was applied to that survivor. "
+        f"{cm.matrix.columns[-1]}). Rows are grouped under a heading for each theme, and a "
+        f"cell is dark when the code was applied to that survivor. "
         f"The most common code{'s are' if len(most) > 1 else ' is'} "
         f"{join_words(most)} ({top} of {n_cases} survivors) and the least common "
         f"{'are' if len(least) > 1 else 'is'} {join_words(least)} ({low} of {n_cases}). Each "

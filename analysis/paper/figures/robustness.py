@@ -1,4 +1,4 @@
-"""Robustness: how often each claim is reproduced in regenerated studies, by scenario."""
+"""Robustness: the verdicts each claim receives in regenerated studies, by scenario."""
 
 from __future__ import annotations
 
@@ -7,134 +7,224 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from analysis.palette import SCENARIO_COLOURS
+from analysis.palette import NEUTRAL, VERDICT_COLOURS, colour_name
+from analysis.paper.figures.labels import claim_label, grouped_rows, is_association, row_text
 from analysis.paper.figures.style import (
     REFERENCE,
     join_words,
     new_figure,
     percent,
     percent_axis,
+    read_claims,
     read_result,
     require_columns,
     themed,
 )
-from analysis.steps.claims import load_registry
+from analysis.steps.claims import VERDICTS, load_registry
+from analysis.study.vocabulary import ROBUSTNESS_SCENARIOS
 
 #: Monte Carlo intervals: share +/- this many Monte Carlo standard errors.
 Z = 1.959963984540054
-SCENARIO_LABELS = {"published": "Published effects", "null": "No effects (null)",
-                   "reversed": "Reversed effects", "contrary": "Every finding absent or reversed"}
+SCENARIO_TITLES = {"published": "Published", "null": "Null", "reversed": "Reversed",
+                   "contrary": "Contrary"}
 SCENARIO_MEANING = {"published": "with the associations the study reports",
                     "null": "with every association set to zero",
                     "reversed": "with every association reversed",
                     "contrary": "with every finding absent or reversed"}
+SHARE_COLUMNS = {verdict: verdict.replace(" ", "_") + "_share" for verdict in VERDICTS}
+MCSE_COLUMNS = {verdict: verdict.replace(" ", "_") + "_mcse" for verdict in VERDICTS}
+NULL = "null"
 
 
 def robustness_summary(results: Path) -> tuple[pd.DataFrame, list[dict], list[str]]:
     """The summary rows, the registry entries (in registry order) and the scenarios present."""
     frame = read_result(results, "robustness/summary.csv")
-    require_columns(frame, ["claim", "scenario", "replications", "reproduced_share",
-                            "reproduced_mcse"], "robustness/summary.csv")
+    require_columns(frame, ["claim", "scenario", "replications", *SHARE_COLUMNS.values(),
+                            *MCSE_COLUMNS.values()], "robustness/summary.csv")
     registry = [e for e in load_registry() if e["id"] in set(frame["claim"])]
     missing = sorted(set(frame["claim"]) - {e["id"] for e in registry})
     if missing:
         raise ValueError(f"robustness/summary.csv: claim(s) not in the registry: "
                          f"{', '.join(missing)}")
-    scenarios = [s for s in SCENARIO_COLOURS if s in set(frame["scenario"])]
+    scenarios = [s for s in ROBUSTNESS_SCENARIOS if s in set(frame["scenario"])]
     unknown = sorted(set(frame["scenario"]) - set(scenarios))
     if unknown:
         raise ValueError(f"robustness/summary.csv: unknown scenario(s) {', '.join(unknown)}")
     return frame, registry, scenarios
 
 
-#: Claims whose expected result is a direction of association; the others describe the sample.
-DIRECTIONAL = {"positive", "negative"}
+def nominal_rate(entry: dict, alpha: float) -> float:
+    """The rate at which an association claim is reproduced when the effect is absent.
+
+    A two-sided claim is reproduced when its (1 - alpha) interval excludes no
+    effect on either side (alpha); a claim with a stated direction only on
+    its side (alpha / 2).
+    """
+    return alpha if entry.get("direction") == "two-sided" else alpha / 2
 
 
-def _kind(entry: dict) -> str:
-    return ("association" if entry.get("direction") in DIRECTIONAL | {"two-sided"}
-            else "prevalence or pattern")
-
-
-def _label(entry: dict) -> str:
-    return f"{entry['id']}  ({_kind(entry)})"
-
-
-def _range(shares: pd.Series) -> str:
-    low, high = percent(shares.min()), percent(shares.max())
-    return low if low == high else f"{low} to {high}"
+def _shares(frame: pd.DataFrame, scenario: str, ids: list[str]) -> pd.DataFrame:
+    return frame[frame["scenario"] == scenario].set_index("claim").reindex(ids)
 
 
 @themed
 def robustness(results: Path, data: Path) -> Figure:
-    """Dots with Monte Carlo intervals: share of replications reproducing each claim."""
+    """Stacked bars of the verdict shares per claim and scenario, and the null's false rate."""
     frame, registry, scenarios = robustness_summary(results)
-    y = np.arange(len(registry), dtype=float)
-    offsets = np.linspace(-0.17, 0.17, len(scenarios)) if len(scenarios) > 1 else [0.0]
-    fig, ax = new_figure(1.2 + 0.3 * len(registry))
-    ax.axvline(0.5, color=REFERENCE, linestyle="--", linewidth=1.0, zorder=1)
-    for scenario, offset in zip(scenarios, offsets, strict=True):
-        rows = (frame[frame["scenario"] == scenario].set_index("claim")
-                .reindex([e["id"] for e in registry]))
-        share = rows["reproduced_share"].to_numpy(dtype=float)
-        half = Z * rows["reproduced_mcse"].to_numpy(dtype=float)
-        err = np.vstack([share - np.clip(share - half, 0, 1), np.clip(share + half, 0, 1) - share])
-        n = int(rows["replications"].max())
-        ax.errorbar(share, y + offset, xerr=err, fmt="o", markersize=4.5, elinewidth=1.2,
-                    capsize=0, color=SCENARIO_COLOURS[scenario], clip_on=False, zorder=3,
-                    label=f"{SCENARIO_LABELS[scenario]} ({n} replications)")
-    ax.set_yticks(y, [_label(e) for e in registry])
-    ax.set_ylim(len(registry) - 0.5, -0.5)
-    ax.tick_params(axis="y", length=0)
-    ax.grid(axis="y", visible=False)
-    ax.spines["left"].set_visible(False)
-    percent_axis(ax, "x", step=0.25, limits=(-0.02, 1.02))
-    ax.set_xlabel("Replications reproducing the claim (%)")
-    fig.legend(loc="outside upper center", ncols=len(scenarios), title="Simulated scenario",
-               title_fontsize=8.8)
+    alpha = float(read_claims(results)["alpha"])
+    ids = [e["id"] for e in registry]
+    headings, ys = grouped_rows(registry)
+    ys_arr = np.array(ys)
+    zoom = NULL in scenarios and any(is_association(e) for e in registry)
+    ncols = len(scenarios) + int(zoom)
+    fig, axes = new_figure(1.3 + 0.235 * (len(registry) + len(headings)), ncols=ncols,
+                           sharey=True,
+                           gridspec_kw={"width_ratios": [1.0] * len(scenarios)
+                                        + ([1.15] if zoom else [])})
+    axes = np.atleast_1d(axes)
+    for ax, scenario in zip(axes, scenarios, strict=False):
+        rows = _shares(frame, scenario, ids)
+        left = np.zeros(len(ids))
+        for verdict in VERDICTS:
+            share = rows[SHARE_COLUMNS[verdict]].to_numpy(dtype=float)
+            ax.barh(ys_arr, share, left=left, height=0.72, color=VERDICT_COLOURS[verdict],
+                    edgecolor="white", linewidth=0.5, label=verdict)
+            left += share
+        reproduced = rows[SHARE_COLUMNS["reproduced"]].to_numpy(dtype=float)
+        half = Z * rows[MCSE_COLUMNS["reproduced"]].to_numpy(dtype=float)
+        shown = half > 0
+        ax.errorbar(reproduced[shown], ys_arr[shown], xerr=half[shown], fmt="none",
+                    ecolor=NEUTRAL, elinewidth=0.9, capsize=1.5)
+        percent_axis(ax, "x", step=0.5, limits=(0.0, 1.0))
+        ax.xaxis.set_minor_locator(_quarters())
+        reps = int(rows["replications"].max())
+        ax.set_title(f"{SCENARIO_TITLES[scenario]}\n({reps} studies)", fontsize=8,
+                     loc="center", fontweight="bold")
+        ax.set_xlabel("Studies (%)", fontsize=7.5)
+    if zoom:
+        _null_panel(axes[-1], frame, registry, ys_arr, alpha)
+    first = axes[0]
+    first.set_yticks([*(h for h, _ in headings), *ys],
+                     [*(text for _, text in headings), *(row_text(e) for e in registry)],
+                     fontsize=7.5)
+    for label in first.get_yticklabels()[:len(headings)]:
+        label.set_fontweight("bold")
+    first.set_ylim(ys[-1] + 0.6, -0.6)
+    for ax in axes:
+        ax.tick_params(axis="y", length=0)
+        ax.grid(axis="y", visible=False)
+        ax.spines["left"].set_visible(False)
+        ax.tick_params(axis="x", labelsize=7)
+    handles = [Patch(color=VERDICT_COLOURS[v], label=v.capitalize()) for v in VERDICTS]
+    handles.append(Line2D([], [], color=NEUTRAL, linewidth=0.9, marker="|", markersize=5,
+                          label=f"\u00b1{Z:.2f} Monte Carlo SE"))
+    if zoom:
+        handles.append(Line2D([], [], color=REFERENCE, linewidth=1.1, linestyle=(0, (2, 1.2)),
+                              label="Nominal false rate"))
+    fig.legend(handles=handles, loc="outside upper center", ncols=len(handles), fontsize=7,
+               handlelength=1.4, columnspacing=1.0, title="Verdict in each regenerated study",
+               title_fontsize=7.5)
     return fig
+
+
+def _quarters():
+    from matplotlib.ticker import MultipleLocator
+
+    return MultipleLocator(0.25)
+
+
+def _null_panel(ax, frame: pd.DataFrame, registry: list[dict], ys: np.ndarray,
+                alpha: float) -> None:
+    """Reproduced share under the null, association claims only, against its nominal rate."""
+    rows = _shares(frame, NULL, [e["id"] for e in registry])
+    assoc = np.array([is_association(e) for e in registry])
+    share = rows[SHARE_COLUMNS["reproduced"]].to_numpy(dtype=float)
+    half = Z * rows[MCSE_COLUMNS["reproduced"]].to_numpy(dtype=float)
+    nominal = np.array([nominal_rate(e, alpha) for e in registry])
+    top = max(0.2, float(np.max((share + half)[assoc])) + 0.02)
+    top = np.ceil(top * 20) / 20
+    for y, rate in zip(ys[assoc], nominal[assoc], strict=True):
+        ax.plot([rate, rate], [y - 0.38, y + 0.38], color=REFERENCE, linewidth=1.1,
+                linestyle=(0, (2, 1.2)), zorder=2)
+    ax.errorbar(share[assoc], ys[assoc], xerr=np.vstack([np.minimum(half, share)[assoc],
+                                                        half[assoc]]),
+                fmt="o", markersize=3.8, color=VERDICT_COLOURS["reproduced"],
+                markeredgecolor=NEUTRAL, markeredgewidth=0.6, ecolor=NEUTRAL, elinewidth=0.9,
+                capsize=1.5, zorder=3, clip_on=False)
+    for y in ys[~assoc]:
+        ax.text(0.004, y, "\u2014", fontsize=7, color=REFERENCE, va="center")
+    percent_axis(ax, "x", step=0.05, limits=(-0.004, top))
+    ax.set_title("Null: false\nreproductions", fontsize=8, loc="center", fontweight="bold")
+    ax.set_xlabel("Studies (%)", fontsize=7.5)
 
 
 def robustness_caption(results: Path, data: Path) -> str:
     frame, registry, scenarios = robustness_summary(results)
+    alpha = float(read_claims(results)["alpha"])
     reps = frame.groupby("scenario")["replications"].max()
     runs = join_words([f"{int(reps[s])} studies {SCENARIO_MEANING[s]} ({s})" for s in scenarios])
-    return (
-        f"Robustness of the {len(registry)} claims ({registry[0]['id']} to "
-        f"{registry[-1]['id']}, in registry order; the claims table gives each statement, and "
-        f"each is labelled as a claim about an association or about prevalence or a pattern in "
-        f"the sample) to sampling variation: "
-        f"the share of regenerated synthetic studies of the same size in which each claim was "
-        f"reproduced, for {runs}. Lines are Monte Carlo intervals of the share "
-        f"({Z:.2f} Monte Carlo standard errors either side); they have zero width when every "
-        f"replication, or none, reproduced the claim. The dashed line at 50% is what chance "
-        f"alone gives a claim about the direction of an effect that is absent."
-    )
+    text = (
+        f"Robustness of the {len(registry)} claims to sampling variation: the share of "
+        f"regenerated synthetic studies of the same size in which each claim was reproduced, "
+        f"inconclusive or not reproduced under its registry rule, for {runs}. Race claims are "
+        f"grouped under their outcome. Black lines at the end of the reproduced segment are "
+        f"Monte Carlo intervals of the reproduced share ({Z:.2f} Monte Carlo standard errors "
+        f"either side); there is none when every study, or none, reproduced the claim.")
+    assoc = [e for e in registry if is_association(e)]
+    if NULL in scenarios and assoc:
+        null = _shares(frame, NULL, [e["id"] for e in assoc])[SHARE_COLUMNS["reproduced"]]
+        worst = null.idxmax()
+        two = [e["id"] for e in assoc if e.get("direction") == "two-sided"]
+        one = [e["id"] for e in assoc if e.get("direction") != "two-sided"]
+        rates = []
+        if two:
+            rates.append(f"{percent(alpha)} for the two-sided claims ({join_words(two)})")
+        if one:
+            rates.append(f"{percent(alpha / 2, 1)} for the claims with a stated direction "
+                         f"({join_words(one)}), whose interval must clear zero on one side")
+        text += (
+            f" The right-hand panel enlarges the reproduced share under the null for the "
+            f"{len(assoc)} association claims: there every reproduction is a false one, and "
+            f"the dashes mark the rate the {percent(1 - alpha)} intervals allow, "
+            f"{join_words(rates)}. The highest false-reproduction rate was "
+            f"{percent(null[worst])} ({worst}); a dash in that panel marks a claim about a share "
+            f"or a pattern, which has no false reproduction to count.")
+    return text
 
 
 def robustness_alt(results: Path, data: Path) -> str:
     frame, registry, scenarios = robustness_summary(results)
-    wide = frame.pivot(index="claim", columns="scenario", values="reproduced_share")
-    rows = "; ".join(
-        f"{e['id']} " + ", ".join(f"{s} {percent(wide.loc[e['id'], s])}" for s in scenarios)
-        for e in registry)
+    alpha = float(read_claims(results)["alpha"])
+    parts = []
+    for e in registry:
+        cells = []
+        for s in scenarios:
+            row = frame[(frame["claim"] == e["id"]) & (frame["scenario"] == s)].iloc[0]
+            cells.append(f"{s} " + ", ".join(f"{percent(row[SHARE_COLUMNS[v]])} {v}"
+                                             for v in VERDICTS if row[SHARE_COLUMNS[v]] > 0))
+        parts.append(f"{claim_label(e)}: {'; '.join(cells)}")
     text = (
-        f"Dot plot with one row per claim ({registry[0]['id']} to {registry[-1]['id']}) and one "
-        f"dot per scenario ({join_words(scenarios)}), each with a short horizontal interval, on "
-        f"a horizontal axis from 0 to 100% of replications, with a dashed line at 50%. "
-        f"Shares reproduced: {rows}.")
-    if {"published", "null"} <= set(scenarios):
-        diff = wide["published"] - wide["null"]
-        ids = [e["id"] for e in registry]
-        drop = [c for c in ids if diff[c] > 0.25]
-        rest = [c for c in ids if c not in drop]
-        if drop:
-            text += (f" Claims {join_words(drop)} are reproduced in "
-                     f"{_range(wide.loc[drop, 'published'])} of replications with the published "
-                     f"effects but in only {_range(wide.loc[drop, 'null'])} without them.")
-        if rest and (diff[rest].abs() <= 0.1).all():
-            text += (f" {'Claims' if len(rest) > 1 else 'Claim'} {join_words(rest)} "
-                     f"{'are' if len(rest) > 1 else 'is'} reproduced about as often in both "
-                     f"scenarios.")
+        f"Small multiples of horizontal stacked bars, one panel per scenario "
+        f"({join_words(scenarios)}) and one row per claim ({len(registry)} claims), each bar "
+        f"split into the shares of studies in which the claim was "
+        + join_words([f"{v} ({colour_name(VERDICT_COLOURS[v])})" for v in VERDICTS])
+        + ". " + ". ".join(parts) + ".")
+    assoc = [e for e in registry if is_association(e)]
+    if NULL in scenarios and assoc:
+        rows = _shares(frame, NULL, [e["id"] for e in assoc])
+        null = rows[SHARE_COLUMNS["reproduced"]]
+        mcse = rows[MCSE_COLUMNS["reproduced"]]
+        above = [e["id"] for e in assoc
+                 if null[e["id"]] - Z * mcse[e["id"]] > nominal_rate(e, alpha)]
+        text += (
+            f" A last panel shows, for the {len(assoc)} association claims, the share reproduced "
+            f"under the null on an enlarged scale, with a dash at each claim's nominal rate; "
+            + (f"{join_words(above)} lie{'s' if len(above) == 1 else ''} above it by more "
+               f"than the Monte Carlo interval"
+               if above else "no claim lies above its nominal rate by more than the Monte Carlo "
+                             "interval")
+            + f", and the highest is {percent(null.max())} ({null.idxmax()}).")
     return text

@@ -1,8 +1,9 @@
 """The one theme of every figure, shared helpers, and byte-stable saving.
 
 Every figure is 6.5 in wide (a page width), drawn in DejaVu Sans at seaborn's
-"paper" sizes on a white grid, in the Okabe-Ito palette of
-:mod:`analysis.palette`. Figures are created as bare
+"paper" sizes on a white grid. Colours come from :mod:`analysis.palette`,
+where each carries one meaning across all figures; what has no category of
+its own is drawn in the neutral grey. Figures are created as bare
 :class:`matplotlib.figure.Figure` objects (no pyplot state) inside
 :func:`themed`, so the theme never leaks into other code.
 
@@ -38,7 +39,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from analysis.io import read_csv, read_json, write_bytes, write_text
-from analysis.palette import OKABE_ITO, SERIES
+from analysis.palette import NEUTRAL
 from analysis.paper.fmt import percent
 
 matplotlib.use("Agg")
@@ -53,7 +54,8 @@ RC: dict[str, Any] = {
     **sns.plotting_context("paper"),
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans"],
-    "axes.prop_cycle": cycler(color=list(SERIES)),
+    # Anything drawn without a colour of its own is neutral: colours are meanings.
+    "axes.prop_cycle": cycler(color=[NEUTRAL]),
     "axes.edgecolor": ".3",
     "axes.labelcolor": ".15",
     "axes.spines.top": False,
@@ -76,12 +78,13 @@ RC: dict[str, Any] = {
     "pdf.fonttype": 42,
 }
 
-#: Colours shared by all figures for the same variable.
-INITIATOR_COLOURS: dict[str, str] = {"self": OKABE_ITO["blue"], "external": OKABE_ITO["orange"]}
+#: Names shared by all figures for the same variable (colours: analysis.palette).
 INITIATOR_LABELS: dict[str, str] = {"self": "Survivor called", "external": "Someone else called"}
-INJURY_COLOURS: dict[int, str] = {0: OKABE_ITO["blue"], 1: OKABE_ITO["vermillion"]}
 INJURY_LABELS: dict[int, str] = {0: "No visible injury", 1: "Visible injury"}
 REFERENCE = ".35"   # reference lines (0, 50%, 100%)
+#: Level of analysis by marker shape, in every figure; a filled marker is the primary one.
+LEVEL_MARKERS: dict[str, str] = {"contact": "s", "survivor": "o"}
+LEVEL_LABELS: dict[str, str] = {"contact": "contact level", "survivor": "survivor level"}
 
 
 def themed(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -205,6 +208,14 @@ def interval_errors(frame: pd.DataFrame, estimate: str = "share", low: str = "ci
     lo = np.clip(frame[low].to_numpy(dtype=float), 0, None)
     hi = frame[high].to_numpy(dtype=float)
     return np.vstack([np.clip(est - lo, 0, None), np.clip(hi - est, 0, None)])
+
+
+def text_on(colour: str) -> str:
+    """Black or white: the text colour that reads on a fill of ``colour``."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(colour)
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
 
 
 def join_words(items: Sequence[str]) -> str:
