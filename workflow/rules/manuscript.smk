@@ -1,7 +1,7 @@
 # values.yml, the manuscript's tables, and the rendered manuscript. The render
 # step's inputs are what the manuscript itself includes (its include lines),
 # read by the renderer's own parser; the values step writes every table of
-# analysis.paper.tables.TABLES.
+# analysis.paper.tables.TABLES and records the render engine (RENDER_TOOLS).
 
 
 rule values:
@@ -19,6 +19,7 @@ rule values:
     params:
         cfg=step_params("values"),
         commit=git_commit(),
+        render=RENDER_TOOLS.to_json(),
         data=lambda wildcards, input: os.path.dirname(input.tables[0]),
         results=lambda wildcards, output: os.path.dirname(output.values),
     log:
@@ -26,7 +27,7 @@ rule values:
     conda:
         ENV
     shell:
-        "python -m analysis values --params {params.cfg:q} --data {params.data} --results {params.results} --commit {params.commit} > {log} 2>&1"
+        "python -m analysis values --params {params.cfg:q} --data {params.data} --results {params.results} --commit {params.commit} --render-tools {params.render:q} > {log} 2>&1"
 
 
 rule render:

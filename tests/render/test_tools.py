@@ -1,0 +1,80 @@
+"""The render engine's tools and versions."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from importlib import metadata
+
+import pytest
+
+from analysis.render import tools
+from analysis.render.tools import EngineError, RenderTools, detect
+
+
+def test_the_fallback_names_pandoc_and_the_typst_compiler_not_the_wrapper():
+    import pypandoc
+
+    found = tools.pandoc_tools()
+    pandoc, compiler = (version for _, version in found.software)
+    assert found.engine == "pandoc"
+    assert pandoc == pypandoc.get_pandoc_version()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", compiler)
+    assert found.label == f"pandoc {pandoc} + typst {compiler}"
+    names = [name for name, _ in found.software]
+    assert f"pypandoc-binary {metadata.version('pypandoc-binary')}" in names[0]
+    assert f"typst {metadata.version('typst')} Python package" in names[1]
+
+
+def test_render_tools_survive_the_trip_through_the_workflow():
+    found = tools.pandoc_tools()
+    assert RenderTools.from_json(found.to_json()) == found
+    assert json.loads(found.to_json())["software"] == dict(found.software)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("not json", "not JSON"),
+    ('{"engine": "latex", "label": "x", "software": {}}', "engine is 'latex'"),
+    ('{"engine": "quarto", "label": "", "software": {}}', "'label' must be"),
+    ('{"engine": "quarto", "label": "q", "software": {"quarto": 1.7}}', "'software' must"),
+])
+def test_malformed_render_tools_are_refused_naming_the_problem(text, message):
+    with pytest.raises(EngineError, match=message):
+        RenderTools.from_json(text)
+
+
+def test_quarto_versions_come_from_quarto_itself(tmp_path, monkeypatch):
+    fake = tmp_path / "quarto"
+    fake.write_text(f"""#!{sys.executable}
+import sys
+args = sys.argv[1:]
+if args == ["--version"]:
+    print("1.9.3")
+elif args == ["pandoc", "--version"]:
+    print("pandoc 3.8.2\\nFeatures: +server")
+elif args == ["typst", "--version"]:
+    print("typst 0.14.0 (abc123)", file=sys.stderr)  # as `quarto typst` answers
+else:
+    sys.exit(3)
+""")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    found = detect("auto")
+    assert found.engine == "quarto"
+    assert found.label == "quarto 1.9.3 (pandoc 3.8.2, typst 0.14.0)"
+    assert found.software == (("Quarto (render engine)", "1.9.3"),
+                              ("Pandoc, run by Quarto", "3.8.2"),
+                              ("Typst compiler, run by Quarto", "0.14.0"))
+    assert detect("pandoc").engine == "pandoc"  # asked for explicitly: the fallback
+
+
+def test_a_quarto_that_cannot_say_its_versions_is_an_error(tmp_path, monkeypatch):
+    fake = tmp_path / "quarto"
+    fake.write_text(f"#!{sys.executable}\nimport sys\n"
+                    "print('1.7.0') if sys.argv[1:] == ['--version'] else sys.exit(4)\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(EngineError, match=r"`quarto pandoc --version` failed \(exit 4\)"):
+        detect("auto")
