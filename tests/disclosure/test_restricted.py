@@ -365,19 +365,23 @@ def test_the_default_disclosure_threshold_is_one_half():
     assert load_config()["disclosure_max_match_share"] == 0.5
 
 
-def test_rendering_against_restricted_results_stages_a_rewritten_copy(tmp_path):
+def test_rendering_against_restricted_results_stages_a_linked_copy(tmp_path):
     from analysis.render.engine import staged_project
 
     project = tmp_path / "manuscript"
     project.mkdir()
     (project / "manuscript.qmd").write_text("{{< include ../results/tables/a.md >}}\n")
-    (project / "_quarto.yml").write_text("metadata-files:\n  - ../results/values.yml\n")
-    with staged_project(project, tmp_path / "results") as same:
-        assert same == project
+    (tmp_path / "_quarto.yml").write_text("metadata-files:\n  - results/values.yml\n")
+    for results in (tmp_path / "results", tmp_path / "results" / "restricted"):
+        (results / "tables").mkdir(parents=True, exist_ok=True)
+        (results / "tables" / "a.md").write_text(f"table of {results.name}\n")
+    with staged_project(project) as same:
+        assert (same / "../results/tables/a.md").read_text() == "table of results\n"
     with staged_project(project, tmp_path / "results" / "restricted") as staged:
-        assert staged.parent == project.parent and staged != project
-        assert (staged / "manuscript.qmd").read_text() == (
-            "{{< include ../results/restricted/tables/a.md >}}\n")
-        assert "../results/restricted/values.yml" in (staged / "_quarto.yml").read_text()
+        assert not staged.is_relative_to(tmp_path)  # a private copy, not beside the source
+        assert (staged / "manuscript.qmd").read_text() == (project / "manuscript.qmd").read_text()
+        assert (staged.parent / "_quarto.yml").is_file()
+        # The manuscript's ../results/ is the restricted results folder, paths unchanged.
+        assert (staged / "../results/tables/a.md").read_text() == "table of restricted\n"
     assert not staged.exists()
-    assert "../results/tables/a.md" in (project / "manuscript.qmd").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_quarto.yml", "manuscript", "results"]

@@ -1,4 +1,4 @@
-"""The render engine's tools and versions."""
+"""The render engine's tools and versions, and the files the render step reads."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ import os
 import re
 import sys
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
 from analysis.render import tools
+from analysis.render.sources import config_files, manuscript_files, project_root
 from analysis.render.tools import EngineError, RenderTools, detect
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_fallback_names_pandoc_and_the_typst_compiler_not_the_wrapper():
@@ -78,3 +82,22 @@ def test_a_quarto_that_cannot_say_its_versions_is_an_error(tmp_path, monkeypatch
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     with pytest.raises(EngineError, match=r"`quarto pandoc --version` failed \(exit 4\)"):
         detect("auto")
+
+
+def test_the_project_is_the_repository_root_and_names_its_resources():
+    assert project_root(REPO / "manuscript") == REPO
+    names = [p.relative_to(REPO).as_posix() for p in config_files(REPO)]
+    assert names == ["_quarto.yml", "manuscript/references.bib", "manuscript/apa.csl",
+                     "analysis/render/resources/typst_callouts.lua",
+                     "analysis/render/resources/typst_header.typ",
+                     "analysis/render/resources/docx_alt.lua"]
+    files = manuscript_files(REPO / "manuscript", REPO)
+    assert set(names) | {"manuscript/manuscript.qmd"} == set(files.sources)
+    assert "results/tables/software.md" in files.includes
+    assert "results/figures/workflow_dag.png" in files.images
+
+
+def test_no_project_file_is_an_error_naming_the_folder(tmp_path):
+    (tmp_path / "manuscript").mkdir()
+    with pytest.raises(FileNotFoundError, match="no _quarto.yml in .*manuscript"):
+        project_root(tmp_path / "manuscript")
