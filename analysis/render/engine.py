@@ -39,7 +39,8 @@ results/values.yml --outdir results/manuscript [--engine auto|quarto|pandoc]``.
 
 ``--results-dir`` renders against another results folder (a restricted-data
 build's ``results/restricted``): in the staged copy, the manuscript's
-``../results/`` is that folder; the source is left untouched.
+``../results/`` paths are rewritten to name that folder; the source is left
+untouched.
 """
 
 from __future__ import annotations
@@ -619,7 +620,9 @@ def _commit(outdir: Path, files: dict[str, bytes]) -> list[Path]:
 
 
 #: The folder the manuscript's ``../results/`` paths name, relative to the manuscript folder.
-RESULTS_LINK = Path("..", "results")
+RESULTS_PREFIX = "../results/"
+#: Files of the staged manuscript whose ``../results/`` paths are rewritten for ``results_dir``.
+REWRITTEN = (".qmd", ".md", ".yml", ".yaml")
 #: What a render writes beside a source and the staged copy must not take along.
 GENERATED = shutil.ignore_patterns(f"{STEM}.html", f"{STEM}.typ", f"{STEM}.pdf",
                                    f"{STEM}.docx", f"{STEM}_files", ".quarto")
@@ -633,23 +636,34 @@ def staged_project(project_dir: Path, results_dir: Path | None = None) -> Iterat
     beside the sources, and leaves them there when a render fails; rendering a
     copy keeps the source tree clean either way. The copy, in a temporary
     folder, holds ``_quarto.yml`` and every project file it names, and the
-    manuscript folder; its ``results`` (the manuscript's ``../results/``) is a
-    link to ``results_dir``, by default the project's own results folder, so
-    a restricted build reads ``results/restricted`` with no path rewritten.
-    The copy is removed afterwards.
+    manuscript folder at the same place relative to it; the project's results
+    folder (and the top folder of ``results_dir``) are links to the real ones,
+    so every path relative to the manuscript reads what it reads in place, and
+    Typst's root (the project) holds the figures. For another ``results_dir``
+    (a restricted build's ``results/restricted``) the ``../results/`` prefix
+    of the copy's own paths is rewritten to point there; the generated files
+    it includes already name their folder. The copy is removed afterwards.
 
     Raises
     ------
     RenderError
-        No ``_quarto.yml`` at or above ``project_dir``, the manuscript is not
-        in a folder below it, or a file ``_quarto.yml`` names does not exist.
+        No ``_quarto.yml`` at or above ``project_dir``, the manuscript or
+        ``results_dir`` is not in a folder below it, or a file ``_quarto.yml``
+        names does not exist.
     """
     project_dir = Path(project_dir)
     root = _project_root(project_dir)
     manuscript = project_dir.resolve()
     if manuscript == root:
         raise RenderError(f"the manuscript must be in a folder below {CONFIG_NAME} ({root})")
-    results = Path(results_dir) if results_dir is not None else manuscript / RESULTS_LINK
+    default = Path(os.path.normpath(manuscript / RESULTS_PREFIX))
+    results = default if results_dir is None else Path(results_dir).resolve()
+    links = []
+    for folder in (default, results):
+        if not folder.is_relative_to(root) or folder == root:
+            raise RenderError(f"the results folder {folder} must be in a folder below "
+                              f"{CONFIG_NAME} ({root}): Typst reads no file outside it")
+        links.append(folder.relative_to(root).parts[0])
     staging = Path(tempfile.mkdtemp(prefix="manuscript-render-"))
     try:
         for path in config_files(root):
@@ -663,24 +677,27 @@ def staged_project(project_dir: Path, results_dir: Path | None = None) -> Iterat
             shutil.copyfile(path, staging / rel)
         copy = staging / manuscript.relative_to(root)
         shutil.copytree(manuscript, copy, ignore=GENERATED, dirs_exist_ok=True)
-        link = Path(os.path.normpath(copy / RESULTS_LINK))
-        if link.exists() or link.is_symlink():
-            raise RenderError(f"cannot stage the project: {link.relative_to(staging)} "
-                              "exists in the copy")
-        link.symlink_to(os.path.abspath(results), target_is_directory=True)
+        for top in dict.fromkeys(links):
+            if (staging / top).exists():
+                raise RenderError(f"cannot stage the project: {top}/ holds both results and "
+                                  f"files {CONFIG_NAME} names")
+            (staging / top).symlink_to(root / top, target_is_directory=True)
+        if results != default:
+            target = Path(os.path.relpath(results, manuscript)).as_posix() + "/"
+            for path in sorted(copy.rglob("*")):
+                if path.is_file() and path.suffix in REWRITTEN:
+                    text = path.read_text(encoding="utf-8")
+                    path.write_text(text.replace(RESULTS_PREFIX, target), encoding="utf-8")
         yield copy
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _unstaged(message: str, copy: Path, project_dir: Path, results_dir: Path | None) -> str:
+def _unstaged(message: str, copy: Path, project_dir: Path) -> str:
     """``message`` with the staged copy's paths replaced by the real ones."""
     root = _project_root(project_dir)
     staged_root = copy.parents[len(project_dir.resolve().relative_to(root).parts) - 1]
-    link = os.path.normpath(copy / RESULTS_LINK)
-    results = os.path.abspath(results_dir if results_dir is not None
-                              else project_dir / RESULTS_LINK)
-    return message.replace(link, results).replace(str(staged_root), str(root))
+    return message.replace(str(staged_root), str(root))
 
 
 def _check_engine(project: _Project, tools: RenderTools) -> None:
@@ -763,7 +780,7 @@ def render_manuscript(
             else:
                 files = _render_pandoc(project, epoch, env)
         except RenderError as exc:
-            raise RenderError(_unstaged(str(exc), source, project_dir, results_dir)) from None
+            raise RenderError(_unstaged(str(exc), source, project_dir)) from None
     outdir.mkdir(parents=True, exist_ok=True)
     outdir.mkdir(parents=True, exist_ok=True)
     outputs = _commit(outdir, files)
