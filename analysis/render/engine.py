@@ -586,11 +586,16 @@ def _render_quarto(
             raise RenderError(f"quarto render did not write {name}: are the html, typst and "
                               f"docx formats in {CONFIG_NAME}?\n{output.rstrip()}")
         out[name] = found[0].read_bytes()
-    typ = project.project_dir / f"{STEM}.typ"  # kept (keep-typ) beside the staged source
+    # keep-typ: Quarto 1.7 keeps the Typst source beside the (staged) .qmd; the PDF is
+    # checked through it.
+    kept = [p for p in (project.project_dir / f"{STEM}.typ", *outdir.rglob(f"{STEM}.typ"))
+            if p.is_file()]
+    if not kept:
+        raise RenderError(f"quarto render kept no {STEM}.typ (keep-typ), so the PDF's text "
+                          "cannot be checked for unresolved values and references")
     _check_output(project, _html_text(out[f"{STEM}.html"].decode("utf-8")), "HTML output")
     _check_output(project, docx_text(out[f"{STEM}.docx"]), "DOCX output")
-    if typ.is_file():
-        _check_output(project, _typst_text(typ.read_text(encoding="utf-8")), "Typst source")
+    _check_output(project, _typst_text(kept[0].read_text(encoding="utf-8")), "Typst source")
     return out
 
 
