@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine with Python 3.11 and make:
-#   make paper   build the manuscript (results/manuscript/manuscript.{html,pdf})
+#   make paper   build the manuscript (results/manuscript/manuscript.{html,pdf,docx})
 #   make test    run the test suite
 PYTHON ?= python3
 VENV := .venv

@@ -20,18 +20,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "and tables/*.md")
     parser.add_argument("--commit", default="unknown",
                         help="the git commit the build is made from (printed in the paper)")
+    parser.add_argument("--render-tools", default="",
+                        help="JSON of the render engine that will render the paper and its "
+                             "tools' versions, as the workflow records it (default: the "
+                             "engine `render --engine auto` would use on this machine)")
 
 
 def run(args: argparse.Namespace) -> None:
     from analysis.io import write_text, write_yaml
     from analysis.paper.tables import markdown_tables
     from analysis.paper.values import build_values, load_bundle
+    from analysis.render.tools import RenderTools, detect
     from analysis.study.datapackage import read_table
 
     config = step_config(args, CONFIG_KEYS, RESTRICTED_KEYS)
+    render = (RenderTools.from_json(args.render_tools) if args.render_tools
+              else detect("auto")).as_dict()
     committed = Path("data/synthetic") if config["data_source"] == "synthetic" else None
     bundle = load_bundle(args.results, args.data, committed)
-    write_yaml(args.results / "values.yml", build_values(bundle, config, args.commit))
+    write_yaml(args.results / "values.yml", build_values(bundle, config, args.commit, render))
     codebook = read_table(args.data, "qual_codebook")
-    for name, text in markdown_tables(bundle, config, codebook).items():
+    for name, text in markdown_tables(bundle, config, render, codebook).items():
         write_text(args.results / "tables" / f"{name}.md", text)

@@ -117,7 +117,7 @@ def build_measures(work: Path, cores: list[int]) -> list[dict]:
     _check(result, "render")
     engine = next((ln.split(":", 1)[1].strip() for ln in result.output.splitlines()
                    if ln.startswith("render engine:")), "unknown")
-    rows.append(_row("render (HTML + PDF)", result.seconds, result.peak_rss_mb, engine))
+    rows.append(_row("render (HTML, PDF, DOCX)", result.seconds, result.peak_rss_mb, engine))
     return rows
 
 

@@ -17,7 +17,7 @@ from analysis.paper import fmt
 from analysis.paper.values import Bundle, true_values
 from analysis.paper.values.claims import claim_values
 from analysis.paper.values.common import extreme_text, row_suppressed, share_text
-from analysis.paper.values.reproducibility import software_versions
+from analysis.paper.values.reproducibility import software_rows
 from analysis.study.vocabulary import PRACTICES, RACE_CATEGORIES, ROBUSTNESS_SCENARIOS
 
 #: Every Markdown table the values step writes (``results/tables/<name>.md``).
@@ -290,9 +290,9 @@ def safety_change_table(bundle: Bundle) -> str:
                       "llrrrr")
 
 
-def software_table(bundle: Bundle) -> str:
-    rows = [(name.replace("_", "-"), version) for name, version in software_versions().items()]
-    return pipe_table(("Software", "Version"), rows, "ll")
+def software_table(render: Mapping[str, Any]) -> str:
+    """Python, its packages and the render engine's own tools, with versions."""
+    return pipe_table(("Software", "Version"), software_rows(render), "ll")
 
 
 def hashes_table(bundle: Bundle, data_source: str = "synthetic") -> str:
@@ -302,9 +302,12 @@ def hashes_table(bundle: Bundle, data_source: str = "synthetic") -> str:
     return pipe_table((header, "SHA-256"), rows, "ll", widths=(22, 88))
 
 
-def markdown_tables(bundle: Bundle, config: Mapping[str, Any],
+def markdown_tables(bundle: Bundle, config: Mapping[str, Any], render: Mapping[str, Any],
                     codebook: pd.DataFrame | None = None) -> dict[str, str]:
-    """Every Markdown table of the manuscript, keyed by file stem."""
+    """Every Markdown table of the manuscript, keyed by file stem.
+
+    ``render`` is the recorded render engine (see :func:`build_values`).
+    """
     return {
         "sample": sample_table(bundle),
         "claims": claims_table(bundle, config),
@@ -317,6 +320,6 @@ def markdown_tables(bundle: Bundle, config: Mapping[str, Any],
         "covariance": covariance_table(bundle),
         "parameters": parameters_table(config),
         "safety_change": safety_change_table(bundle),
-        "software": software_table(bundle),
+        "software": software_table(render),
         "hashes": hashes_table(bundle, config.get("data_source", "synthetic")),
     }

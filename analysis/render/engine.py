@@ -1,39 +1,53 @@
-"""Render the Quarto manuscript to self-contained HTML and PDF.
+"""Render the Quarto manuscript to self-contained HTML, PDF and DOCX.
 
-Two engines give the same two files, ``manuscript.html`` and ``manuscript.pdf``:
+Two engines give the same three files, ``manuscript.html``, ``manuscript.pdf``
+and ``manuscript.docx``:
 
 ``quarto``
-    ``quarto render`` to ``html`` (resources embedded) and ``typst`` (PDF).
+    ``quarto render --to all``: the formats of the project's ``_quarto.yml``
+    (``html`` with resources embedded, ``typst`` for the PDF, ``docx``).
 ``pandoc``
     The fallback for machines without Quarto. It renders the *same* ``.qmd``
     with the Pandoc binary shipped by ``pypandoc-binary`` and compiles the PDF
     with the ``typst`` Python package. It supports exactly the Quarto features
-    the manuscript uses: ``{{< meta key.sub >}}``, ``{{< var key >}}``,
+    the manuscript uses: ``{{< meta key.sub >}}``, ``{{< var key >}}`` (from
+    ``_variables.yml``, as in Quarto),
     ``{{< include path >}}`` and ``{{< pagebreak >}}`` shortcodes (expanded
     here in Python), numbered ``#fig-``/``#tbl-`` cross-references and
     callout blocks (``resources/quarto_compat.lua``), and citations
     (``--citeproc``).
 
-``engine="auto"`` picks ``quarto`` when it is on ``PATH``. Whatever the engine,
-shortcodes and includes are checked first, the output text is checked for
-unresolved shortcodes or cross-references, and both files are written to
-temporary names and renamed into place only when everything succeeded. The
-fallback output is byte-reproducible: fixed ``SOURCE_DATE_EPOCH``, only the
-fonts embedded in Typst, and no absolute paths.
+Both engines share the Typst look (``resources/typst_header.typ``: tables that
+break across pages, no build date), the Typst callouts
+(``resources/typst_callouts.lua``, which need no network package) and the
+DOCX alt text (``resources/docx_alt.lua``); ``_quarto.yml`` names them for
+Quarto.
 
-Run as ``python -m analysis.render.engine --project manuscript --values
+``engine="auto"`` picks ``quarto`` when it is on ``PATH``. The engine must be
+the one ``values.yml`` names (``render_engine``, written by the values step),
+so that the paper states what rendered it. Whatever the engine, the project
+is rendered in a private staged copy (:func:`staged_project`), so nothing is
+written next to the sources even when a render fails; shortcodes and includes
+are checked first; every output is checked for unresolved shortcodes,
+cross-references and citations; and the files are written to temporary names
+in the output folder and renamed into place only when everything succeeded.
+The fallback output is byte-reproducible: fixed ``SOURCE_DATE_EPOCH``, only
+the fonts embedded in Typst, and no absolute paths.
+
+Run as ``python -m analysis render --project manuscript --values
 results/values.yml --outdir results/manuscript [--engine auto|quarto|pandoc]``.
 
 ``--results-dir`` renders against another results folder (a restricted-data
-build's ``results/restricted``): the project is copied to a temporary folder
-beside it, in which the ``../results/`` prefix of every include, figure and
-metadata path is rewritten to point there; the source is left untouched.
+build's ``results/restricted``): in the staged copy, the manuscript's
+``../results/`` paths are rewritten to name that folder; the source is left
+untouched.
 """
 
 from __future__ import annotations
 
 import contextlib
 import html
+import io
 import json
 import os
 import re
@@ -42,6 +56,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,34 +65,48 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
-from analysis.render.sources import QMD_NAME, SHORTCODE
+from analysis.render.sources import (
+    CONFIG_NAME,
+    QMD_NAME,
+    SHORTCODE,
+    VARIABLES_NAME,
+    config_files,
+    project_root,
+)
+from analysis.render.tools import EngineError, RenderTools, detect
 
 DEFAULT_SOURCE_DATE_EPOCH = 1640995200  # 2022-01-01T00:00:00Z
-LUA_FILTER = Path(__file__).resolve().parent / "resources" / "quarto_compat.lua"
+RESOURCES = Path(__file__).resolve().parent / "resources"
+LUA_FILTER = RESOURCES / "quarto_compat.lua"
+TYPST_CALLOUTS = RESOURCES / "typst_callouts.lua"
+TYPST_HEADER_FILE = RESOURCES / "typst_header.typ"
+DOCX_ALT = RESOURCES / "docx_alt.lua"
+STEM = Path(QMD_NAME).stem
+OUTPUTS = tuple(f"{STEM}.{ext}" for ext in ("html", "pdf", "docx"))
 
 FRONT_MATTER = re.compile(
     r"\A---[ \t]*\r?\n(?P<yaml>.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S
 )
-LEFTOVER = re.compile(r"\{\{<|@fig-|@tbl-|\?\?|\?(?:meta|var):")
+#: Unresolved shortcodes and cross-references: Quarto prints ``?meta:key`` and
+#: ``?@fig-x``, Pandoc leaves ``@fig-x``, a cross-reference to nothing shows ``??``.
+LEFTOVER = re.compile(r"\{\{<|\?@|@fig-|@tbl-|\?\?|\?(?:meta|var):")
+#: A citation in the Markdown source (not an e-mail address): ``@key`` or ``[@key]``.
+CITATION = re.compile(r"(?<![\w@])@(\w(?:[\w:.#$%&+?<>~/-]*\w)?)")
+CROSSREF_PREFIXES = ("fig-", "tbl-", "sec-", "eq-", "lst-", "thm-", "lem-")
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: The first line of Quarto's output that says what failed (Quarto, Pandoc, Typst, Lua).
+QUARTO_ERROR = re.compile(r"\b(?:ERROR|[Ee]rror)(?::|\s+running\b)")
 PAGEBREAK = "\n\n```{=typst}\n#pagebreak()\n```\n\n"
 # _quarto.yml keys that are project or engine options, not document metadata.
 NON_METADATA_KEYS = {
     "project", "format", "metadata-files", "execute", "filters", "bibliography", "csl",
-    "editor", "engine", "jupyter", "knitr", "website", "book", "manuscript",
+    "editor", "engine", "jupyter", "knitr", "website", "book", "manuscript", "resources",
 }  # fmt: skip
 MISSING = {"", "~", "null", "Null", "NULL"}
 
 TYPST_PAGE = {"papersize": "a4", "fontsize": "11pt", "margin": {"x": "2.5cm", "y": "2.5cm"}}
-TYPST_HEADER = """\
-#set figure(numbering: none)
-#show figure.caption: set text(size: 0.9em)
-#set table(stroke: 0.5pt + luma(140), inset: 4pt)
-#show table: set text(size: 0.85em)
-#show table: set par(justify: false)
-#show figure: set block(breakable: true)
-#show table: it => { show raw: set text(size: 0.8em); it }
-#show link: set text(fill: rgb("#1f4e79"))
-"""
+# The fallback numbers captions itself ("Figure 1: ..."), so Typst must not number them again.
+TYPST_NUMBERING = "#set figure(numbering: none)\n"
 HTML_STYLE = """\
 <style>
 body { max-width: 50em; margin: 0 auto; padding: 2em 1.5em; line-height: 1.55;
@@ -114,9 +143,10 @@ class RenderResult:
     Attributes
     ----------
     engine : str
-        The engine used, with versions, e.g. ``"pandoc 3.9 + typst 0.15.2"``.
+        The engine used, with versions, e.g. ``"pandoc 3.9 + typst 0.15.1"``
+        (:attr:`analysis.render.tools.RenderTools.label`).
     outputs : list of Path
-        The files written: ``manuscript.html`` and ``manuscript.pdf``.
+        The files written: ``manuscript.html``, ``manuscript.pdf`` and ``manuscript.docx``.
     """
 
     engine: str
@@ -166,20 +196,22 @@ def _merge(*layers: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class _Expander:
-    """Expand Quarto shortcodes against one metadata mapping."""
+    """Expand Quarto shortcodes: ``meta`` from the metadata, ``var`` from ``_variables.yml``."""
 
     project_dir: Path
     meta: dict[str, Any]
     values_name: str
+    variables: dict[str, Any] = field(default_factory=dict)
 
     def where(self, path: Path, text: str, pos: int) -> str:
         """``file:line`` of position ``pos`` in ``text`` (read from ``path``)."""
         rel = os.path.relpath(path, self.project_dir)
         return f"{Path(rel).as_posix()}:{text.count(chr(10), 0, pos) + 1}"
 
-    def lookup(self, key: str, where: str, depth: int = 0) -> str:
-        """The text of a dotted ``key`` (``a.b.0.c``); fail naming ``key`` and ``where``."""
-        node: Any = self.meta
+    def lookup(self, kind: str, key: str, where: str, depth: int = 0) -> str:
+        """The text of a dotted ``key`` (``a.b.0.c``) of ``kind`` (``meta`` or ``var``);
+        fail naming ``key`` and ``where``."""
+        node: Any = self.meta if kind == "meta" else self.variables
         for part in key.split("."):
             if isinstance(node, dict) and part in node:
                 node = node[part]
@@ -189,16 +221,17 @@ class _Expander:
                 node = None
                 break
         if node is None or (isinstance(node, str) and node.strip() in MISSING):
-            raise RenderError(
-                f"{where}: shortcode names a missing value '{key}' "
-                f"(not in {self.values_name} or the document metadata)"
-            )
+            source = (f"{self.values_name} or the document metadata" if kind == "meta"
+                      else VARIABLES_NAME)
+            raise RenderError(f"{where}: shortcode names a missing {kind} value '{key}' "
+                              f"(not in {source})")
         if not isinstance(node, str):
             raise RenderError(f"{where}: value '{key}' is a {type(node).__name__}, not a scalar")
         if "{{<" in node:  # a metadata string may itself use shortcodes
             if depth > 10:
                 raise RenderError(f"{where}: shortcodes in '{key}' refer to each other in a loop")
-            node = SHORTCODE.sub(lambda m: self.lookup(_arg(m, where), where, depth + 1), node)
+            node = SHORTCODE.sub(
+                lambda m: self.lookup(m["name"], _arg(m, where), where, depth + 1), node)
         return node
 
     def expand(self, path: Path, stack: tuple[Path, ...] = ()) -> str:
@@ -209,7 +242,7 @@ class _Expander:
             where = self.where(path, text, match.start())
             name = match["name"]
             if name in ("meta", "var"):
-                return self.lookup(_arg(match, where), where)
+                return self.lookup(name, _arg(match, where), where)
             if name == "include":
                 arg = _arg(match, where)
                 target = (path.parent / arg).resolve()
@@ -235,13 +268,21 @@ def _arg(match: re.Match[str], where: str) -> str:
 
 @dataclass
 class _Project:
-    """A Quarto project folder with its configuration and expanded source."""
+    """The manuscript folder of a (staged) Quarto project, its settings and expanded source.
+
+    ``config`` is the project's ``_quarto.yml`` (at or above the manuscript
+    folder), ``meta`` every value a shortcode can name (``values``, then
+    ``_quarto.yml``, the front matter and ``extra_meta``, later ones winning),
+    ``source`` the manuscript with every shortcode expanded (:meth:`expand`).
+    """
 
     project_dir: Path
     values: Path
     extra_meta: dict[str, Any]
+    root: Path = field(init=False)
     config: dict[str, Any] = field(init=False)
     front: dict[str, Any] = field(init=False)
+    meta: dict[str, Any] = field(init=False)
     source: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -250,20 +291,26 @@ class _Project:
             raise RenderError(f"manuscript source not found: {qmd}")
         if not self.values.is_file():
             raise RenderError(f"values file not found: {self.values}")
-        config_file = self.project_dir / "_quarto.yml"
-        self.config = _load_yaml(config_file) if config_file.is_file() else {}
+        self.root = _project_root(self.project_dir)
+        config_file = self.root / CONFIG_NAME
+        self.config = _load_yaml(config_file)
         text = qmd.read_text(encoding="utf-8")
         self.front = _front_matter(text, QMD_NAME, strings=False)
-        raw_config = _load_yaml(config_file, strings=True) if config_file.is_file() else {}
-        meta = _merge(
+        self.meta = _merge(
             _load_yaml(self.values, strings=True),
-            raw_config,
+            _load_yaml(config_file, strings=True),
             _front_matter(text, QMD_NAME, strings=True),
             {str(k): str(v) for k, v in self.extra_meta.items()},
         )
-        self.source = _Expander(self.project_dir.resolve(), meta, self.values.name).expand(
-            qmd.resolve()
-        )
+        self.source = ""
+
+    def expand(self) -> None:
+        """Expand every shortcode and include into :attr:`source` (checking each)."""
+        qmd = (self.project_dir / QMD_NAME).resolve()
+        variables_file = self.root / VARIABLES_NAME
+        variables = _load_yaml(variables_file, strings=True) if variables_file.is_file() else {}
+        expander = _Expander(self.project_dir.resolve(), self.meta, self.values.name, variables)
+        self.source = expander.expand(qmd)
 
     def option(self, key: str, fmt: str, default: Any = None) -> Any:
         """A document option: ``format.<fmt>.key`` > front matter > ``_quarto.yml``."""
@@ -276,21 +323,43 @@ class _Project:
         return value
 
     def resource(self, key: str) -> list[str]:
-        """Paths named by ``bibliography``/``csl``, relative to the project, checked."""
+        """Paths named by ``bibliography``/``csl``, relative to the manuscript folder, checked.
+
+        ``_quarto.yml`` names them relative to the project folder (the front
+        matter, relative to the manuscript); Pandoc runs in the manuscript folder.
+        """
         value = self.option(key, "html") or []
         paths = [value] if isinstance(value, str) else list(value)
+        in_front = key in self.front
+        base = self.project_dir if in_front else self.root
+        found = []
         for path in paths:
-            if not (self.project_dir / path).is_file():
-                raise RenderError(f"{key} file not found: {path}")
-        return paths
+            if not (base / path).is_file():
+                where = QMD_NAME if in_front else CONFIG_NAME
+                raise RenderError(f"{key} file not found: {path} (named in {where})")
+            found.append(Path(os.path.relpath(base / path, self.project_dir)).as_posix())
+        return found
 
     def document_metadata(self) -> dict[str, Any]:
         """``_quarto.yml`` keys that are document metadata (title, author, ...)."""
         return {k: v for k, v in self.config.items() if k not in NON_METADATA_KEYS}
 
+    def citation_keys(self) -> list[str]:
+        """The bibliography keys the manuscript cites (cross-references left out)."""
+        keys = {m[1] for m in CITATION.finditer(self.source)}
+        return sorted(k for k in keys if not k.startswith(CROSSREF_PREFIXES))
+
+
+def _project_root(manuscript_dir: Path) -> Path:
+    """:func:`analysis.render.sources.project_root`, failing as a RenderError."""
+    try:
+        return project_root(manuscript_dir)
+    except FileNotFoundError as exc:
+        raise RenderError(str(exc)) from None
+
 
 # ---------------------------------------------------------------------------
-# Fallback engine: Pandoc + Typst
+# Pandoc, and the checks of what either engine writes
 
 
 def _pandoc(args: Sequence[str], stdin: str, cwd: Path, env: dict[str, str]) -> str:
@@ -338,6 +407,20 @@ def _check_leftovers(text: str, what: str) -> None:
         raise RenderError(f"unresolved {', '.join(hits)} in the {what}: ...{context}...")
 
 
+def _check_citations(text: str, keys: Sequence[str], what: str) -> None:
+    """Fail if a cited key was left unresolved: citeproc prints a missing one as ``key?``."""
+    missing = [key for key in keys if f"{key}?" in text]
+    if missing:
+        raise RenderError(f"unresolved citation(s) {', '.join('@' + k for k in missing)} "
+                          f"in the {what} (not in the bibliography?)")
+
+
+def _check_output(project: _Project, text: str, what: str) -> None:
+    """Both checks on the text of one output."""
+    _check_leftovers(text, what)
+    _check_citations(text, project.citation_keys(), what)
+
+
 def _html_text(page: str) -> str:
     """Visible text and attribute values of an HTML page (no CSS, scripts, data URIs)."""
     page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S | re.I)
@@ -345,16 +428,31 @@ def _html_text(page: str) -> str:
     return html.unescape(page)
 
 
-def pandoc_engine_name() -> str:
-    """Name and versions of the fallback engine, e.g. ``pandoc 3.9 + typst 0.15.2``."""
-    import pypandoc
-    import typst
+def docx_text(data: bytes) -> str:
+    """The text of a DOCX document body (its ``<w:t>`` runs), one paragraph per line."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        body = archive.read("word/document.xml").decode("utf-8")
+    paragraphs = re.findall(r"<w:p[ >].*?</w:p>", body, flags=re.S)
+    runs = (re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", p) for p in paragraphs)
+    return "\n".join(html.unescape("".join(texts)) for texts in runs)
 
-    return f"pandoc {pypandoc.get_pandoc_version()} + typst {typst.__version__}"
+
+def _typst_text(source: str) -> str:
+    """A Typst source with its escapes removed (``\\@fig-x`` is ``@fig-x`` on the page)."""
+    return source.replace("\\", "")
+
+
+# ---------------------------------------------------------------------------
+# Fallback engine: Pandoc + Typst
+
+
+def _filters(*paths: Path) -> list[str]:
+    """``--lua-filter`` arguments: ``paths`` first, then the Quarto subset."""
+    return [arg for path in (*paths, LUA_FILTER) for arg in ("--lua-filter", str(path))]
 
 
 def _render_pandoc(project: _Project, epoch: int, env: dict[str, str]) -> dict[str, bytes]:
-    """Render with Pandoc (HTML) and Pandoc + Typst (PDF); return the bytes."""
+    """Render with Pandoc (HTML, DOCX) and Pandoc + Typst (PDF); return the bytes."""
     import typst
 
     cwd = project.project_dir
@@ -369,6 +467,7 @@ def _render_pandoc(project: _Project, epoch: int, env: dict[str, str]) -> dict[s
         )  # fmt: skip
 
         # Figures: must exist; Typst sees them under a root holding project and figures.
+        # Paths stay as written (not resolved): the staged project links its results folder.
         files: list[Path] = []
         for target in _images(ast):
             src = target[0]
@@ -376,42 +475,54 @@ def _render_pandoc(project: _Project, epoch: int, env: dict[str, str]) -> dict[s
                 continue
             if urlparse(src).scheme:
                 raise RenderError(f"remote image not supported (not reproducible): {src}")
-            path = (cwd / unquote(src)).resolve()
+            path = Path(os.path.normpath(cwd.absolute() / unquote(src)))
             if not path.is_file():
                 raise RenderError(f"figure file not found: {src} (relative to {QMD_NAME})")
             files.append(path)
-        root = Path(os.path.commonpath([cwd.resolve(), *files]))
+        root = Path(os.path.commonpath([cwd.absolute(), *files]))
 
-        common = ["-f", "json", "--standalone", "--lua-filter", str(LUA_FILTER), "--citeproc"]
+        # Filters run before --citeproc so that cross-references never reach citeproc.
+        cite = ["--citeproc"]
         for bib in project.resource("bibliography"):
-            common += ["--bibliography", bib]
-        common += [arg for csl in project.resource("csl")[:1] for arg in ("--csl", csl)]
-        common += ["-M", "link-citations=true"]
+            cite += ["--bibliography", bib]
+        cite += [arg for csl in project.resource("csl")[:1] for arg in ("--csl", csl)]
+        cite += ["-M", "link-citations=true"]
+        start = ["-f", "json", "--standalone"]
 
-        html_args = [*common, "-t", "html5", "--embed-resources", "--resource-path", "."]
-        html_args += ["-V", f"header-includes={HTML_STYLE}"]
+        html_args = [*start, *_filters(), *cite, "-t", "html5", "--embed-resources",
+                     "--resource-path", ".", "-V", f"header-includes={HTML_STYLE}"]
         if project.option("number-sections", "html", False):
             html_args.append("--number-sections")
         if project.option("toc", "html", False):
             html_args.append("--toc")
         page = _pandoc(html_args, json.dumps(ast), cwd, env)
-        _check_leftovers(_html_text(page), "HTML output")
+        _check_output(project, _html_text(page), "HTML output")
+
+        docx_file = Path(tmp, f"{STEM}.docx")
+        docx_args = [*start, *_filters(DOCX_ALT), *cite, "-t", "docx", "--resource-path", ".",
+                     "-o", str(docx_file)]
+        if project.option("number-sections", "docx", False):
+            docx_args.append("--number-sections")
+        _pandoc(docx_args, json.dumps(ast), cwd, env)  # dated SOURCE_DATE_EPOCH: stable bytes
+        docx = docx_file.read_bytes()
+        _check_output(project, docx_text(docx), "DOCX output")
 
         for target in _images(ast):
             if not target[0].startswith("data:"):
-                path = (cwd / unquote(target[0])).resolve()
+                path = Path(os.path.normpath(cwd.absolute() / unquote(target[0])))
                 target[0] = "/" + path.relative_to(root).as_posix()
         page_meta = Path(tmp, "typst-meta.yml")
         setup = {k: project.option(k, "typst", v) for k, v in TYPST_PAGE.items()}
         page_meta.write_text(yaml.safe_dump(setup), encoding="utf-8")
-        typst_args = [*common, "-t", "typst", "--metadata-file", str(page_meta)]
-        typst_args += ["-V", f"header-includes={TYPST_HEADER}"]
+        header = TYPST_NUMBERING + TYPST_HEADER_FILE.read_text(encoding="utf-8")
+        typst_args = [*start, *_filters(TYPST_CALLOUTS), *cite, "-t", "typst",
+                      "--metadata-file", str(page_meta), "-V", f"header-includes={header}"]
         if project.option("number-sections", "typst", False):
             typst_args += ["-V", "section-numbering=1.1"]
         if project.option("toc", "typst", False):
             typst_args.append("--toc")
         source = _pandoc(typst_args, json.dumps(ast), cwd, env)
-        _check_leftovers(source.replace("\\", ""), "Typst source")
+        _check_output(project, _typst_text(source), "Typst source")
 
     try:
         pdf, warnings = typst.compile_with_warnings(
@@ -425,43 +536,66 @@ def _render_pandoc(project: _Project, epoch: int, env: dict[str, str]) -> dict[s
         raise RenderError(f"typst failed: {exc}") from exc
     for warning in warnings:
         print(f"typst warning: {warning}", file=sys.stderr)
-    return {"manuscript.html": page.encode("utf-8"), "manuscript.pdf": bytes(pdf)}
+    return {f"{STEM}.html": page.encode("utf-8"), f"{STEM}.pdf": bytes(pdf),
+            f"{STEM}.docx": docx}
 
 
 # ---------------------------------------------------------------------------
 # Quarto engine
 
 
-def _quarto_engine_name(quarto: str) -> str:
-    """``quarto <version>``."""
-    proc = subprocess.run([quarto, "--version"], capture_output=True, text=True, check=False)
-    return f"quarto {proc.stdout.strip() or 'unknown'}"
+def quarto_failure(returncode: int, output: str) -> str:
+    """A failed Quarto run as a message whose first line is the error itself.
+
+    Quarto prints its settings for every format (hundreds of lines) before an
+    error, and a failed Typst compile only as the tail of a progress line; the
+    first line that says ``ERROR``/``error:`` (else the last line) goes first,
+    then all of the output.
+    """
+    lines = output.splitlines()
+    index = next((i for i, line in enumerate(lines) if QUARTO_ERROR.search(line)), None)
+    if index is None:
+        index = max((i for i, line in enumerate(lines) if line.strip()), default=0)
+    summary = lines[index].strip() if lines else "(no output)"
+    return (f"quarto render failed (exit {returncode}): {summary}\n"
+            f"--- quarto's output ({len(lines)} lines; the error above is line {index + 1}) ---\n"
+            f"{output.rstrip()}")
 
 
 def _render_quarto(
-    project: _Project, quarto: str, outdir: Path, meta: dict[str, Any], env: dict[str, str]
+    project: _Project, quarto: str, meta: dict[str, Any], env: dict[str, str]
 ) -> dict[str, bytes]:
-    """Render HTML and Typst-PDF with ``quarto render``; return the bytes."""
-    meta_args = [arg for k, v in meta.items() for arg in ("-M", f"{k}:{v}")]
+    """Render every format of ``_quarto.yml`` with one ``quarto render``; return the bytes."""
+    root, outdir = project.root, project.root / ".render-output"
+    qmd = (project.project_dir / QMD_NAME).relative_to(root).as_posix()
+    cmd = [quarto, "render", qmd, "--to", "all", "--output-dir", outdir.name,
+           "--metadata-file", str(project.values.resolve()), "-M", "keep-typ:true"]
+    cmd += [arg for k, v in meta.items() for arg in ("-M", f"{k}:{v}")]
+    proc = subprocess.run(cmd, cwd=root, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, check=False)
+    output = ANSI.sub("", proc.stdout)
+    if proc.returncode != 0:
+        raise RenderError(quarto_failure(proc.returncode, output))
+    for line in output.splitlines():
+        if line.startswith(("WARN", "[WARNING]")):
+            print(f"quarto: {line}", flush=True)
     out: dict[str, bytes] = {}
-    with tempfile.TemporaryDirectory(prefix=".quarto-", dir=outdir) as tmp:
-        rel = os.path.relpath(tmp, project.project_dir)
-        for fmt, name, extra in (
-            ("html", "manuscript.html", ["-M", "embed-resources:true"]),
-            ("typst", "manuscript.pdf", []),
-        ):
-            cmd = [quarto, "render", QMD_NAME, "--to", fmt, "--output-dir", rel]
-            cmd += ["--metadata-file", str(project.values.resolve()), *extra, *meta_args]
-            proc = subprocess.run(
-                cmd, cwd=project.project_dir, env=env, capture_output=True, text=True, check=False
-            )
-            if proc.returncode != 0:
-                raise RenderError(f"quarto render --to {fmt} failed: {proc.stderr.strip()}")
-            found = sorted(Path(tmp).rglob(name))
-            if not found:
-                raise RenderError(f"quarto render --to {fmt} did not produce {name}")
-            out[name] = found[0].read_bytes()
-    _check_leftovers(_html_text(out["manuscript.html"].decode("utf-8")), "HTML output")
+    for name in OUTPUTS:
+        found = sorted(outdir.rglob(name))
+        if not found:
+            raise RenderError(f"quarto render did not write {name}: are the html, typst and "
+                              f"docx formats in {CONFIG_NAME}?\n{output.rstrip()}")
+        out[name] = found[0].read_bytes()
+    # keep-typ: Quarto 1.7 keeps the Typst source beside the (staged) .qmd; the PDF is
+    # checked through it.
+    kept = [p for p in (project.project_dir / f"{STEM}.typ", *outdir.rglob(f"{STEM}.typ"))
+            if p.is_file()]
+    if not kept:
+        raise RenderError(f"quarto render kept no {STEM}.typ (keep-typ), so the PDF's text "
+                          "cannot be checked for unresolved values and references")
+    _check_output(project, _html_text(out[f"{STEM}.html"].decode("utf-8")), "HTML output")
+    _check_output(project, docx_text(out[f"{STEM}.docx"]), "DOCX output")
+    _check_output(project, _typst_text(kept[0].read_text(encoding="utf-8")), "Typst source")
     return out
 
 
@@ -490,39 +624,100 @@ def _commit(outdir: Path, files: dict[str, bytes]) -> list[Path]:
     return [target for _, target in staged]
 
 
+#: The folder the manuscript's ``../results/`` paths name, relative to the manuscript folder.
 RESULTS_PREFIX = "../results/"
-#: Project files whose ``../results/`` paths are rewritten for ``results_dir``.
+#: Files of the staged manuscript whose ``../results/`` paths are rewritten for ``results_dir``.
 REWRITTEN = (".qmd", ".md", ".yml", ".yaml")
+#: What a render writes beside a source and the staged copy must not take along.
+GENERATED = shutil.ignore_patterns(f"{STEM}.html", f"{STEM}.typ", f"{STEM}.pdf",
+                                   f"{STEM}.docx", f"{STEM}_files", ".quarto")
 
 
 @contextlib.contextmanager
-def staged_project(project_dir: Path, results_dir: Path | None) -> Iterator[Path]:
-    """The project folder to render: itself, or a staged copy reading ``results_dir``.
+def staged_project(project_dir: Path, results_dir: Path | None = None) -> Iterator[Path]:
+    """A private copy of the Quarto project to render; yields its manuscript folder.
 
-    The manuscript names its inputs as ``../results/...``. For another results
-    folder the project is copied to a temporary sibling folder (so relative
-    paths keep their depth) with that prefix rewritten; the copy is removed
-    afterwards.
+    Quarto writes ``.quarto/``, ``manuscript.typ`` and ``manuscript_files/``
+    beside the sources, and leaves them there when a render fails; rendering a
+    copy keeps the source tree clean either way. The copy, in a temporary
+    folder, holds ``_quarto.yml`` and every project file it names, and the
+    manuscript folder at the same place relative to it; the project's results
+    folder (and the top folder of ``results_dir``) are links to the real ones,
+    so every path relative to the manuscript reads what it reads in place, and
+    Typst's root (the project) holds the figures. For another ``results_dir``
+    (a restricted build's ``results/restricted``) the ``../results/`` prefix
+    of the copy's own paths is rewritten to point there; the generated files
+    it includes already name their folder. The copy is removed afterwards.
+
+    Raises
+    ------
+    RenderError
+        No ``_quarto.yml`` at or above ``project_dir``, the manuscript or
+        ``results_dir`` is not in a folder below it, or a file ``_quarto.yml``
+        names does not exist.
     """
     project_dir = Path(project_dir)
-    if results_dir is None:
-        yield project_dir
-        return
-    target = Path(os.path.relpath(Path(results_dir).resolve(), project_dir.resolve())).as_posix()
-    if target + "/" == RESULTS_PREFIX:
-        yield project_dir
-        return
-    staging = Path(tempfile.mkdtemp(prefix=f".{project_dir.name}-staged-",
-                                    dir=project_dir.resolve().parent))
+    root = _project_root(project_dir)
+    manuscript = project_dir.resolve()
+    if manuscript == root:
+        raise RenderError(f"the manuscript must be in a folder below {CONFIG_NAME} ({root})")
+    default = Path(os.path.normpath(manuscript / RESULTS_PREFIX))
+    results = default if results_dir is None else Path(results_dir).resolve()
+    links = []
+    for folder in (default, results):
+        if not folder.is_relative_to(root) or folder == root:
+            raise RenderError(f"the results folder {folder} must be in a folder below "
+                              f"{CONFIG_NAME} ({root}): Typst reads no file outside it")
+        links.append(folder.relative_to(root).parts[0])
+    staging = Path(tempfile.mkdtemp(prefix="manuscript-render-"))
     try:
-        shutil.copytree(project_dir, staging, dirs_exist_ok=True)
-        for path in sorted(staging.rglob("*")):
-            if path.is_file() and path.suffix in REWRITTEN:
-                text = path.read_text(encoding="utf-8")
-                path.write_text(text.replace(RESULTS_PREFIX, target + "/"), encoding="utf-8")
-        yield staging
+        for path in config_files(root):
+            if not path.is_file():
+                raise RenderError(f"{CONFIG_NAME} names a file that does not exist: "
+                                  f"{Path(os.path.relpath(path, root)).as_posix()}")
+            rel = Path(os.path.relpath(path, root))
+            if rel.parts[0] == "..":
+                raise RenderError(f"{CONFIG_NAME} names a file outside its folder: {rel}")
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, staging / rel)
+        copy = staging / manuscript.relative_to(root)
+        shutil.copytree(manuscript, copy, ignore=GENERATED, dirs_exist_ok=True)
+        for top in dict.fromkeys(links):
+            if (staging / top).exists():
+                raise RenderError(f"cannot stage the project: {top}/ holds both results and "
+                                  f"files {CONFIG_NAME} names")
+            (staging / top).symlink_to(root / top, target_is_directory=True)
+        if results != default:
+            target = Path(os.path.relpath(results, manuscript)).as_posix() + "/"
+            for path in sorted(copy.rglob("*")):
+                if path.is_file() and path.suffix in REWRITTEN:
+                    text = path.read_text(encoding="utf-8")
+                    path.write_text(text.replace(RESULTS_PREFIX, target), encoding="utf-8")
+        yield copy
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _unstaged(message: str, copy: Path, project_dir: Path) -> str:
+    """``message`` with the staged copy's paths replaced by the real ones."""
+    root = _project_root(project_dir)
+    staged_root = copy.parents[len(project_dir.resolve().relative_to(root).parts) - 1]
+    return message.replace(str(staged_root), str(root))
+
+
+def _check_engine(project: _Project, tools: RenderTools) -> None:
+    """Fail unless ``values.yml`` names the engine that is about to render."""
+    recorded = project.meta.get("render_engine")
+    name = project.values.name
+    if not isinstance(recorded, str) or recorded.strip() in MISSING:
+        raise RenderError(f"{name} has no render_engine: make it with the values step "
+                          "(python -m analysis values), which records the engine")
+    if recorded != tools.label:
+        raise RenderError(
+            f"{name} says the paper is rendered with '{recorded}', but this render would use "
+            f"'{tools.label}': rerun the values step on this machine (snakemake does when the "
+            "engine changes) or choose the engine it names with --engine"
+        )
 
 
 def render_manuscript(
@@ -533,22 +728,23 @@ def render_manuscript(
     extra_meta: dict[str, Any] | None = None,
     results_dir: Path | None = None,
 ) -> RenderResult:
-    """Render ``project_dir/manuscript.qmd`` to ``outdir/manuscript.{html,pdf}``.
+    """Render ``project_dir/manuscript.qmd`` to ``outdir/manuscript.{html,pdf,docx}``.
 
     Parameters
     ----------
     project_dir : Path
-        Quarto project folder with ``_quarto.yml`` and ``manuscript.qmd``.
+        The manuscript folder, with ``manuscript.qmd``; the Quarto project's
+        ``_quarto.yml`` is there or in a folder above (the repository root).
     outdir : Path
         Output folder, created if needed.
     values : Path
-        YAML file with the computed values used by ``meta``/``var`` shortcodes.
-        It overrides whatever ``metadata-files`` names.
+        YAML file with the computed values used by ``meta`` shortcodes.
+        It overrides whatever ``metadata-files`` names, and its
+        ``render_engine`` must name the engine used.
     engine : {"auto", "quarto", "pandoc"}
         ``auto`` uses Quarto when ``quarto`` is on ``PATH``, else the fallback.
     extra_meta : dict, optional
-        Extra scalar metadata for ``{{< meta key >}}``. ``render_engine`` is set
-        to the engine name unless given here.
+        Extra scalar metadata for ``{{< meta key >}}``.
     results_dir : Path, optional
         Results folder the manuscript's ``../results/`` paths should read
         (for example ``results/restricted``); see :func:`staged_project`.
@@ -562,34 +758,37 @@ def render_manuscript(
     ------
     RenderError
         A shortcode names a missing value, an include or figure file is
-        missing, a cross-reference is unresolved, or a tool failed. Existing
-        outputs are left untouched.
+        missing, a cross-reference or citation is unresolved, ``values.yml``
+        names another engine, or a tool failed (for Quarto, the message starts
+        with the line of its output that says what failed). Existing outputs
+        are left untouched.
     """
     project_dir, outdir, values = Path(project_dir), Path(outdir), Path(values)
-    quarto = shutil.which("quarto")
-    if engine == "auto":
-        engine = "quarto" if quarto else "pandoc"
-    if engine == "quarto":
-        if quarto is None:
-            raise RenderError("engine 'quarto' requested but the quarto command is not on PATH")
-        name = _quarto_engine_name(quarto)
-    elif engine == "pandoc":
-        quarto, name = None, pandoc_engine_name()
-    else:
-        raise RenderError(f"unknown engine {engine!r} (use auto, quarto or pandoc)")
-    meta = {"render_engine": name, **(extra_meta or {})}
-    print(f"render engine: {name}", flush=True)
+    try:
+        tools = detect(engine)
+    except EngineError as exc:
+        raise RenderError(str(exc)) from None
+    print(f"render engine: {tools.label}", flush=True)
+    meta = dict(extra_meta or {})
 
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH))
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
     with staged_project(project_dir, results_dir) as source:
-        project = _Project(source, values, meta)  # checks shortcodes and includes
-        outdir.mkdir(parents=True, exist_ok=True)
-        if quarto is not None:
-            files = _render_quarto(project, quarto, outdir, meta, env)
-        else:
-            files = _render_pandoc(project, epoch, env)
+        try:
+            project = _Project(source, values, meta)
+            _check_engine(project, tools)
+            project.expand()  # checks shortcodes and includes
+            if tools.engine == "quarto":
+                quarto = shutil.which("quarto")
+                assert quarto is not None  # detect() found it
+                files = _render_quarto(project, quarto, meta, env)
+            else:
+                files = _render_pandoc(project, epoch, env)
+        except RenderError as exc:
+            raise RenderError(_unstaged(str(exc), source, project_dir)) from None
+    outdir.mkdir(parents=True, exist_ok=True)
+    outdir.mkdir(parents=True, exist_ok=True)
     outputs = _commit(outdir, files)
     for path in outputs:
         print(f"wrote {path}", flush=True)
-    return RenderResult(engine=name, outputs=outputs)
+    return RenderResult(engine=tools.label, outputs=outputs)

@@ -1,13 +1,16 @@
 """What the manuscript is made of, read from the manuscript itself.
 
-The workflow's render step depends on exactly these files: the Quarto
-project's own sources (the ``.qmd``, ``_quarto.yml``, and the bibliography
-and citation style they name), every file the manuscript includes with
-``{{< include >}}`` (the generated tables and figure blocks), and the image of
-every included figure block (``<name>.png`` beside ``<name>.md``). The
-shortcode pattern is the one the fallback renderer expands
-(:mod:`analysis.render.engine`), so the two cannot disagree about what an
-include is. Nothing heavy is imported: the workflow reads this at parse time.
+The Quarto project is the repository root: ``_quarto.yml`` there (so that
+``quarto render`` at the root renders the paper), the manuscript in
+``manuscript/``. The workflow's render step depends on exactly these files:
+``_quarto.yml`` and every project file it names (bibliography, citation
+style, the Lua filters and Typst header of its formats), the ``.qmd``, every
+file the manuscript includes with ``{{< include >}}`` (the generated tables
+and figure blocks), and the image of every included figure block
+(``<name>.png`` beside ``<name>.md``). The shortcode pattern is the one the
+fallback renderer expands (:mod:`analysis.render.engine`), so the two cannot
+disagree about what an include is. Nothing heavy is imported: the workflow
+reads this at parse time.
 """
 
 from __future__ import annotations
@@ -21,9 +24,61 @@ from pathlib import Path
 import yaml
 
 QMD_NAME = "manuscript.qmd"
+CONFIG_NAME = "_quarto.yml"
+#: Quarto's project variables, for ``{{< var key >}}``, beside ``_quarto.yml``.
+VARIABLES_NAME = "_variables.yml"
 SHORTCODE = re.compile(r"\{\{<\s*(?P<name>[\w-]+)(?P<args>.*?)\s*>\}\}")
-#: Project keys that name a file of the project (resolved against the project folder).
-FILE_KEYS = ("bibliography", "csl")
+#: Keys of ``_quarto.yml`` (top level or under ``format.<name>``) that name project files,
+#: relative to the project folder. ``metadata-files`` is left out: it names generated values.
+FILE_KEYS = ("bibliography", "csl", "filters", "include-in-header", "include-before-body",
+             "include-after-body", "template", "template-partials", "reference-doc")
+
+
+def project_root(manuscript_dir: Path) -> Path:
+    """The Quarto project folder: the nearest folder at or above ``manuscript_dir``
+    holding ``_quarto.yml`` (as Quarto itself finds it).
+
+    Raises
+    ------
+    FileNotFoundError
+        No folder at or above ``manuscript_dir`` holds ``_quarto.yml``.
+    """
+    start = Path(manuscript_dir).resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise FileNotFoundError(f"no {CONFIG_NAME} in {manuscript_dir} or any folder above it")
+
+
+def _named_files(value: object) -> list[str]:
+    """File names in one option's value: a string, a list, or filter maps ``{path: ...}``."""
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items:
+        if isinstance(item, dict):
+            item = item.get("path")
+        # Filters may also be names such as "quarto" or an extension: only files count.
+        if isinstance(item, str) and Path(item).suffix:
+            names.append(item)
+    return names
+
+
+def config_files(root: Path) -> list[Path]:
+    """``root/_quarto.yml``, ``_variables.yml`` if there is one, and every file
+    ``_quarto.yml`` names (see :data:`FILE_KEYS`), in order."""
+    config = root / CONFIG_NAME
+    settings = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    layers = [settings]
+    formats = settings.get("format")
+    if isinstance(formats, dict):
+        layers += [options for options in formats.values() if isinstance(options, dict)]
+    files = [config]
+    if (root / VARIABLES_NAME).is_file():
+        files.append(root / VARIABLES_NAME)
+    for layer in layers:
+        for key in FILE_KEYS:
+            files += [root / name for name in _named_files(layer.get(key))]
+    return list(dict.fromkeys(files))
 
 
 @dataclass(frozen=True)
@@ -54,18 +109,6 @@ def _relative(path: Path, root: Path) -> str:
     return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
 
 
-def _project_files(project: Path) -> list[Path]:
-    config = project / "_quarto.yml"
-    files = [project / QMD_NAME]
-    if config.is_file():
-        files.append(config)
-        settings = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-        for key in FILE_KEYS:
-            value = settings.get(key) or []
-            files += [project / item for item in ([value] if isinstance(value, str) else value)]
-    return files
-
-
 def manuscript_files(project: Path, root: Path) -> ManuscriptFiles:
     """Sources, generated includes and figure images of the manuscript in ``project``.
 
@@ -74,7 +117,7 @@ def manuscript_files(project: Path, root: Path) -> ManuscriptFiles:
     are listed, and each included figure block ``<name>.md`` under a
     ``figures`` folder brings its ``<name>.png``.
     """
-    sources = _project_files(project)
+    sources = [*config_files(project_root(project)), project / QMD_NAME]
     includes: list[Path] = []
     pending = [project / QMD_NAME]
     seen: set[Path] = set()

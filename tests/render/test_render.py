@@ -1,51 +1,24 @@
-"""Tests for the manuscript render engine (Pandoc + Typst fallback)."""
+"""Tests for the manuscript render engine (Pandoc + Typst fallback; Quarto's interface)."""
 
 from __future__ import annotations
 
-import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from analysis.cli import main as cli_main
 from analysis.render import engine as render
 from analysis.render.engine import RenderError, RenderResult, render_manuscript
+from analysis.render.tools import detect
+from tests.render.project import make_project, record_engine
+from tests.render.structure import docx_structure
 
 
 def main(argv: list[str]) -> int:
     """``python -m analysis render ...``."""
     return cli_main(["render", *argv])
-
-REPO = Path(__file__).resolve().parents[2]
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "render"
-CSL = REPO / "manuscript" / "apa.csl"
-
-
-@pytest.fixture(scope="module")
-def figure_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small PNG made once with matplotlib."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    path = tmp_path_factory.mktemp("png") / "arrest.png"
-    fig, ax = plt.subplots(figsize=(4, 2.5))
-    ax.plot([0, 1, 2, 3], [0.1, 0.3, 0.5, 0.6])
-    ax.set_xlabel("Earlier calls")
-    fig.savefig(path, dpi=60, metadata={"Software": None})
-    plt.close(fig)
-    return path
-
-
-def make_project(dest: Path, figure_png: Path) -> Path:
-    """Copy the fixture project to ``dest`` with the CSL and the figure; return ``dest``."""
-    shutil.copytree(FIXTURE, dest)
-    shutil.copy(CSL, dest / "manuscript" / "apa.csl")
-    (dest / "results" / "figures").mkdir(parents=True)
-    shutil.copy(figure_png, dest / "results" / "figures" / "arrest.png")
-    return dest
-
 
 def run(root: Path, **kwargs: object) -> RenderResult:
     """Render the fixture project under ``root`` with the fallback engine."""
@@ -76,14 +49,54 @@ def rendered(
     return root, result, html
 
 
-def test_fallback_writes_html_and_pdf(rendered: tuple[Path, RenderResult, str]) -> None:
+OUTPUTS = ["manuscript.docx", "manuscript.html", "manuscript.pdf"]
+
+
+def test_fallback_writes_html_pdf_and_docx(rendered: tuple[Path, RenderResult, str]) -> None:
     root, result, html = rendered
     outdir = root / "results" / "manuscript"
     assert result.engine.startswith("pandoc ") and "typst" in result.engine
-    assert result.outputs == [outdir / "manuscript.html", outdir / "manuscript.pdf"]
+    assert result.outputs == [outdir / "manuscript.html", outdir / "manuscript.pdf",
+                              outdir / "manuscript.docx"]
     assert html.startswith("<!DOCTYPE html>")
     assert (outdir / "manuscript.pdf").read_bytes().startswith(b"%PDF-")
-    assert sorted(p.name for p in outdir.iterdir()) == ["manuscript.html", "manuscript.pdf"]
+    assert zipfile.is_zipfile(outdir / "manuscript.docx")
+    assert sorted(p.name for p in outdir.iterdir()) == OUTPUTS
+
+
+def test_nothing_is_written_beside_the_sources(rendered: tuple[Path, RenderResult, str]) -> None:
+    root, _, _ = rendered
+    assert sorted(p.name for p in (root / "manuscript").iterdir()) == [
+        "apa.csl", "manuscript.qmd", "references.bib", "sections"]
+    assert not (root / ".quarto").exists()
+    assert sorted(p.name for p in (root / "results").iterdir()) == [
+        "figures", "manuscript", "tables", "values.yml"]
+
+
+def test_docx_has_figures_tables_captions_crossrefs_and_references(
+    rendered: tuple[Path, RenderResult, str],
+) -> None:
+    root, _, _ = rendered
+    data = (root / "results" / "manuscript" / "manuscript.docx").read_bytes()
+    text = render.docx_text(data)
+    structure = docx_structure(data)
+    with zipfile.ZipFile(root / "results" / "manuscript" / "manuscript.docx") as archive:
+        media = [n for n in archive.namelist() if n.startswith("word/media/")]
+        body = archive.read("word/document.xml").decode("utf-8")
+    assert len(media) == 1 and body.count("<w:tbl>") == 1
+    assert structure.figures == ("fig-arrest",) and structure.tables == ("tbl-counts",)
+    assert structure.crossrefs == {"fig-arrest": 2, "tbl-counts": 2}
+    assert "Figure 1: Arrest probability by number of earlier calls." in text
+    assert "Table 1: Cases by initiator" in text
+    assert "(see Figure 1 and Table 1)" in text
+    assert "(Smith & Okafor, 2020)" in text and "Jones (2019)" in text
+    assert structure.citations == 2 and structure.references == 2
+    assert "Jones, R. (2019). Policing intimate partner violence. Example Press." in text
+    assert 'descr="Line chart of arrest probability rising with earlier calls."' in body
+    assert "Data caveat" in text and "Interpretation is limited to 47 simulated cases." in text
+    assert f"Rendered with {detect('pandoc').label}." in text
+    for leftover in ("{{<", "@fig-", "@tbl-", "??", "?meta:"):
+        assert leftover not in text
 
 
 def test_html_is_self_contained_and_has_no_paths(
@@ -92,10 +105,13 @@ def test_html_is_self_contained_and_has_no_paths(
     root, _, html = rendered
     assert 'src="data:image/png;base64,' in html
     assert "../results/figures" not in html
-    for name in ("manuscript.html", "manuscript.pdf"):
+    for name in OUTPUTS:
         data = (root / "results" / "manuscript" / name).read_bytes()
+        if name.endswith(".docx"):
+            data = render.docx_text(data).encode()
         assert str(root).encode() not in data
         assert str(root.parent).encode() not in data
+        assert b"/tmp/" not in data and b"manuscript-render-" not in data  # the staged copy
 
 
 def test_values_and_extra_meta_reach_the_text(rendered: tuple[Path, RenderResult, str]) -> None:
@@ -104,7 +120,7 @@ def test_values_and_extra_meta_reach_the_text(rendered: tuple[Path, RenderResult
     assert "Arrest followed in 38.3% of calls" in html  # var
     assert "synthetic (seed 20240601)" in html  # shortcode inside an include
     assert '<td style="text-align: right;">47</td>' in html  # shortcode in included table
-    assert f"Rendered with {result.engine}." in html  # render_engine set automatically
+    assert f"Rendered with {result.engine}." in html  # render_engine from values.yml
 
 
 def test_figures_tables_and_crossrefs_are_numbered(
@@ -156,10 +172,13 @@ def test_same_inputs_at_another_path_give_identical_bytes(
     )  # fmt: skip
     assert status == 0
     assert "render engine: pandoc" in capsys.readouterr().out
-    for name in ("manuscript.html", "manuscript.pdf"):
+    for name in OUTPUTS:
         a = (first / "results" / "manuscript" / name).read_bytes()
         b = (other / "results" / "manuscript" / name).read_bytes()
         assert a == b, name
+    with zipfile.ZipFile(other / "results" / "manuscript" / "manuscript.docx") as archive:
+        dates = {info.date_time for info in archive.infolist()}
+    assert dates == {(2022, 1, 1, 0, 0, 0)}  # SOURCE_DATE_EPOCH, not the time of the render
 
 
 def test_missing_value_names_key_and_file(tmp_path: Path, figure_png: Path) -> None:
@@ -169,6 +188,18 @@ def test_missing_value_names_key_and_file(tmp_path: Path, figure_png: Path) -> N
         run(root)
     assert "table1.md:3" in str(err.value)
     assert not (root / "results" / "manuscript").exists()
+
+
+def test_var_reads_project_variables_as_quarto_does(tmp_path: Path, figure_png: Path) -> None:
+    """The defect this replaced: the fallback read {{< var >}} from values.yml, where Quarto
+    finds nothing (it reads _variables.yml) and prints ?var:key."""
+    root = make_project(tmp_path / "p", figure_png)
+    (root / "_variables.yml").write_text("other: 1\n", encoding="utf-8")
+    record_engine(root / "results" / "values.yml", detect("pandoc").label)
+    edit(root / "results" / "values.yml", "seed:", "arrest:\n  share: 99%\nseed:")
+    with pytest.raises(RenderError, match=r"manuscript\.qmd:11: shortcode names a missing var "
+                       r"value 'arrest\.share' \(not in _variables\.yml\)"):
+        run(root)
 
 
 def test_broken_crossref_fails(tmp_path: Path, figure_png: Path) -> None:
@@ -228,7 +259,7 @@ def test_cli_reports_error_with_exit_code_2(
 def test_engine_selection_without_quarto(
     tmp_path: Path, figure_png: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(render.shutil, "which", lambda _name: None)
+    monkeypatch.setattr("analysis.render.tools.shutil.which", lambda _name: None)
     root = make_project(tmp_path / "p", figure_png)
     with pytest.raises(RenderError, match="quarto command is not on PATH"):
         render_manuscript(root / "manuscript", tmp_path / "o", root / "results" / "values.yml",
@@ -236,14 +267,52 @@ def test_engine_selection_without_quarto(
     with pytest.raises(RenderError, match="unknown engine"):
         render_manuscript(root / "manuscript", tmp_path / "o", root / "results" / "values.yml",
                           engine="latex")  # fmt: skip
+    assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("text", ["see ??", "{{< meta x >}}", "as in @fig-a", "?meta:x"])
+def test_values_must_name_the_engine_that_renders(tmp_path: Path, figure_png: Path) -> None:
+    root = make_project(tmp_path / "p", figure_png)
+    values = root / "results" / "values.yml"
+    record_engine(values, "quarto 1.7.34 (pandoc 3.6.1, typst 0.13.1)")
+    with pytest.raises(RenderError, match=r"values\.yml says the paper is rendered with "
+                       r"'quarto 1\.7\.34.*but this render would use 'pandoc "):
+        run(root)
+    data = yaml.safe_load(values.read_text(encoding="utf-8"))
+    del data["render_engine"]
+    values.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(RenderError, match="values.yml has no render_engine"):
+        run(root)
+    assert not (root / "results" / "manuscript").exists()
+
+
+@pytest.mark.parametrize("text", ["see ??", "{{< meta x >}}", "as in @fig-a", "?meta:x",
+                                  "see ?@fig-gone", "see ?@sec-gone"])
 def test_leftover_check(text: str) -> None:
     with pytest.raises(RenderError, match="unresolved"):
         render._check_leftovers(f"Some text, {text} and more.", "HTML output")
 
 
+def test_citation_check_finds_what_citeproc_could_not_resolve() -> None:
+    render._check_citations("as shown (Smith & Okafor, 2020).", ["smith2020"], "HTML output")
+    with pytest.raises(RenderError, match="unresolved citation.*@nobody1999.*DOCX output"):
+        render._check_citations("as shown (nobody1999?).", ["smith2020", "nobody1999"],
+                                "DOCX output")
+
+
+def test_citation_keys_are_the_cited_keys_only(tmp_path: Path, figure_png: Path) -> None:
+    root = make_project(tmp_path / "p", figure_png)
+    edit(root / "manuscript" / "manuscript.qmd", "# Results",
+         "Write to someone@example.org.\n\n# Results")
+    with render.staged_project(root / "manuscript") as staged:
+        project = render._Project(staged, root / "results" / "values.yml", {})
+        project.expand()
+        assert project.citation_keys() == ["jones2019", "smith2020"]
+
+
+# A stand-in for the quarto command: answers the version questions, records its
+# arguments, writes what real Quarto writes beside the source (manuscript.typ and
+# manuscript_files/) and the three outputs into --output-dir/manuscript/, or fails
+# the way a failed Typst compile does: hundreds of lines of settings, the error last.
 FAKE_QUARTO = """\
 #!{python}
 import pathlib, sys
@@ -251,45 +320,125 @@ args = sys.argv[1:]
 if args == ["--version"]:
     print("9.9.9")
     sys.exit(0)
+if args[1:] == ["--version"]:
+    print({{"pandoc": "pandoc 3.6.1", "typst": "typst 0.13.1"}}[args[0]], file=sys.stderr)
+    sys.exit(0)
 with open({log!r}, "a") as fh:
     fh.write(repr(args) + "\\n")
-out = pathlib.Path(args[args.index("--output-dir") + 1])
+source = pathlib.Path(args[1])
+(source.parent / "manuscript.typ").write_text({typ!r})
+(source.parent / "manuscript_files").mkdir()
+if {fail!r}:
+    for i in range(500):
+        print(f"  setting-{{i}}: value")
+    print("[typst]: Compiling manuscript.typ to manuscript.pdf...error: file not found "
+          "(searched at " + str(pathlib.Path.cwd()) + "/results/figures/gone.png)")
+    sys.exit(1)
+out = pathlib.Path(args[args.index("--output-dir") + 1]) / source.parent
 out.mkdir(parents=True, exist_ok=True)
-if args[args.index("--to") + 1] == "html":
-    (out / "manuscript.html").write_text({html!r})
-else:
-    (out / "manuscript.pdf").write_bytes(b"%PDF-fake")
+(out / "manuscript.html").write_text({html!r})
+(out / "manuscript.pdf").write_bytes(b"%PDF-fake")
+import shutil
+shutil.copy({docx!r}, out / "manuscript.docx")
 """
 
 
-@pytest.mark.parametrize("body", ["Rendered with quarto.", "See ?@fig-arrest."])
-def test_quarto_engine_is_used_when_on_path(
-    tmp_path: Path, figure_png: Path, monkeypatch: pytest.MonkeyPatch, body: str
-) -> None:
+@pytest.fixture()
+def fake_quarto(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rendered: tuple[Path, RenderResult, str]
+):
+    """Put a fake ``quarto`` first on PATH; call it with the HTML and Typst text to write."""
     import os
     import sys
 
     bindir, log = tmp_path / "bin", tmp_path / "calls.log"
     bindir.mkdir()
-    html = f"<html><body><p>{body}</p></body></html>"
-    fake = bindir / "quarto"
-    fake.write_text(FAKE_QUARTO.format(python=sys.executable, log=str(log), html=html))
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
-    root = make_project(tmp_path / "p", figure_png)
+    docx = rendered[0] / "results" / "manuscript" / "manuscript.docx"
+
+    def install(html: str, typ: str = "= Title", fail: bool = False) -> Path:
+        fake = bindir / "quarto"
+        fake.write_text(FAKE_QUARTO.format(python=sys.executable, log=str(log), html=html,
+                                           typ=typ, fail=fail, docx=str(docx)))
+        fake.chmod(0o755)
+        monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+        return log
+
+    return install
+
+
+FAKE_LABEL = "quarto 9.9.9 (pandoc 3.6.1, typst 0.13.1)"
+
+
+def test_quarto_engine_is_used_when_on_path(
+    tmp_path: Path, figure_png: Path, fake_quarto, rendered: tuple[Path, RenderResult, str]
+) -> None:
+    html = "<html><body><p>Rendered with quarto.</p></body></html>"
+    log = fake_quarto(html)
+    root = make_project(tmp_path / "p", figure_png, engine="quarto")
+    assert detect("auto").label == FAKE_LABEL
     outdir = tmp_path / "out"
-    args = (root / "manuscript", outdir, root / "results" / "values.yml")
-    if "?@" in body:
-        with pytest.raises(RenderError, match="@fig-"):
-            render_manuscript(*args, engine="auto")
-        assert not outdir.exists() or not any(outdir.iterdir())
-        return
-    result = render_manuscript(*args, engine="auto", extra_meta={"seed_note": "x"})
-    assert result.engine == "quarto 9.9.9"
+    result = render_manuscript(root / "manuscript", outdir, root / "results" / "values.yml",
+                               engine="auto", extra_meta={"seed_note": "x"})
+    assert result.engine == FAKE_LABEL
     assert (outdir / "manuscript.html").read_text() == html
     assert (outdir / "manuscript.pdf").read_bytes() == b"%PDF-fake"
-    assert sorted(p.name for p in outdir.iterdir()) == ["manuscript.html", "manuscript.pdf"]
-    calls = log.read_text()
-    assert "'--to', 'html'" in calls and "'--to', 'typst'" in calls
-    assert "'-M', 'render_engine:quarto 9.9.9'" in calls and "'-M', 'seed_note:x'" in calls
-    assert f"'--metadata-file', '{(root / 'results' / 'values.yml').resolve()}'" in calls
+    assert (outdir / "manuscript.docx").read_bytes() == (
+        rendered[0] / "results" / "manuscript" / "manuscript.docx").read_bytes()
+    assert sorted(p.name for p in outdir.iterdir()) == OUTPUTS
+    (call,) = log.read_text().splitlines()
+    assert call.startswith("['render', 'manuscript/manuscript.qmd', '--to', 'all', ")
+    assert "'-M', 'keep-typ:true'" in call and "'-M', 'seed_note:x'" in call
+    assert "render_engine" not in call  # values.yml says it
+    assert f"'--metadata-file', '{(root / 'results' / 'values.yml').resolve()}'" in call
+    # Quarto ran in a staged copy: its intermediates never reach the sources.
+    assert sorted(p.name for p in (root / "manuscript").iterdir()) == [
+        "apa.csl", "manuscript.qmd", "references.bib", "sections"]
+    assert not (root / ".quarto").exists()
+
+
+@pytest.mark.parametrize("where,text", [
+    ("html", "<p>See ?@fig-arrest.</p>"),
+    ("html", "<p>Rendered with ?meta:render_engine.</p>"),
+    ("html", "<p>As shown <span class='citation'>(<strong>smith2020?</strong>)</span>.</p>"),
+    ("typst", "Written by #emph[?meta:render_engine]"),
+])
+def test_quarto_output_is_checked_for_leftovers(
+    tmp_path: Path, figure_png: Path, fake_quarto, where: str, text: str
+) -> None:
+    html = f"<html><body>{text}</body></html>" if where == "html" else "<p>fine</p>"
+    fake_quarto(html, typ=text if where == "typst" else "= Title")
+    root = make_project(tmp_path / "p", figure_png, engine="quarto")
+    outdir = tmp_path / "out"
+    what = "HTML output" if where == "html" else "Typst source"
+    with pytest.raises(RenderError, match=f"unresolved .* in the {what}"):
+        render_manuscript(root / "manuscript", outdir, root / "results" / "values.yml")
+    assert not outdir.exists() or not any(outdir.iterdir())
+    assert "manuscript.typ" not in [p.name for p in (root / "manuscript").iterdir()]
+
+
+def test_a_failed_quarto_render_puts_the_error_first(
+    tmp_path: Path, figure_png: Path, fake_quarto, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_quarto("", fail=True)
+    root = make_project(tmp_path / "p", figure_png, engine="quarto")
+    status = main(["--project", str(root / "manuscript"),
+                   "--values", str(root / "results" / "values.yml"),
+                   "--outdir", str(tmp_path / "out")])
+    assert status == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == (
+        "error: render: quarto render failed (exit 1): [typst]: Compiling manuscript.typ to "
+        f"manuscript.pdf...error: file not found (searched at {root.resolve()}"
+        "/results/figures/gone.png)")  # the real project named, not the staged copy
+    assert lines[1].startswith("--- quarto's output (501 lines; the error above is line 501)")
+    assert len(lines) == 503
+    assert not (tmp_path / "out").exists()
+    assert sorted(p.name for p in (root / "manuscript").iterdir()) == [
+        "apa.csl", "manuscript.qmd", "references.bib", "sections"]
+
+
+def test_quarto_failure_summary_takes_the_first_error_line() -> None:
+    output = "settings\n  title: Error bars\nERROR: Unknown format x\nstack\n"
+    message = render.quarto_failure(1, output)
+    assert message.splitlines()[0] == "quarto render failed (exit 1): ERROR: Unknown format x"
+    assert render.quarto_failure(1, "a\nlast words\n\n").splitlines()[0].endswith("last words")

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,6 +29,7 @@ FAST = ["robustness_replications=40", "robustness_shards=2"]
 FINAL_OUTPUTS = [
     "results/manuscript/manuscript.html",
     "results/manuscript/manuscript.pdf",
+    "results/manuscript/manuscript.docx",
     "results/claims.json",
     "results/values.yml",
     "results/robustness/summary.csv",
@@ -93,6 +95,62 @@ def test_manuscript_quotes_the_values_and_leaves_no_raw_markup(built):
         assert raw not in html, raw
     assert "Content note" in html
     assert "synthetic" in html.lower()
+
+
+def test_the_paper_names_the_engine_that_rendered_it(built):
+    """values.yml records the engine the workflow chose (Quarto if on PATH), and the paper,
+    its software table and the render log agree with it."""
+    from analysis.render.engine import docx_text
+    from analysis.render.tools import detect
+
+    tools = detect("auto")
+    values = yaml.safe_load((built / "results/values.yml").read_text(encoding="utf-8"))
+    assert values["render_engine"] == tools.label
+    assert values["render"] == {"engine": tools.engine, "software": dict(tools.software)}
+    software = (built / "results/tables/software.md").read_text(encoding="utf-8")
+    for name, version in tools.software:
+        assert f"| {name} | {version} |" in software
+    html = re.sub(r"\s+", " ", (built / "results/manuscript/manuscript.html").read_text())
+    assert f"It was rendered with {tools.label}." in html
+    docx = docx_text((built / "results/manuscript/manuscript.docx").read_bytes())
+    assert f"It was rendered with {tools.label}." in docx
+    log = (built / "results/logs/render.log").read_text(encoding="utf-8")
+    assert log.startswith(f"render engine: {tools.label}\n")
+    # Nothing generated beside the sources, and no Quarto cache in the repository.
+    assert sorted(p.name for p in (built / "manuscript").iterdir()) == [
+        "apa.csl", "manuscript.qmd", "references.bib"]
+    assert not (built / ".quarto").exists()
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None,
+                    reason="quarto is not on PATH: only the fallback renders the paper here")
+def test_quarto_and_the_fallback_render_the_same_paper(built, tmp_path):
+    """The real manuscript, from the same results, by both engines: the same headings,
+    figures, tables, cross-reference targets, citations and numbers (HTML and DOCX)."""
+    from analysis.render.engine import render_manuscript
+    from analysis.render.tools import detect
+    from tests.render.structure import differences, docx_structure, html_structure
+
+    labels = [detect(engine).label for engine in ("quarto", "pandoc")]
+    structures = {}
+    for engine, label in zip(("quarto", "pandoc"), labels, strict=True):
+        values = yaml.safe_load((built / "results/values.yml").read_text(encoding="utf-8"))
+        values["render_engine"] = label  # as the values step writes it for that engine
+        path = tmp_path / f"values-{engine}.yml"
+        path.write_text(yaml.safe_dump(values), encoding="utf-8")
+        outdir = tmp_path / engine
+        render_manuscript(built / "manuscript", outdir, path, engine=engine)
+        structures[engine] = (
+            html_structure((outdir / "manuscript.html").read_text(encoding="utf-8"), labels),
+            docx_structure((outdir / "manuscript.docx").read_bytes(), labels))
+        assert (outdir / "manuscript.pdf").read_bytes().startswith(b"%PDF-")
+    for quarto, pandoc in zip(*structures.values(), strict=True):
+        assert differences(quarto, pandoc) == []
+        assert len(quarto.figures) == 9 and len(quarto.tables) == 11
+        assert quarto.citations == 14 and quarto.references == 13
+        assert len(quarto.numbers) > 800
+    assert sorted(p.name for p in (built / "manuscript").iterdir()) == [
+        "apa.csl", "manuscript.qmd", "references.bib"]
 
 
 def test_no_op_rebuild_runs_nothing(built):

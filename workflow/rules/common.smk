@@ -11,6 +11,7 @@ from analysis.exports.names import output_names
 from analysis.paper.figures import FIGURES as FIGURE_SPECS
 from analysis.paper.figures import OUTPUTS as FIGURE_OUTPUTS
 from analysis.render.sources import manuscript_files
+from analysis.render.tools import EngineError, detect
 from analysis.study import vocabulary as V
 
 # Synthetic results live under results/; restricted-data results under
@@ -31,6 +32,14 @@ MARKDOWN_TABLES = module_constant("analysis.paper.tables", "TABLES")
 EXPORT_FILES = output_names()
 # What the manuscript reads, from its own include lines (analysis.render.sources).
 MANUSCRIPT = manuscript_files(Path(workflow.basedir) / "manuscript", Path(workflow.basedir))
+# The engine the render job will use (Quarto if `quarto` is on PATH, else Pandoc + Typst)
+# and its tools' versions: not configuration but a fact about this machine. The values
+# step writes it into values.yml, so the paper (and a direct `quarto render`) names the
+# engine that rendered it; a change of engine reruns values and render (params changed).
+try:
+    RENDER_TOOLS = detect("auto")
+except EngineError as error:
+    raise WorkflowError(f"render engine: {error}") from None
 
 
 def step_code(step, *modules):

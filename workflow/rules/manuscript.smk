@@ -1,7 +1,8 @@
 # values.yml, the manuscript's tables, and the rendered manuscript. The render
-# step's inputs are what the manuscript itself includes (its include lines),
-# read by the renderer's own parser; the values step writes every table of
-# analysis.paper.tables.TABLES.
+# step's inputs are the Quarto project's files (the root _quarto.yml and what it
+# names) and what the manuscript itself includes (its include lines), read by the
+# renderer's own parser; the values step writes every table of
+# analysis.paper.tables.TABLES and records the render engine (RENDER_TOOLS).
 
 
 rule values:
@@ -21,6 +22,7 @@ rule values:
     params:
         cfg=step_params("values"),
         commit=git_commit(),
+        render=RENDER_TOOLS.to_json(),
         data=lambda wildcards, input: os.path.dirname(input.tables[0]),
         results=lambda wildcards, output: os.path.dirname(output.values),
     log:
@@ -28,7 +30,7 @@ rule values:
     conda:
         ENV
     shell:
-        "python -m analysis values --params {params.cfg:q} --data {params.data} --results {params.results} --commit {params.commit} > {log} 2>&1"
+        "python -m analysis values --params {params.cfg:q} --data {params.data} --results {params.results} --commit {params.commit} --render-tools {params.render:q} > {log} 2>&1"
 
 
 rule render:
@@ -41,9 +43,11 @@ rule render:
     output:
         html=f"{RESULTS}/manuscript/manuscript.html",
         pdf=f"{RESULTS}/manuscript/manuscript.pdf",
+        docx=f"{RESULTS}/manuscript/manuscript.docx",
     params:
         values=lambda wildcards, input: input.values,
         outdir=parent(0, "output"),
+        engine=RENDER_TOOLS.engine,
         # Restricted builds: the manuscript's ../results/ paths read results/restricted.
         results=f" --results-dir {RESULTS}" if RESTRICTED else "",
     log:
@@ -51,4 +55,4 @@ rule render:
     conda:
         ENV
     shell:
-        "python -m analysis render --project manuscript --values {params.values} --outdir {params.outdir}{params.results} > {log} 2>&1"
+        "python -m analysis render --project manuscript --engine {params.engine} --values {params.values} --outdir {params.outdir}{params.results} > {log} 2>&1"

@@ -26,7 +26,11 @@ import pandas as pd
 from analysis.io import read_csv, read_json, sha256
 from analysis.paper.values.claims import claims_values, estimate_text
 from analysis.paper.values.qualitative import qualitative_values
-from analysis.paper.values.reproducibility import hash_values, software_versions
+from analysis.paper.values.reproducibility import (
+    hash_values,
+    render_values,
+    software_versions,
+)
 from analysis.paper.values.results import (
     arrest_values,
     model_values,
@@ -113,10 +117,18 @@ def true_values(bundle: Bundle, config: Mapping[str, Any]) -> dict[str, dict[str
     return out
 
 
-def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str) -> dict[str, Any]:
-    """The nested dictionary written to values.yml (all leaves are strings)."""
+def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str,
+                 render: Mapping[str, Any]) -> dict[str, Any]:
+    """The nested dictionary written to values.yml (all leaves are strings).
+
+    ``render`` is the engine that will render the paper, as the workflow
+    records it (:meth:`analysis.render.tools.RenderTools.as_dict`); the paper
+    prints its ``label`` as ``render_engine``.
+    """
     t = bundle.tables
     return {
+        "render_engine": str(render["label"]),
+        "render": render_values(render),
         "study": study_values(t, config, commit),
         "sample": sample_values(t),
         "patterns": pattern_values(t),

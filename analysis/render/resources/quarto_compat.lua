@@ -1,14 +1,15 @@
 --[[
 quarto_compat.lua -- the small subset of Quarto that the manuscript uses, for
-plain Pandoc (HTML and Typst writers). Used by analysis/render.py only when the
-`quarto` command is not available.
+plain Pandoc (HTML, DOCX and Typst writers). Used by analysis/render/engine.py
+only when the `quarto` command is not available.
 
   * numbers figures with a `fig-` id and tables with a `tbl-` id in document
     order and prefixes their captions with "Figure N: " / "Table N: ";
   * turns `@fig-id` / `@tbl-id` citations into "Figure N" / "Table N" links
     (`[-@fig-id]` gives the bare number) and fails on an unknown id;
   * moves Quarto's `fig-alt` attribute to the image's alt text;
-  * renders `::: {.callout-note}` style blocks as a titled box;
+  * renders `::: {.callout-note}` style blocks as a titled box (in Typst, the
+    shared typst_callouts.lua has already done so: run it first);
   * reduces Quarto author maps (`author: [{name: ...}]`) to their names.
 
 Run it before --citeproc so that cross-references never reach citeproc.
@@ -21,12 +22,6 @@ local UNSUPPORTED = { sec = true, eq = true, lst = true, thm = true, lem = true 
 local CALLOUT_TITLES = {
   note = "Note", warning = "Warning", tip = "Tip",
   important = "Important", caution = "Caution",
-}
--- Typst colours per callout kind: { border, fill }.
-local CALLOUT_COLOURS = {
-  note = { "#0072B2", "#EAF3FA" }, warning = { "#E69F00", "#FDF5E6" },
-  tip = { "#009E73", "#E8F6F1" }, important = { "#CC79A7", "#FAEFF5" },
-  caution = { "#D55E00", "#FBEDE5" },
 }
 
 local numbers = {}   -- id -> number
@@ -160,18 +155,6 @@ local function callout(div)
   end
   title = title or pandoc.Inlines({ pandoc.Str(CALLOUT_TITLES[kind]) })
 
-  if is_typst() then
-    local colours = CALLOUT_COLOURS[kind]
-    local open = string.format(
-      '#block(width: 100%%, breakable: true, inset: 8pt, radius: 2pt, '
-        .. 'fill: rgb("%s"), stroke: (left: 3pt + rgb("%s")))[',
-      colours[2], colours[1])
-    local blocks = pandoc.Blocks({ pandoc.RawBlock("typst", open) })
-    blocks:insert(pandoc.Para({ pandoc.Strong(title) }))
-    blocks:extend(content)
-    blocks:insert(pandoc.RawBlock("typst", "]"))
-    return blocks
-  end
   local body = pandoc.Blocks({
     pandoc.Div(pandoc.Plain({ pandoc.Strong(title) }), pandoc.Attr("", { "callout-title" })),
     pandoc.Div(content, pandoc.Attr("", { "callout-body" })),
