@@ -61,6 +61,7 @@ class RunResult:
     seconds: float
     peak_rss_mb: float
     output: str
+    cpu_seconds: float = 0.0
 
     @property
     def jobs(self) -> list[str]:
@@ -76,31 +77,40 @@ class RunResult:
 
 _PEAK = ("import resource, subprocess, sys\n"
          "p = subprocess.run(sys.argv[1:])\n"
-         "r = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-         "print(f'@@peak_rss_kb={r}', file=sys.stderr)\n"
+         "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+         "print(f'@@peak_rss_kb={u.ru_maxrss}', file=sys.stderr)\n"
+         "print(f'@@cpu_seconds={u.ru_utime + u.ru_stime}', file=sys.stderr)\n"
          "sys.exit(p.returncode)\n")
 
 
-def run(command: Sequence[str], cwd: Path, timeout: float = 3600) -> RunResult:
-    """Run ``command`` in ``cwd``; measure wall time and the peak RSS of any process it ran."""
+def run(command: Sequence[str], cwd: Path, timeout: float = 3600,
+        env: dict[str, str] | None = None) -> RunResult:
+    """Run ``command`` in ``cwd``; measure wall time, CPU time and peak RSS of what it ran.
+
+    ``env`` adds variables to :func:`workflow_env`.
+    """
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _PEAK, *command], cwd=cwd, env=workflow_env(),
+    proc = subprocess.run([sys.executable, "-c", _PEAK, *command], cwd=cwd,
+                          env={**workflow_env(), **(env or {})},
                           capture_output=True, text=True, timeout=timeout)
     seconds = time.perf_counter() - start
-    peak = 0.0
+    peak = cpu = 0.0
     lines = []
     for line in (proc.stdout + proc.stderr).splitlines():
         if line.startswith("@@peak_rss_kb="):
             peak = int(line.split("=", 1)[1]) / 1024
+        elif line.startswith("@@cpu_seconds="):
+            cpu = float(line.split("=", 1)[1])
         else:
             lines.append(line)
-    return RunResult(proc.returncode, seconds, peak, "\n".join(lines))
+    return RunResult(proc.returncode, seconds, peak, "\n".join(lines), cpu)
 
 
-def snakemake(args: Sequence[str], cwd: Path, timeout: float = 3600) -> RunResult:
+def snakemake(args: Sequence[str], cwd: Path, timeout: float = 3600,
+              env: dict[str, str] | None = None) -> RunResult:
     """Run the installed Snakemake with ``args`` in ``cwd``."""
     executable = Path(sys.executable).parent / "snakemake"
-    return run([str(executable), *args], cwd, timeout)
+    return run([str(executable), *args], cwd, timeout, env)
 
 
 def peak_rss_self_mb() -> float:

@@ -10,7 +10,6 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from scipy import stats
 from scipy.special import expit
 
 from analysis.io import read_json
@@ -25,6 +24,7 @@ from analysis.paper.figures.style import (
     small_cell_threshold,
     themed,
 )
+from analysis.stats.distributions import t_quantile
 from analysis.study.arrays import StudyArrays
 from analysis.study.datapackage import read_study
 from analysis.study.vocabulary import QUANT_TABLES
@@ -141,7 +141,7 @@ def arrest_curves(results: Path, data: Path, step: float = 0.05) -> ArrestCurves
     top = fit["reach"]["prior_calls"]
     grid = np.round(np.arange(0, top + step / 2, step), 10)
     df = int(fit["df"])
-    crit = stats.t.ppf(1 - alpha / 2, df)
+    crit = t_quantile(1 - alpha / 2, df)
     combos, weights = composition_weights(composition)
     fitted, low, high = {}, {}, {}
     for injury in (0, 1):

@@ -1,7 +1,8 @@
 """The one theme of every figure, shared helpers, and byte-stable saving.
 
 Every figure is 6.5 in wide (a page width), drawn in DejaVu Sans at seaborn's
-"paper" sizes on a white grid. Colours come from :mod:`analysis.palette`,
+"paper" sizes on a white grid (:data:`SEABORN_THEME`, seaborn's settings written
+out so that a figure job does not pay for importing seaborn). Colours come from :mod:`analysis.palette`,
 where each carries one meaning across all figures; what has no category of
 its own is drawn in the neutral grey. Figures are created as bare
 :class:`matplotlib.figure.Figure` objects (no pyplot state) inside
@@ -31,7 +32,6 @@ from xml.sax.saxutils import escape
 import matplotlib
 import numpy as np
 import pandas as pd
-import seaborn as sns
 import yaml
 from cycler import cycler
 from matplotlib.axes import Axes
@@ -49,9 +49,34 @@ WIDTH = 6.5
 #: Raster resolution of the PNG.
 DPI = 300
 
+#: ``{**seaborn.axes_style("whitegrid"), **seaborn.plotting_context("paper")}`` of the
+#: pinned seaborn (0.13.2), less ``image.cmap`` (seaborn's "rocket" exists only once
+#: seaborn is imported, and no figure uses a default colour map). Importing seaborn
+#: costs a figure job about a second; tests/paper/test_style.py checks this copy
+#: against seaborn itself.
+SEABORN_THEME: dict[str, Any] = {
+    "axes.axisbelow": True, "axes.edgecolor": ".8", "axes.facecolor": "white",
+    "axes.grid": True, "axes.labelcolor": ".15", "axes.labelsize": 9.600000000000001,
+    "axes.linewidth": 1.0, "axes.spines.bottom": True, "axes.spines.left": True,
+    "axes.spines.right": True, "axes.spines.top": True, "axes.titlesize": 9.600000000000001,
+    "figure.facecolor": "white", "font.family": ["sans-serif"],
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans",
+                        "sans-serif"],
+    "font.size": 9.600000000000001, "grid.color": ".8", "grid.linestyle": "-",
+    "grid.linewidth": 0.8, "legend.fontsize": 8.8, "legend.title_fontsize": 9.600000000000001,
+    "lines.linewidth": 1.2000000000000002, "lines.markersize": 4.800000000000001,
+    "lines.solid_capstyle": "round", "patch.edgecolor": "w", "patch.force_edgecolor": True,
+    "patch.linewidth": 0.8, "text.color": ".15",
+    "xtick.bottom": False, "xtick.color": ".15", "xtick.direction": "out",
+    "xtick.labelsize": 8.8, "xtick.major.size": 4.800000000000001, "xtick.major.width": 1.0,
+    "xtick.minor.size": 3.2, "xtick.minor.width": 0.8, "xtick.top": False,
+    "ytick.color": ".15", "ytick.direction": "out", "ytick.labelsize": 8.8,
+    "ytick.left": False, "ytick.major.size": 4.800000000000001, "ytick.major.width": 1.0,
+    "ytick.minor.size": 3.2, "ytick.minor.width": 0.8, "ytick.right": False,
+}
+
 RC: dict[str, Any] = {
-    **sns.axes_style("whitegrid"),
-    **sns.plotting_context("paper"),
+    **SEABORN_THEME,
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans"],
     # Anything drawn without a colour of its own is neutral: colours are meanings.
