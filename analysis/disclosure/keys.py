@@ -87,3 +87,15 @@ def denominator_key(factor: str, level: str, applies_to: str = ALL_CONTACTS_LEVE
 
 def rate_key(outcome: str, factor: str, level: str) -> Key:
     return ("rate", outcome, factor, level)
+
+
+#: A 0/1 contact-level predictor of the clustered models: the cell of the contacts where it
+#: is 1 (its mean over contacts, in fits.json, is that count over all contacts).
+PREDICTOR_CELLS: dict[str, Key] = {
+    "external_initiation": contacts_key("Who initiated", "external"),
+    "visible_injury": contacts_key("Visible injury", "visible injury"),
+    "black": contacts_key("Race", "Black"),
+    "treated_poorly": contacts_key("Treatment by officers", "treated poorly"),
+    "children_in_home": denominator_key(ALL_CONTACTS, ALL_CONTACTS_LEVEL,
+                                        "contacts with children in the home"),
+}

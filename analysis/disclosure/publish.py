@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.disclosure.keys import (
+    PREDICTOR_CELLS,
     SURVIVOR_N,
     contrast_group_keys,
     denominator_key,
@@ -207,6 +208,25 @@ def publish_power(power: Mapping[str, Any], plan: PublishedPlan) -> dict[str, An
         withheld.update({name: plan.text(k) for name, k in keys.items()},
                         reason="suppressed: a group of this contrast is small")
         out[contrast] = withheld
+    return out
+
+
+def publish_fits(fits: Mapping[str, Mapping[str, Any]], plan: PublishedPlan
+                 ) -> dict[str, dict[str, Any]]:
+    """The fitted models: the mean of a 0/1 predictor withheld when its contact count is suppressed.
+
+    The mean of a 0/1 predictor over contacts is a count of contacts (those
+    where it is 1) over all contacts; it is withheld (``None``, and named in
+    ``withheld_means``) when the plan suppresses that count.
+    """
+    out = {}
+    for model, entry in fits.items():
+        means = dict(entry["means"])
+        withheld = [p for p in means if p in PREDICTOR_CELLS
+                    and PREDICTOR_CELLS[p] in plan.texts and plan.suppressed(PREDICTOR_CELLS[p])]
+        for p in withheld:
+            means[p] = None
+        out[model] = {**entry, "means": means, "withheld_means": withheld}
     return out
 
 

@@ -103,6 +103,21 @@ def test_sums_of_constraints_cannot_reveal_a_suppressed_cell():
     assert solved.suppressed("b") and solved.suppressed("c")
 
 
+def test_a_mean_that_is_a_suppressed_count_of_contacts_is_withheld():
+    from analysis.disclosure.keys import PREDICTOR_CELLS
+    from analysis.disclosure.publish import PublishedPlan, publish_fits
+
+    black = PREDICTOR_CELLS["black"]
+    plan = PublishedPlan(THRESHOLD, {black: SUPPRESSED, PREDICTOR_CELLS["visible_injury"]: 18},
+                         frozenset({black}), {}, {}, {}, {}, {})
+    fits = {"arrest_adj": {"terms": ["visible_injury", "prior_calls", "black"],
+                           "means": {"visible_injury": 18 / 70, "prior_calls": 2.1,
+                                     "black": 37 / 70}}}
+    out = publish_fits(fits, plan)["arrest_adj"]
+    assert out["means"] == {"visible_injury": 18 / 70, "prior_calls": 2.1, "black": None}
+    assert out["withheld_means"] == ["black"]
+
+
 # --- the publish check on hand-made tables ---------------------------------------------------
 
 def _participants(rows):
@@ -457,6 +472,40 @@ def test_survivor_tests_and_power_publish_the_claims_counts(restricted_build):
                                                    (participants != "Black").sum())}.items():
         assert _shown_as(int(n1), power[contrast]["n1"])
         assert _shown_as(int(n0), power[contrast]["n0"])
+
+
+def test_fitted_models_quote_no_suppressed_count_of_contacts(restricted_build, tmp_path):
+    from analysis.disclosure.keys import PREDICTOR_CELLS
+    from analysis.disclosure.publish import PublishedPlan
+    from analysis.paper.figures.arrest import arrest_curve_caption, arrest_curves
+    from analysis.paper.figures.style import restricted_mode
+
+    repo, tables = restricted_build
+    out = repo / "results" / "restricted"
+    fits = json.loads((out / "inference" / "fits.json").read_text())
+    texts = PublishedPlan.read(out / "disclosure" / "plan.json").texts
+    n_contacts = len(tables["incidents"])
+    for model, entry in fits.items():
+        for predictor, mean in entry["means"].items():
+            key = PREDICTOR_CELLS.get(predictor)
+            if key is None or key not in texts:
+                continue
+            if texts[key] in (SMALL, SUPPRESSED):
+                assert mean is None and predictor in entry["withheld_means"], (model, predictor)
+            else:
+                assert mean == pytest.approx(int(texts[key]) / n_contacts), (model, predictor)
+    # The arrest figure still draws when a held covariate's mean is withheld.
+    results = tmp_path / "results"
+    (results / "inference").mkdir(parents=True)
+    (results / "claims.json").write_text((out / "claims.json").read_text())
+    fits["arrest_adj"]["means"]["black"] = None
+    fits["arrest_adj"]["withheld_means"] = ["black"]
+    (results / "inference" / "fits.json").write_text(json.dumps(fits))
+    with restricted_mode(THRESHOLD):
+        curves = arrest_curves(results, repo / "data" / "restricted")
+        caption = arrest_curve_caption(results, repo / "data" / "restricted")
+    assert curves.held == {"black": 0.0}
+    assert "its share of contacts is suppressed" in caption
 
 
 def test_qualitative_outputs_are_suppressed_aggregates(restricted_build):

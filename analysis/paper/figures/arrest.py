@@ -94,7 +94,9 @@ def arrest_curves(results: Path, data: Path, step: float = 0.05) -> ArrestCurves
     fit = arrest_fit(results)
     predictors = fit["terms"]
     params, cov = np.asarray(fit["params"]), np.asarray(fit["cov"])
-    held = {p: fit["means"][p] for p in predictors if p not in SHOWN}
+    # Restricted data: a mean that is a suppressed count is withheld; hold it at 0.
+    held = {p: 0.0 if fit["means"][p] is None else fit["means"][p]
+            for p in predictors if p not in SHOWN}
     if small_cell_threshold() is None:
         study = StudyArrays.from_tables(read_study(data, QUANT_TABLES))
         calls_observed = study.predictors["prior_calls"]
@@ -177,7 +179,9 @@ def arrest_curve_caption(results: Path, data: Path) -> str:
     adjusted = ["visible injury", "earlier calls", *(_covariate(p) for p in c.held)]
     threshold = small_cell_threshold()
     # Restricted data: the means (shares of contacts) are not quoted: they are counts.
-    held = join_words([_covariate(p) if threshold is not None else
+    withheld = arrest_fit(results).get("withheld_means", [])
+    held = join_words([(f"{_covariate(p)} (at 0: its share of contacts is suppressed)"
+                        if p in withheld else _covariate(p)) if threshold is not None else
                        f"{_covariate(p)} ({number(v)})" for p, v in c.held.items()])
     held_text = (f", with {'the other covariate' if len(c.held) == 1 else 'the other covariates'}"
                  f" held at {'its' if len(c.held) == 1 else 'their'} sample mean across "
