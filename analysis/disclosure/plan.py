@@ -33,7 +33,8 @@ What links the cells (each a constraint ``total = sum(parts)``):
   two or more contacts; self-initiation per survivor lies between the
   patterns (self only, or self only and dual);
 * survivor-level counts of the same survivors (a qualitative code held by
-  exactly the survivors with an indicator) are one cell.
+  exactly the survivors with an indicator) are equal (a constraint: the keys
+  the plan publishes never say which indicators coincide).
 """
 
 from __future__ import annotations
@@ -95,9 +96,16 @@ def _signature(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.int8).tobytes()
 
 
-def _vector_key(registry: dict[bytes, Key], vector: np.ndarray, default: Key) -> Key:
-    """The key of a survivor-level indicator: an earlier key when the same survivors have it."""
-    return registry.setdefault(_signature(vector), default)
+def _same_survivors(cells: Cells, registry: dict[bytes, Key], vector: np.ndarray,
+                    key: Key) -> None:
+    """Register a survivor-level cell; one held by the same survivors as an earlier one equals it.
+
+    The equality is a constraint, not a shared key, so that the plan's published
+    keys never say which indicators hold for the same survivors.
+    """
+    first = registry.setdefault(_signature(vector), key)
+    if first != key:
+        cells.total(first, [key])
 
 
 @dataclass(frozen=True)
@@ -158,14 +166,11 @@ class _Builder:
         self.study = StudyArrays.from_tables(tables)
         self.race = self.study.race
 
-    def survivors(self, vector: np.ndarray, default: Key, published: bool = True) -> Key:
-        """The cell of the survivors with a 0/1 indicator (shared by the same survivors)."""
+    def survivors(self, vector: np.ndarray, key: Key, published: bool = True) -> Key:
+        """The cell of the survivors with a 0/1 indicator (equal to any of the same survivors)."""
         vector = np.asarray(vector, dtype=bool)
-        key = _vector_key(self.registry, vector, default)
         self.cells.add(key, int(vector.sum()), published=published)
-        if key != default and default in self.cells.values:
-            # Made earlier under its own name: the same survivors, so the same count.
-            self.cells.total(key, [default])
+        _same_survivors(self.cells, self.registry, vector, key)
         return key
 
     def within(self, part: Key, whole: Key) -> None:
@@ -332,14 +337,12 @@ def _summary_cells(b: _Builder, names: dict[bytes, tuple[str, str]], outcome: st
                    how: str) -> tuple[str, str]:
     """Survivors with a contact outcome (summarised per survivor) in every category and group.
 
-    Returns the summary's name in the cell keys (``("st", outcome, how, group)``):
-    the first of the summaries that hold for the same survivors.
+    Returns the summary's name in the cell keys (``("st", outcome, how, group)``); a
+    summary that holds for the same survivors as an earlier one has equal counts.
     """
     cells, study = b.cells, b.study
     vector = study.per_survivor(study.outcomes[outcome], how)
-    name = names.setdefault(_signature(vector), (outcome, how))
-    if name != (outcome, how):
-        return name
+    first = names.setdefault(_signature(vector), (outcome, how))
 
     def key(group: str) -> Key:
         return ("st", outcome, how, group)
@@ -367,7 +370,11 @@ def _summary_cells(b: _Builder, names: dict[bytes, tuple[str, str]], outcome: st
             else:
                 b.within(lower, key(race))
                 b.within(key(race), upper)
-    return name
+    if first != (outcome, how):
+        # Another summary holds for the same survivors: the same counts in every group.
+        for group in (*RACE_CATEGORIES, *SURVIVOR_GROUPS):
+            cells.total(("st", *first, group), [key(group)])
+    return outcome, how
 
 
 def _sign_vectors(study: StudyArrays, exposure: str, outcome: str
@@ -504,23 +511,24 @@ def _qualitative_cells(b: _Builder) -> dict[str, Any]:
     code_keys = {}
     for code in codes:
         vector = matrix_a[code].to_numpy() == 1
-        key = _vector_key(b.registry, vector, ("code", code))
-        code_keys[code] = cells.share(key, int(vector.sum()), SURVIVOR_N)
+        code_keys[code] = cells.share(("code", code), int(vector.sum()), SURVIVOR_N)
+        _same_survivors(cells, b.registry, vector, code_keys[code])
     code_b_keys = {code: cells.share(("code_b", code), int(matrix_b[code].sum()), SURVIVOR_N)
                    for code in codes}
     theme_keys = {}
     for theme, members in book.groupby("theme", sort=False)["code"]:
         vector = matrix_a[members.tolist()].to_numpy().any(axis=1)
-        key = _vector_key(b.registry, vector, ("theme", theme))
-        theme_keys[str(theme)] = cells.share(key, int(vector.sum()), SURVIVOR_N)
+        theme_keys[str(theme)] = cells.share(("theme", theme), int(vector.sum()), SURVIVOR_N)
+        _same_survivors(cells, b.registry, vector, theme_keys[str(theme)])
     pair_keys = {}
     values = matrix_a.to_numpy() == 1
     for i, ci in enumerate(codes):
         for j in range(i + 1, len(codes)):
             cj = codes[j]
             both = values[:, i] & values[:, j]
-            key = _vector_key(b.registry, both, ("co", ci, cj))
-            pair_keys[(ci, cj)] = pair_keys[(cj, ci)] = cells.add(key, int(both.sum()))
+            key = cells.add(("co", ci, cj), int(both.sum()))
+            _same_survivors(cells, b.registry, both, key)
+            pair_keys[(ci, cj)] = pair_keys[(cj, ci)] = key
             only_i = cells.add(("co_only", ci, cj), int(np.sum(values[:, i] & ~values[:, j])),
                                published=False)
             only_j = cells.add(("co_only", cj, ci), int(np.sum(values[:, j] & ~values[:, i])),
