@@ -30,8 +30,13 @@ def run(args: argparse.Namespace) -> None:
                         {"arrest": config["arrest_model_extra_covariates"]},
                         plan.threshold if plan is not None else 1)
     if plan is not None:
-        from analysis.disclosure.publish import publish_power, publish_survivor_tests
+        from analysis.disclosure.publish import (
+            publish_fits,
+            publish_power,
+            publish_survivor_tests,
+        )
 
+        out["fits"] = publish_fits(out["fits"], plan)
         out["survivor_tests"] = publish_survivor_tests(out["survivor_tests"], plan)
         out["power"] = publish_power(out["power"], plan)
     write_csv(args.outdir / "models.csv", out["models"])

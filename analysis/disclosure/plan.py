@@ -3,18 +3,44 @@
 The cells and constraints of a whole restricted build are made once by
 :func:`study_cells` from the study tables, so a number that appears in several
 outputs (the Black survivors in the sample table, the initiation table, the
-survivor-level tests and the power statement) gets the same decision
-everywhere. The workflow solves the plan once (rule ``disclosure_plan``,
-``python -m analysis disclosure-plan``) and writes its published cells
-(:meth:`StudyPlan.document`); every step then publishes its own part with
-:mod:`analysis.disclosure.publish`. The rules are those of
+survivor-level tests, the claims and the power statement) gets the same
+decision everywhere. The workflow solves the plan once (rule
+``disclosure_plan``, ``python -m analysis disclosure-plan``) and writes its
+published cells (:meth:`StudyPlan.document`); every step then publishes its
+own part with :mod:`analysis.disclosure.publish`. The rules are those of
 :mod:`analysis.disclosure.cells`.
+
+What links the cells (each a constraint ``total = sum(parts)``):
+
+* survivors: the race/ethnicity categories add up to all survivors; the
+  contrast groups are sums of categories (survivors of colour = Black +
+  Latina + Multiracial/other; all others = White + Latina +
+  Multiracial/other) and each contrast's two groups add up to all survivors;
+  the initiation patterns of each group add up to its size, and over the
+  categories to the pattern's total;
+* contacts: the levels of every factor add up to all contacts, and the
+  contacts of the race contrasts' levels are sums of the (unpublished)
+  contacts of each category (contacts of colour + White contacts = all
+  contacts = Black + other contacts); the same for the contacts with each
+  outcome, and for the contacts a practice applies to (checking on children:
+  contacts with children in the home, a share of each level's contacts);
+* the claims: each race claim's survivor-level counts (survivors with the
+  outcome, as the claim summarises it, in each group) are sums of the
+  unpublished counts per category and add up to an unpublished total; the
+  sign tests' positive and negative survivors add up, with the tied ones, to
+  the survivors with both kinds of contacts (for who called: the dual
+  pattern); the survivors with both arrest outcomes are a share of those with
+  two or more contacts; self-initiation per survivor lies between the
+  patterns (self only, or self only and dual);
+* survivor-level counts of the same survivors (a qualitative code held by
+  exactly the survivors with an indicator) are equal (a constraint: the keys
+  the plan publishes never say which indicators coincide).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,26 +49,63 @@ import pandas as pd
 from analysis.disclosure.cells import Cells, Suppression
 from analysis.disclosure.keys import (
     ALL_CONTACTS,
+    ALL_CONTACTS_LEVEL,
     ALL_SURVIVORS,
+    CONTACT_GROUPS,
     CONTACT_N,
+    CONTRAST_GROUPS,
+    CONTRAST_LEVELS,
+    RACE_FACTOR,
+    SURVIVOR_GROUPS,
     SURVIVOR_N,
     contacts_key,
+    contrast_group_keys,
+    denominator_key,
     group_size_key,
     rate_key,
     sample_key,
+    survivor_group_key,
 )
 from analysis.disclosure.markers import Key
-from analysis.steps.describe import all_descriptives
+from analysis.steps.claims import evaluate_claims, load_registry
+from analysis.steps.describe import (
+    FACTORS,
+    all_descriptives,
+    contacts_with_context,
+    rates_by,
+)
 from analysis.steps.infer import survivor_level_tests
 from analysis.steps.qualitative import code_by_case
-from analysis.study.arrays import StudyArrays
-from analysis.study.vocabulary import RACE_CATEGORIES
+from analysis.study.arrays import CONTRASTS, StudyArrays
+from analysis.study.vocabulary import INITIATION_PATTERNS, RACE_CATEGORIES
+
+#: Contact outcomes that are a level of a factor of the describe tables (all contacts).
+OUTCOME_LEVELS: dict[str, tuple[str, str]] = {
+    "self_initiated": ("Who initiated", "self"),
+    "outcome_as_wanted": ("Arrest outcome", "outcome as wanted"),
+    "treated_poorly": ("Treatment by officers", "treated poorly"),
+}
+#: The fields of a claim level that hold counts.
+COUNT_FIELDS: tuple[str, ...] = (
+    "successes", "n", "positive", "negative", "exposed_yes", "exposed_n", "reference_yes",
+    "reference_n", "clusters_exposed", "clusters_unexposed", "n_contacts", "n_survivors",
+    *INITIATION_PATTERNS)
 
 
-def _vector_key(registry: dict[bytes, Key], vector: np.ndarray, default: Key) -> Key:
-    """The key of a survivor-level indicator: an earlier key when the same survivors have it."""
-    signature = np.asarray(vector, dtype=np.int8).tobytes()
-    return registry.setdefault(signature, default)
+def _signature(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.int8).tobytes()
+
+
+def _same_survivors(cells: Cells, registry: dict[bytes, Key], vector: np.ndarray,
+                    key: Key) -> None:
+    """Register a survivor-level cell; one held by the same survivors as an earlier one equals it.
+
+    The equality is a constraint, not a shared key, so that the plan's published
+    keys never say which indicators hold for the same survivors.
+    """
+    first = registry.setdefault(_signature(vector), key)
+    if first != key:
+        cells.total(first, [key])
 
 
 @dataclass(frozen=True)
@@ -55,6 +118,7 @@ class StudyPlan:
     code_b_keys: dict[str, Key]
     theme_keys: dict[str, Key]
     pair_keys: dict[tuple[str, str], Key]
+    claim_keys: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def threshold(self) -> int:
@@ -71,7 +135,9 @@ class StudyPlan:
 
         Every published cell with the text it is shown as (its count, the
         small-cell marker or "suppressed") and whether it is suppressed; the
-        value of a suppressed or unpublished cell is never written.
+        value of a suppressed or unpublished cell is never written. The claim
+        keys name, per claim and level, the cell of each count field and the
+        cells its estimate rests on (all published).
         """
         s = self.suppression
         published = [k for k in s.values if k in self._published]
@@ -82,23 +148,52 @@ class StudyPlan:
             "code_b_keys": {c: list(k) for c, k in self.code_b_keys.items()},
             "theme_keys": {t: list(k) for t, k in self.theme_keys.items()},
             "pair_keys": [[a, b, list(k)] for (a, b), k in self.pair_keys.items()],
+            "claim_keys": {
+                cid: {level: {"fields": {f: list(k) for f, k in keys["fields"].items()},
+                              "cells": [list(k) for k in keys["cells"]]}
+                      for level, keys in levels.items()}
+                for cid, levels in self.claim_keys.items()},
         }
 
 
-def study_cells(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05
-                ) -> tuple[Cells, dict[str, dict]]:
-    """Every count a restricted build publishes, as one :class:`Cells` problem."""
+class _Builder:
+    """The cells of one study, with the helpers that link survivor-level indicators."""
 
-    cells = Cells()
-    participants = tables["participants"]
-    ids = pd.Index(participants["participant_id"])
-    cells.add(SURVIVOR_N, len(participants), fixed=True)
-    cells.add(CONTACT_N, len(tables["incidents"]), fixed=True)
-    frames = all_descriptives(tables, alpha)
+    def __init__(self, tables: Mapping[str, pd.DataFrame]):
+        self.cells = Cells()
+        self.registry: dict[bytes, Key] = {}
+        self.tables = tables
+        self.study = StudyArrays.from_tables(tables)
+        self.race = self.study.race
 
-    sample = frames["sample"]
+    def survivors(self, vector: np.ndarray, key: Key, published: bool = True) -> Key:
+        """The cell of the survivors with a 0/1 indicator (equal to any of the same survivors)."""
+        vector = np.asarray(vector, dtype=bool)
+        self.cells.add(key, int(vector.sum()), published=published)
+        _same_survivors(self.cells, self.registry, vector, key)
+        return key
+
+    def within(self, part: Key, whole: Key) -> None:
+        """``part`` counts some of the survivors (or contacts) ``whole`` counts."""
+        if part == whole:
+            return
+        rest = self.cells.values[whole] - self.cells.values[part]
+        if rest < 0:
+            raise ValueError(f"cell {part!r} is larger than {whole!r}, which holds it")
+        self.cells.share(part, self.cells.values[part], whole,
+                         published=part in self.cells.published)
+
+    def members(self, group: str) -> np.ndarray:
+        return np.isin(self.race, SURVIVOR_GROUPS[group])
+
+
+# --- survivors: the sample, the race groups, the initiation patterns --------------------------
+
+
+def _sample_cells(b: _Builder, frames: Mapping[str, pd.DataFrame]) -> None:
+    cells = b.cells
     by_characteristic: dict[str, list[Key]] = {}
-    for _, row in sample.iterrows():
+    for _, row in frames["sample"].iterrows():
         key = sample_key(row["characteristic"], row["category"])
         if key == SURVIVOR_N:
             continue
@@ -109,7 +204,30 @@ def study_cells(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05
                 cells.add(key, row["n"]))
     for members in by_characteristic.values():
         cells.total(SURVIVOR_N, members)
+    b.survivors(np.ones(b.study.n_participants, dtype=bool), SURVIVOR_N)
+    for race in RACE_CATEGORIES:
+        b.survivors(b.race == race, ("race", race))
+    # The contrast groups: sums of categories; each contrast's groups add up to everyone.
+    for group, members in SURVIVOR_GROUPS.items():
+        key = b.survivors(b.members(group), survivor_group_key(group))
+        if len(members) > 1:
+            cells.total(key, [("race", r) for r in members])
+    for contrast in CONTRASTS:
+        cells.total(SURVIVOR_N, list(contrast_group_keys(contrast)))
+    participants = b.tables["participants"]
+    b.survivors(participants["children_in_home"].to_numpy() == 1, ("children", "yes"))
 
+
+def _pattern_vectors(study: StudyArrays) -> dict[str, np.ndarray]:
+    n = study.n_participants
+    has_self = np.bincount(study.cluster[study.initiator_self], minlength=n) > 0
+    has_ext = np.bincount(study.cluster[~study.initiator_self], minlength=n) > 0
+    return {"self only": has_self & ~has_ext, "external only": ~has_self & has_ext,
+            "dual": has_self & has_ext}
+
+
+def _pattern_cells(b: _Builder, frames: Mapping[str, pd.DataFrame]) -> None:
+    cells = b.cells
     patterns = frames["initiation_patterns"]
     for _, row in patterns.iterrows():
         cells.add(("pattern", row["group"], row["pattern"]), row["successes"])
@@ -118,26 +236,75 @@ def study_cells(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05
     for pattern in dict.fromkeys(patterns["pattern"]):
         cells.total(("pattern", ALL_SURVIVORS, pattern),
                     [("pattern", r, pattern) for r in RACE_CATEGORIES])
+    vectors = _pattern_vectors(b.study)
+    for pattern, vector in vectors.items():
+        b.survivors(vector, ("pattern", ALL_SURVIVORS, pattern))
+    # Survivors who ever called themselves / were ever reached through someone else.
+    for name, parts in (("self", ("self only", "dual")), ("external", ("external only", "dual"))):
+        for race in (ALL_SURVIVORS, *RACE_CATEGORIES):
+            vector = (vectors[parts[0]] | vectors[parts[1]])
+            if race != ALL_SURVIVORS:
+                vector = vector & (b.race == race)
+            key = (b.survivors(vector, ("ever", name), published=False) if race == ALL_SURVIVORS
+                   else cells.add(("ever", name, race), int(vector.sum()), published=False))
+            cells.total(key, [("pattern", race, p) for p in parts])
 
-    for name in ("practices_by", "arrests_by", "expected_vs_actual"):
-        frame = frames[name]
-        for _, row in frame.iterrows():
-            n_key = cells.add(contacts_key(row["factor"], row["level"]), row["n"])
-            cells.share(rate_key(row["outcome"], row["factor"], row["level"]),
-                        row["successes"], n_key)
-        for factor, rows in frame.groupby("factor", sort=False):
+
+# --- contacts: practices, arrests, the contrast outcomes, by every factor ---------------------
+
+
+def _contact_cells(b: _Builder, frames: Mapping[str, pd.DataFrame],
+                   contrast_outcomes: Sequence[str], alpha: float) -> None:
+    cells = b.cells
+    contacts = contacts_with_context(b.tables).assign(
+        all=ALL_CONTACTS_LEVEL,
+        self_initiated=(b.tables["incidents"]["initiator"] == "self").astype(int).to_numpy())
+    published = pd.concat([frames[n] for n in ("practices_by", "arrests_by",
+                                                "expected_vs_actual")], ignore_index=True)
+    outcomes = list(dict.fromkeys([*published["outcome"], *contrast_outcomes]))
+    # The contrast outcomes by the contrasts' factors (their risks are published in the claims).
+    by_contrast = rates_by(contacts, {o: o for o in contrast_outcomes},
+                           {ALL_CONTACTS: "all", **{f: FACTORS[f] for f, *_ in
+                                                    CONTRAST_LEVELS.values()}}, alpha)
+    # Every outcome by race/ethnicity category: never published, the parts of the groups.
+    by_race = rates_by(contacts, {o: o for o in outcomes}, {RACE_FACTOR: "race_ethnicity"}, alpha)
+    frame = pd.concat([published, by_contrast, by_race], ignore_index=True)
+    shown = [True] * len(published) + [f != ALL_CONTACTS for f in by_contrast["factor"]] + [
+        False] * len(by_race)
+    for (_, row), publish in zip(frame.iterrows(), shown, strict=True):
+        factor, level, applies = row["factor"], row["level"], row["applies_to"]
+        n_key = cells.add(denominator_key(factor, level, applies), row["n"], published=publish)
+        cells.share(rate_key(row["outcome"], factor, level), row["successes"], n_key,
+                    published=publish)
+    for (outcome, applies), rows in frame.groupby(["outcome", "applies_to"], sort=False):
+        outcome, applies = str(outcome), str(applies)
+        all_n = denominator_key(ALL_CONTACTS, ALL_CONTACTS_LEVEL, applies)
+        all_rate = rate_key(outcome, ALL_CONTACTS, ALL_CONTACTS_LEVEL)
+        for factor, levels in rows.groupby("factor", sort=False)["level"]:
+            factor = str(factor)
             if factor == ALL_CONTACTS:
                 continue
-            levels = list(dict.fromkeys(rows["level"]))
-            cells.total(CONTACT_N, [contacts_key(str(factor), lv) for lv in levels])
-            for outcome in dict.fromkeys(rows["outcome"]):
-                cells.total(rate_key(outcome, ALL_CONTACTS, "all contacts"),
-                            [rate_key(outcome, str(factor), lv) for lv in levels])
+            levels = list(dict.fromkeys(levels))
+            cells.total(all_n, [denominator_key(factor, lv, applies) for lv in levels])
+            cells.total(all_rate, [rate_key(outcome, factor, lv) for lv in levels])
+            for lv in levels:
+                members = CONTACT_GROUPS.get((factor, lv))
+                if members is None:
+                    continue
+                present = [r for r in members if denominator_key(RACE_FACTOR, r, applies)
+                           in cells.values]
+                cells.total(denominator_key(factor, lv, applies),
+                            [denominator_key(RACE_FACTOR, r, applies) for r in present])
+                cells.total(rate_key(outcome, factor, lv),
+                            [rate_key(outcome, RACE_FACTOR, r) for r in present])
+    # A practice that applies at some contacts: its contacts are a share of the level's.
+    for _, row in frame[frame["applies_to"] != ALL_CONTACTS_LEVEL].iterrows():
+        b.within(denominator_key(row["factor"], row["level"], row["applies_to"]),
+                 contacts_key(row["factor"], row["level"]))
 
-    for name, prefix in (("violence_forms", "violence"), ("informal_strategies", "strategy")):
-        for _, row in frames[name].iterrows():
-            cells.share((prefix, row["column"]), row["successes"], SURVIVOR_N)
 
+def _safety_cells(b: _Builder, frames: Mapping[str, pd.DataFrame]) -> None:
+    cells = b.cells
     safety = frames["safety_change"]
     for _, row in safety.iterrows():
         cells.add(contacts_key(row["factor"], row["level"]), row["n"])
@@ -154,64 +321,189 @@ def study_cells(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05
                               sum(cells.values[p] for p in parts), published=False)
             cells.total(total, parts)
 
-    study = StudyArrays.from_tables(tables)
-    tests = survivor_level_tests(study, alpha)
-    black, other = ("race", "Black"), ("race_other",)
-    for _, row in tests.iterrows():
-        cells.add(black, row["black_n"])
-        cells.add(other, row["other_n"])
-        outcome = row["outcome"]
-        yes_b = cells.share(("st", outcome, "Black"), row["black_yes"], black)
-        yes_o = cells.share(("st", outcome, "other"), row["other_yes"], other)
-        every = cells.add(("st", outcome, "all"), row["black_yes"] + row["other_yes"],
+
+def _outcome_level_links(b: _Builder) -> None:
+    """An outcome counted over all contacts is a level of a describe factor (self-initiated)."""
+    for outcome, (factor, level) in OUTCOME_LEVELS.items():
+        total = rate_key(outcome, ALL_CONTACTS, ALL_CONTACTS_LEVEL)
+        if total in b.cells.values and contacts_key(factor, level) in b.cells.values:
+            b.cells.total(contacts_key(factor, level), [total])
+
+
+# --- the claims -------------------------------------------------------------------------------
+
+
+def _summary_cells(b: _Builder, names: dict[bytes, tuple[str, str]], outcome: str,
+                   how: str) -> tuple[str, str]:
+    """Survivors with a contact outcome (summarised per survivor) in every category and group.
+
+    Returns the summary's name in the cell keys (``("st", outcome, how, group)``); a
+    summary that holds for the same survivors as an earlier one has equal counts.
+    """
+    cells, study = b.cells, b.study
+    vector = study.per_survivor(study.outcomes[outcome], how)
+    first = names.setdefault(_signature(vector), (outcome, how))
+
+    def key(group: str) -> Key:
+        return ("st", outcome, how, group)
+
+    for race in RACE_CATEGORIES:
+        cells.share(key(race), int(np.sum(vector & (b.race == race))), ("race", race),
+                    published=False)
+    for group, members in SURVIVOR_GROUPS.items():
+        if len(members) > 1:
+            cells.share(key(group), int(np.sum(vector & b.members(group))),
+                        survivor_group_key(group), published=False)
+            cells.total(key(group), [key(r) for r in members])
+    total = b.survivors(vector, key("all"), published=False)
+    cells.total(total, [key(r) for r in RACE_CATEGORIES])
+    for exposed, reference in CONTRAST_GROUPS.values():
+        cells.total(total, [key(exposed), key(reference)])
+    if outcome == "self_initiated":
+        # Self only <= self-initiated (however summarised) <= self only or dual.
+        for race in RACE_CATEGORIES:
+            lower, upper = ("pattern", race, "self only"), ("ever", "self", race)
+            if how == "ever":
+                cells.total(key(race), [upper])
+            elif how == "always":
+                cells.total(key(race), [lower])
+            else:
+                b.within(lower, key(race))
+                b.within(key(race), upper)
+    if first != (outcome, how):
+        # Another summary holds for the same survivors: the same counts in every group.
+        for group in (*RACE_CATEGORIES, *SURVIVOR_GROUPS):
+            cells.total(("st", *first, group), [key(group)])
+    return outcome, how
+
+
+def _sign_vectors(study: StudyArrays, exposure: str, outcome: str
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Survivors with a positive and a negative sign, and with both kinds of contacts.
+
+    The survivor level of a within-survivor association
+    (:func:`analysis.steps.claims.within_survivor_signs`), survivor by survivor.
+    """
+    n = study.n_participants
+    x, y = study.predictors[exposure], study.outcomes[outcome]
+    split, value = (y > 0, x) if exposure == "prior_calls" else (x > 0, y)
+    c1 = np.bincount(study.cluster, weights=split.astype(float), minlength=n)
+    c0 = np.bincount(study.cluster, weights=(~split).astype(float), minlength=n)
+    s1 = np.bincount(study.cluster, weights=value * split, minlength=n)
+    s0 = np.bincount(study.cluster, weights=value * ~split, minlength=n)
+    both = (c1 > 0) & (c0 > 0)
+    diff = (np.divide(s1, c1, out=np.zeros(n), where=c1 > 0)
+            - np.divide(s0, c0, out=np.zeros(n), where=c0 > 0))
+    return both & (diff > 1e-12), both & (diff < -1e-12), both
+
+
+def _claim_cells(b: _Builder, registry: Sequence[Mapping[str, Any]], alpha: float
+                 ) -> dict[str, dict[str, dict[str, Any]]]:
+    """The cells of every claim's counts, and the cells each level's estimate rests on."""
+    cells, study = b.cells, b.study
+    several = b.survivors(study.n_contacts >= 2, ("survivors", "two or more contacts"),
                           published=False)
-        cells.total(every, [yes_b, yes_o])
-    if other in cells.values:
-        cells.total(SURVIVOR_N, [black, other])
-        cells.total(other, [("race", r) for r in RACE_CATEGORIES if r != "Black"])
-    ever = ("self only", "dual")
-    if ("st", "self_initiated", "all") in cells.values:
-        cells.total(("st", "self_initiated", "Black"), [("pattern", "Black", p) for p in ever])
-        cells.total(("st", "self_initiated", "other"),
-                    [("pattern", r, p) for r in RACE_CATEGORIES if r != "Black" for p in ever])
-        cells.total(("st", "self_initiated", "all"), [("pattern", ALL_SURVIVORS, p) for p in ever])
-    ever_external = cells.add(("ever", "external"),
-                              sum(cells.values[("pattern", ALL_SURVIVORS, p)]
-                                  for p in ("external only", "dual")), published=False)
-    cells.total(ever_external, [("pattern", ALL_SURVIVORS, p) for p in ("external only", "dual")])
+    b.within(several, SURVIVOR_N)
+    b.within(("pattern", ALL_SURVIVORS, "dual"), several)
+    arrests = np.bincount(study.cluster, weights=study.outcomes["arrest"],
+                          minlength=study.n_participants)
+    mixed_vector = (arrests > 0) & (arrests < study.n_contacts) & (study.n_contacts >= 2)
+    mixed = b.survivors(mixed_vector, ("survivors", "arrest and no arrest"), published=False)
+    b.within(mixed, several)
+    contacted = b.survivors(study.n_contacts > 0, ("survivors", "with police contact"),
+                            published=False)
+    b.within(contacted, SURVIVOR_N)
 
-    # The race-disparity claims (risk differences at contact level) publish the
-    # outcome counts of Black and other survivors' contacts.
-    race_group = np.where(study.black_incident == 1, "Black", "other")
-    for lv in ("Black", "other"):
-        cells.share(rate_key("self_initiated", "Race", lv),
-                    int(study.outcomes["self_initiated"][race_group == lv].sum()),
-                    contacts_key("Race", lv))
-    cells.total(contacts_key("Who initiated", "self"),
-                [rate_key("self_initiated", "Race", lv) for lv in ("Black", "other")])
-    cells.share(("strategy_any",), int(np.sum(study.n_strategies > 0)), SURVIVOR_N)
+    names: dict[bytes, tuple[str, str]] = {}
+    keys: dict[str, dict[str, dict[str, Any]]] = {}
+    for entry in registry:
+        statistic = entry["statistic"]
+        levels: dict[str, dict[str, Any]] = {}
+        if statistic in ("share_above", "universal_share"):
+            if statistic == "universal_share":
+                k = b.survivors(study.n_strategies > 0, ("strategy_any",))
+                n = SURVIVOR_N
+            else:
+                column = entry["column"]
+                among = (study.n_contacts > 0 if column == "beyond_police_capacity"
+                         else np.ones(study.n_participants, dtype=bool))
+                n = contacted if column == "beyond_police_capacity" else SURVIVOR_N
+                k = b.survivors((study.violence[column] == 1) & among,
+                                ("violence", column, "with police contact"))
+                b.within(k, ("violence", column))
+                b.within(k, n)
+            levels["survivor"] = {"fields": {"successes": k, "n": n}, "cells": [k, n]}
+        elif statistic == "initiation_patterns":
+            fields = {p: ("pattern", ALL_SURVIVORS, p) for p in INITIATION_PATTERNS}
+            levels["survivor"] = {"fields": fields, "cells": list(fields.values())}
+        elif statistic == "arrest_inconsistency":
+            arrest = rate_key("arrest", ALL_CONTACTS, ALL_CONTACTS_LEVEL)
+            levels["contact"] = {"fields": {"successes": arrest, "n": CONTACT_N},
+                                 "cells": [arrest, CONTACT_N]}
+            levels["survivor"] = {"fields": {"successes": mixed, "n": several},
+                                  "cells": [mixed, several]}
+        elif statistic == "association" and "contrast" in entry:
+            contrast, outcome = entry["contrast"], entry["outcome"]
+            exposed, reference = CONTRAST_GROUPS[contrast]
+            n1, n0 = contrast_group_keys(contrast)
+            factor, level1, level0 = CONTRAST_LEVELS[contrast]
+            contact_cells = [rate_key(outcome, factor, level1), contacts_key(factor, level1),
+                             rate_key(outcome, factor, level0), contacts_key(factor, level0)]
+            missing = [key for key in contact_cells if key not in cells.published]
+            if missing:
+                raise ValueError(f"claim {entry['id']}: no published contact counts {missing!r}")
+            levels["contact"] = {"fields": {"clusters_exposed": n1, "clusters_unexposed": n0},
+                                 "cells": [*contact_cells, n1, n0]}
+            name = _summary_cells(b, names, outcome, entry["survivor_outcome"])
+            yes1, yes0 = ("st", *name, exposed), ("st", *name, reference)
+            fields = {"exposed_yes": yes1, "exposed_n": n1, "reference_yes": yes0,
+                      "reference_n": n0}
+            levels["survivor"] = {"fields": fields, "cells": list(fields.values())}
+            if outcome == "arrest" and entry["survivor_outcome"] == "ever":
+                b.within(mixed, b.survivors(study.per_survivor(study.outcomes["arrest"], "ever"),
+                                            ("st", *name, "all"), published=False))
+        elif statistic == "association":
+            exposure, outcome = entry["exposure"], entry["outcome"]
+            positive, negative, both = _sign_vectors(study, exposure, outcome)
+            both_key = b.survivors(both, ("survivors", "both kinds", exposure, outcome),
+                                   published=False)
+            b.within(both_key, several)
+            pos = b.survivors(positive, ("sign", exposure, outcome, "positive"))
+            neg = b.survivors(negative, ("sign", exposure, outcome, "negative"))
+            ties = cells.add(("sign", exposure, outcome, "tied"),
+                             int(np.sum(both & ~positive & ~negative)), published=False)
+            cells.total(both_key, [pos, neg, ties])
+            levels["contact"] = {"fields": {"n_contacts": CONTACT_N, "n_survivors": SURVIVOR_N},
+                                 "cells": []}
+            levels["survivor"] = {"fields": {"positive": pos, "negative": neg},
+                                  "cells": [pos, neg]}
+        else:
+            raise ValueError(f"claim {entry['id']}: the disclosure plan does not know "
+                             f"statistic '{statistic}'")
+        keys[entry["id"]] = levels
 
-    # Survivor-level indicators: a qualitative code or theme that holds for the
-    # same survivors as a quantitative indicator is the same cell.
-    registry: dict[bytes, Key] = {}
-    violence = tables["violence"].set_index("participant_id").reindex(ids)
-    strategies = tables["strategies"].set_index("participant_id").reindex(ids)
-    per_survivor = {
-        ("st", "self_initiated", "all"): study.outcomes["self_initiated"],
-        ("ever", "external"): 1 - study.outcomes["self_initiated"],
-        ("st", "any_practice", "all"): study.outcomes["any_practice"],
-        ("st", "arrest", "all"): study.outcomes["arrest"],
-    }
-    for key, outcome in per_survivor.items():
-        ever_vector = np.bincount(study.cluster, weights=outcome, minlength=len(ids)) > 0
-        _vector_key(registry, ever_vector, key)
-    for column in frames["violence_forms"]["column"]:
-        _vector_key(registry, violence[column].to_numpy() == 1, ("violence", column))
-    for column in frames["informal_strategies"]["column"]:
-        _vector_key(registry, strategies[column].to_numpy() == 1, ("strategy", column))
-    _vector_key(registry, study.n_strategies > 0, ("strategy_any",))
-    _vector_key(registry, participants["children_in_home"].to_numpy() == 1, ("children", "yes"))
+    # What the claims publish: each count field is its cell (the values must agree).
+    for result in evaluate_claims(study, list(registry), alpha):
+        for level, level_keys in keys[result["id"]].items():
+            values = result["levels"][level]
+            for name, key in level_keys["fields"].items():
+                if name in values and values[name] is not None:
+                    cells.add(key, values[name])
+    for _, row in survivor_level_tests(study, alpha, registry).iterrows():
+        for name, key in keys[row["claim"]]["survivor"]["fields"].items():
+            cells.add(key, row[name])
+    for contrast in CONTRASTS:
+        exposed, reference = b.study.groups(contrast)
+        for key, mask in zip(contrast_group_keys(contrast), (exposed, reference), strict=True):
+            cells.add(key, int(mask.sum()))
+    return keys
 
+
+# --- the qualitative outputs ------------------------------------------------------------------
+
+
+def _qualitative_cells(b: _Builder) -> dict[str, Any]:
+    cells, tables = b.cells, b.tables
     book = tables["qual_codebook"]
     codes = book["code"].tolist()
     matrix_a = code_by_case(tables, "A")
@@ -219,23 +511,24 @@ def study_cells(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05
     code_keys = {}
     for code in codes:
         vector = matrix_a[code].to_numpy() == 1
-        key = _vector_key(registry, vector, ("code", code))
-        code_keys[code] = cells.share(key, int(vector.sum()), SURVIVOR_N)
+        code_keys[code] = cells.share(("code", code), int(vector.sum()), SURVIVOR_N)
+        _same_survivors(cells, b.registry, vector, code_keys[code])
     code_b_keys = {code: cells.share(("code_b", code), int(matrix_b[code].sum()), SURVIVOR_N)
                    for code in codes}
     theme_keys = {}
     for theme, members in book.groupby("theme", sort=False)["code"]:
         vector = matrix_a[members.tolist()].to_numpy().any(axis=1)
-        key = _vector_key(registry, vector, ("theme", theme))
-        theme_keys[str(theme)] = cells.share(key, int(vector.sum()), SURVIVOR_N)
+        theme_keys[str(theme)] = cells.share(("theme", theme), int(vector.sum()), SURVIVOR_N)
+        _same_survivors(cells, b.registry, vector, theme_keys[str(theme)])
     pair_keys = {}
     values = matrix_a.to_numpy() == 1
     for i, ci in enumerate(codes):
         for j in range(i + 1, len(codes)):
             cj = codes[j]
             both = values[:, i] & values[:, j]
-            key = _vector_key(registry, both, ("co", ci, cj))
-            pair_keys[(ci, cj)] = pair_keys[(cj, ci)] = cells.add(key, int(both.sum()))
+            key = cells.add(("co", ci, cj), int(both.sum()))
+            _same_survivors(cells, b.registry, both, key)
+            pair_keys[(ci, cj)] = pair_keys[(cj, ci)] = key
             only_i = cells.add(("co_only", ci, cj), int(np.sum(values[:, i] & ~values[:, j])),
                                published=False)
             only_j = cells.add(("co_only", cj, ci), int(np.sum(values[:, j] & ~values[:, i])),
@@ -245,9 +538,53 @@ def study_cells(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05
             cells.total(code_keys[ci], [key, only_i])
             cells.total(code_keys[cj], [key, only_j])
             cells.total(SURVIVOR_N, [key, only_i, only_j, neither])
-    extra = {"code_keys": code_keys, "code_b_keys": code_b_keys, "theme_keys": theme_keys,
-             "pair_keys": pair_keys}
-    return cells, extra
+    return {"code_keys": code_keys, "code_b_keys": code_b_keys, "theme_keys": theme_keys,
+            "pair_keys": pair_keys}
+
+
+def study_cells(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05,
+                registry: Sequence[Mapping[str, Any]] | None = None
+                ) -> tuple[Cells, dict[str, Any]]:
+    """Every count a restricted build publishes, as one :class:`Cells` problem.
+
+    Returns the cells and where the outputs' counts are (``code_keys``,
+    ``code_b_keys``, ``theme_keys``, ``pair_keys`` and ``claim_keys``).
+    """
+    registry = list(registry if registry is not None else load_registry())
+    b = _Builder(tables)
+    cells = b.cells
+    cells.add(SURVIVOR_N, len(tables["participants"]), fixed=True)
+    cells.add(CONTACT_N, len(tables["incidents"]), fixed=True)
+    frames = all_descriptives(tables, alpha)
+
+    _sample_cells(b, frames)
+    _pattern_cells(b, frames)
+    contrast_outcomes = list(dict.fromkeys(e["outcome"] for e in registry if "contrast" in e))
+    _contact_cells(b, frames, contrast_outcomes, alpha)
+    _safety_cells(b, frames)
+    _outcome_level_links(b)
+    for name, prefix in (("violence_forms", "violence"), ("informal_strategies", "strategy")):
+        for _, row in frames[name].iterrows():
+            cells.share((prefix, row["column"]), row["successes"], SURVIVOR_N)
+    cells.share(("strategy_any",), int(np.sum(b.study.n_strategies > 0)), SURVIVOR_N,
+                published=False)
+    _register_indicators(b, frames)
+    claim_keys = _claim_cells(b, registry, alpha)
+    extra = _qualitative_cells(b)
+    return cells, {**extra, "claim_keys": claim_keys}
+
+
+def _register_indicators(b: _Builder, frames: Mapping[str, pd.DataFrame]) -> None:
+    """Survivor-level indicators of the violence and strategy tables, in the registry."""
+    tables = b.tables
+    ids = pd.Index(tables["participants"]["participant_id"])
+    violence = tables["violence"].set_index("participant_id").reindex(ids)
+    strategies = tables["strategies"].set_index("participant_id").reindex(ids)
+    for column in frames["violence_forms"]["column"]:
+        b.survivors(violence[column].to_numpy() == 1, ("violence", column))
+    for column in frames["informal_strategies"]["column"]:
+        b.survivors(strategies[column].to_numpy() == 1, ("strategy", column))
+    b.survivors(b.study.n_strategies > 0, ("strategy_any",), published=False)
 
 
 def study_plan(tables: Mapping[str, pd.DataFrame], threshold: int,
@@ -255,5 +592,3 @@ def study_plan(tables: Mapping[str, pd.DataFrame], threshold: int,
     """Solve the suppression of a restricted build (see :func:`study_cells`)."""
     cells, extra = study_cells(tables, alpha)
     return StudyPlan(cells.solve(threshold), frozenset(cells.published), **extra)
-
-

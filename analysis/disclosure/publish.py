@@ -18,14 +18,20 @@ import numpy as np
 import pandas as pd
 
 from analysis.disclosure.keys import (
-    ALL_CONTACTS,
+    PREDICTOR_CELLS,
     SURVIVOR_N,
-    contacts_key,
+    contrast_group_keys,
+    denominator_key,
     group_size_key,
     rate_key,
     sample_key,
 )
 from analysis.disclosure.markers import SUPPRESSED, Key
+
+
+def _key(value: Any) -> Key:
+    """A key read back from JSON: lists become tuples, also inside."""
+    return tuple(_key(v) for v in value) if isinstance(value, list) else value
 
 
 @dataclass(frozen=True)
@@ -39,13 +45,19 @@ class PublishedPlan:
     code_b_keys: dict[str, Key]
     theme_keys: dict[str, Key]
     pair_keys: dict[tuple[str, str], Key]
+    #: Per claim and level: the cell of each count field, and the cells its estimate rests on.
+    claim_keys: dict[str, dict[str, dict[str, Any]]]
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> PublishedPlan:
-        key = tuple
+        key = _key
         pairs: dict[tuple[str, str], Key] = {}
         for a, b, k in document["pair_keys"]:
             pairs[(a, b)] = key(k)
+        claims = {cid: {level: {"fields": {f: key(k) for f, k in keys["fields"].items()},
+                                "cells": [key(k) for k in keys["cells"]]}
+                        for level, keys in levels.items()}
+                  for cid, levels in document.get("claim_keys", {}).items()}
         return cls(
             threshold=int(document["threshold"]),
             texts={key(k): text for k, text, _ in document["cells"]},
@@ -54,6 +66,7 @@ class PublishedPlan:
             code_b_keys={c: key(k) for c, k in document["code_b_keys"].items()},
             theme_keys={t: key(k) for t, k in document["theme_keys"].items()},
             pair_keys=pairs,
+            claim_keys=claims,
         )
 
     @classmethod
@@ -117,90 +130,156 @@ def publish_descriptives(frames: Mapping[str, pd.DataFrame], plan: PublishedPlan
         lambda r: ("pattern", r["group"], r["pattern"]), lambda r: group_size_key(r["group"]),
         SHARE_COLUMNS)
     for name in ("practices_by", "arrests_by", "expected_vs_actual"):
+        # A practice that applies at some contacts only (checking on children) is a share
+        # of those contacts: its own denominator cell.
         out[name] = _publish_rows(
             frames[name], plan, lambda r: rate_key(r["outcome"], r["factor"], r["level"]),
-            lambda r: contacts_key(r["factor"], r["level"]), (*SHARE_COLUMNS, "gap"))
+            lambda r: denominator_key(r["factor"], r["level"], r["applies_to"]),
+            (*SHARE_COLUMNS, "gap"))
     for name, prefix in (("violence_forms", "violence"), ("informal_strategies", "strategy")):
         out[name] = _publish_rows(frames[name], plan, lambda r, p=prefix: (p, r["column"]),
                                   lambda r: SURVIVOR_N, SHARE_COLUMNS)
     out["safety_change"] = _publish_rows(
         frames["safety_change"], plan,
         lambda r: ("safety", r["factor"], r["level"], r["safety_change"]),
-        lambda r: contacts_key(r["factor"], r["level"]), SHARE_COLUMNS)
+        lambda r: denominator_key(r["factor"], r["level"]), SHARE_COLUMNS)
     return out
 
 
+#: What a withheld claim level keeps besides its counts: what it is and its verdict.
+LEVEL_KEPT = ("kind", "method", "estimable", "verdict", "observed_direction")
+WITHHELD = "counts withheld: restricted data"
+SMALL_COUNT = "suppressed: a count of this comparison is small"
+TEST_COLUMNS = ("difference", "ci_low", "ci_high", "p_value")
+
+
+def claim_cells(plan: PublishedPlan, claim: str, level: str) -> dict[str, Any]:
+    """The published cells of one level of a claim: ``fields`` (count field -> cell), ``cells``.
+
+    ``cells`` are those its estimate, interval and p-value rest on (none for a
+    model-based estimate); the plan names them (:func:`analysis.disclosure.plan.study_cells`).
+    """
+    try:
+        return plan.claim_keys[claim][level]
+    except KeyError:
+        raise KeyError(f"the disclosure plan has no cells for level '{level}' of claim "
+                       f"{claim}") from None
+
+
+def _level_withheld(plan: PublishedPlan, claim: str, level: str) -> bool:
+    return plan.suppressed(*claim_cells(plan, claim, level)["cells"])
+
+
 def publish_survivor_tests(frame: pd.DataFrame, plan: PublishedPlan) -> pd.DataFrame:
-    """Survivor-level tests: counts suppressed, and the test of a row with a suppressed cell."""
+    """Survivor-level tests: counts as published, and the test of a row with a suppressed cell.
+
+    A row is the survivor level of a race claim (its cells are that level's).
+    Holm's adjustment runs over the rows of a contrast, so the adjusted
+    p-values of a contrast are withheld when any of its rows is.
+    """
     out = frame.copy()
-    derived = ("odds_ratio", "ci_low", "ci_high", "p_value", "p_holm")
     hide = []
-    for column, key in (("black_yes", lambda o: ("st", o, "Black")),
-                        ("black_n", lambda o: ("race", "Black")),
-                        ("other_yes", lambda o: ("st", o, "other")),
-                        ("other_n", lambda o: ("race_other",))):
-        out[column] = pd.Series([plan.text(key(o)) for o in frame["outcome"]],
-                                index=frame.index, dtype=object)
-    for outcome in frame["outcome"]:
-        hide.append(plan.suppressed(("st", outcome, "Black"), ("st", outcome, "other"),
-                                    ("race", "Black"), ("race_other",)))
+    columns: dict[str, list] = {}
+    for _, row in frame.iterrows():
+        keys = claim_cells(plan, row["claim"], "survivor")
+        for column, key in keys["fields"].items():
+            columns.setdefault(column, []).append(plan.text(key))
+        hide.append(plan.suppressed(*keys["cells"]))
+    for column, texts in columns.items():
+        out[column] = pd.Series(texts, index=frame.index, dtype=object)
     mask = np.array(hide, dtype=bool)
-    for column in derived:
+    for column in TEST_COLUMNS:
         out[column] = out[column].astype(float).where(~mask)
-    out["reason"] = out["reason"].where(~mask, "suppressed: a count of this comparison is small")
+    family = pd.Series(mask, index=frame.index).groupby(frame["contrast"]).transform("any")
+    out["p_holm"] = out["p_holm"].astype(float).where(~family.to_numpy(dtype=bool))
+    out["reason"] = out["reason"].where(~mask, SMALL_COUNT)
     return out
 
 
 def publish_power(power: Mapping[str, Any], plan: PublishedPlan) -> dict[str, Any]:
-    """The power statement: its group sizes, and everything computed from them if suppressed."""
-    keys = {"n1": ("race", "Black"), "n0": ("race_other",)}
-    if not plan.suppressed(*keys.values()):
-        return dict(power)
-    out: dict[str, Any] = {k: (None if k != "alpha" else v) for k, v in power.items()}
-    for name, key in keys.items():
-        out[name] = plan.text(key)
+    """The power statement per contrast: its group sizes, the rest withheld if one is suppressed."""
+    out: dict[str, Any] = {}
+    for contrast, entry in power.items():
+        keys = dict(zip(("n1", "n0"), contrast_group_keys(contrast), strict=True))
+        if not plan.suppressed(*keys.values()):
+            out[contrast] = {**entry, **{name: plan.text(k) for name, k in keys.items()}}
+            continue
+        withheld = {k: (v if k in ("alpha", "method") else None) for k, v in entry.items()}
+        withheld.update({name: plan.text(k) for name, k in keys.items()},
+                        reason="suppressed: a group of this contrast is small")
+        out[contrast] = withheld
     return out
 
 
-def claim_cells(entry: Mapping[str, Any]) -> list[Key]:
-    """The published cells behind a claim's estimate (none for model-based claims)."""
-    statistic = entry["statistic"]
-    if statistic == "majority_share":
-        return [("violence", entry["column"])]
-    if statistic == "universal_share":
-        return [("strategy_any",)]
-    if statistic == "arrest_inconsistency":
-        return [rate_key("arrest", ALL_CONTACTS, "all contacts")]
-    if statistic == "risk_difference":
-        return [rate_key(entry["outcome"], "Race", lv) for lv in ("Black", "other")] + [
-            contacts_key("Race", lv) for lv in ("Black", "other")]
-    return []
+def publish_fits(fits: Mapping[str, Mapping[str, Any]], plan: PublishedPlan
+                 ) -> dict[str, dict[str, Any]]:
+    """The fitted models: the mean of a 0/1 predictor withheld when its contact count is suppressed.
+
+    The mean of a 0/1 predictor over contacts is a count of contacts (those
+    where it is 1) over all contacts; it is withheld (``None``, and named in
+    ``withheld_means``) when the plan suppresses that count.
+    """
+    out = {}
+    for model, entry in fits.items():
+        means = dict(entry["means"])
+        withheld = [p for p in means if p in PREDICTOR_CELLS
+                    and PREDICTOR_CELLS[p] in plan.texts and plan.suppressed(PREDICTOR_CELLS[p])]
+        for p in withheld:
+            means[p] = None
+        out[model] = {**entry, "means": means, "withheld_means": withheld}
+    return out
 
 
-WITHHELD = "counts withheld: restricted data"
+def _withhold_level(level: dict[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: (v if k in LEVEL_KEPT or k in fields else None) for k, v in level.items()}
+    out["reason"] = SMALL_COUNT
+    return out
 
 
 def publish_claims(results: Sequence[Mapping[str, Any]], registry: Sequence[Mapping[str, Any]],
                    plan: PublishedPlan) -> list[dict[str, Any]]:
-    """Claims with the estimate of any claim resting on a suppressed cell suppressed.
+    """Claims with their counts as published, and each level resting on a suppressed cell withheld.
 
-    The verdict stays (it is a comparison with a fixed value, not a count), and
-    the counts in the reasons of descriptive claims are withheld.
+    Per level (contact, survivor): every count field is shown as the plan
+    publishes it (its count, ``"<3"`` or ``"suppressed"``); when a cell the
+    level's estimate rests on is suppressed, the estimate, interval, p-value
+    and every other number of the level are withheld (``suppressed: true``).
+    The claim's own estimate is its primary level's; Holm-adjusted p-values
+    are withheld for the whole family when any member's p-value is. The
+    verdict stays (a comparison with a fixed value, not a count); the counts
+    quoted in the reasons of descriptive claims are withheld.
     """
     entries = {e["id"]: e for e in registry}
     out = []
     for result in results:
         entry = entries[result["id"]]
         claim = dict(result)
-        if entry["statistic"] != "gee_odds_ratio":
-            verdict = "holds" if claim["reproduced"] else "does not hold"
-            claim["reason"] = f"{entry['rule']}: {verdict} ({WITHHELD})"
-        if plan.suppressed(*claim_cells(entry)):
+        levels = {}
+        for name, level in result["levels"].items():
+            keys = claim_cells(plan, claim["id"], name)
+            level = {**level, **{f: plan.text(k) for f, k in keys["fields"].items()
+                                 if f in level}}
+            withheld = _level_withheld(plan, claim["id"], name)
+            levels[name] = {**(_withhold_level(level, keys["fields"]) if withheld else level),
+                            "suppressed": withheld}
+        claim["levels"] = levels
+        primary_withheld = levels[claim["primary_level"]]["suppressed"]
+        if entry["statistic"] != "association" or primary_withheld:
+            claim["reason"] = f"{entry['rule']}: {claim['verdict']} ({WITHHELD})"
+        if primary_withheld:
             for key in ("estimate", "ci_low", "ci_high", "p_value", "p_value_holm"):
                 claim[key] = None
             claim["significant"] = None
-            claim["suppressed"] = True
+        claim["suppressed"] = primary_withheld
         out.append(claim)
+    families: dict[str, list[dict[str, Any]]] = {}
+    for claim in out:
+        if claim.get("family"):
+            families.setdefault(claim["family"], []).append(claim)
+    for members in families.values():
+        if any(c["suppressed"] for c in members):
+            for claim in members:
+                claim["p_value_holm"] = None
     return out
 
 

@@ -130,7 +130,10 @@ def survivor_tests_table(bundle: Bundle) -> str:
             tests = (f"{fmt.points(row['difference'])} "
                      f"{fmt.points_interval(row['ci_low'], row['ci_high'])}"
                      if row["estimable"] else "n/a",
-                     fmt.p_bare(row["p_value"]), fmt.p_bare(row["p_holm"]))
+                     fmt.p_bare(row["p_value"]),
+                     # Restricted data: Holm's p of a contrast with a suppressed row is withheld.
+                     SUPPRESSED if pd.notna(row["p_value"]) and pd.isna(row["p_holm"])
+                     else fmt.p_bare(row["p_holm"]))
         rows.append((row["label"], f"{exposed}: {row['exposed_yes']}/{row['exposed_n']}",
                      f"{reference}: {row['reference_yes']}/{row['reference_n']}", *tests))
     return pipe_table(("Survivor-level outcome", "Group", "Comparison group",

@@ -25,9 +25,18 @@ from analysis.disclosure.check import (
     check_disclosure,
     quasi_identifier_match_share,
 )
+from analysis.disclosure.keys import (
+    ALL_CONTACTS,
+    CONTACT_N,
+    SURVIVOR_N,
+    contacts_key,
+    denominator_key,
+    survivor_group_key,
+)
 from analysis.disclosure.markers import SUPPRESSED
-from analysis.disclosure.plan import study_cells
+from analysis.disclosure.plan import COUNT_FIELDS, study_cells
 from analysis.render.engine import docx_text
+from analysis.steps.claims import evaluate_claims, load_registry
 from analysis.steps.describe import all_descriptives
 from analysis.study.datapackage import read_study, write_package
 from analysis.study.vocabulary import RESTRICTED_TABLES as PLAN_TABLES
@@ -95,6 +104,21 @@ def test_sums_of_constraints_cannot_reveal_a_suppressed_cell():
     assert solved.suppressed("b") and solved.suppressed("c")
 
 
+def test_a_mean_that_is_a_suppressed_count_of_contacts_is_withheld():
+    from analysis.disclosure.keys import PREDICTOR_CELLS
+    from analysis.disclosure.publish import PublishedPlan, publish_fits
+
+    black = PREDICTOR_CELLS["black"]
+    plan = PublishedPlan(THRESHOLD, {black: SUPPRESSED, PREDICTOR_CELLS["visible_injury"]: 18},
+                         frozenset({black}), {}, {}, {}, {}, {})
+    fits = {"arrest_adj": {"terms": ["visible_injury", "prior_calls", "black"],
+                           "means": {"visible_injury": 18 / 70, "prior_calls": 2.1,
+                                     "black": 37 / 70}}}
+    out = publish_fits(fits, plan)["arrest_adj"]
+    assert out["means"] == {"visible_injury": 18 / 70, "prior_calls": 2.1, "black": None}
+    assert out["withheld_means"] == ["black"]
+
+
 # --- the publish check on hand-made tables ---------------------------------------------------
 
 def _participants(rows):
@@ -134,6 +158,71 @@ def _standin(directory: Path) -> dict[str, pd.DataFrame]:
     for name in ("transcripts", "excerpts"):
         (directory / f"{name}.csv").unlink()
     return read_study(directory, PLAN_TABLES)
+
+
+@pytest.fixture(scope="module")
+def standin_tables(tmp_path_factory):
+    return _standin(tmp_path_factory.mktemp("standin"))
+
+
+def _has(cells: Cells, total, parts) -> bool:
+    return any(t == total and set(p) == set(parts) for t, p in cells.constraints)
+
+
+def test_the_plan_links_the_race_groups_of_both_contrasts(standin_tables):
+    cells, _ = study_cells(standin_tables)
+    black, white = ("race", "Black"), ("race", "White")
+    colour, other = survivor_group_key("colour"), survivor_group_key("other")
+    assert _has(cells, colour, [black, ("race", "Latina"), ("race", "Multiracial/other")])
+    assert _has(cells, other, [white, ("race", "Latina"), ("race", "Multiracial/other")])
+    assert _has(cells, SURVIVOR_N, [colour, white]) and _has(cells, SURVIVOR_N, [black, other])
+    # Contacts: of colour + White = all contacts = Black + other, each a sum of categories.
+    of_colour, white_c = contacts_key("Survivors of colour", "of colour"), contacts_key(
+        "Survivors of colour", "White")
+    assert _has(cells, CONTACT_N, [of_colour, white_c])
+    assert _has(cells, CONTACT_N, [contacts_key("Race", "Black"), contacts_key("Race", "other")])
+    assert _has(cells, of_colour, [contacts_key("Race/ethnicity", r)
+                                   for r in ("Black", "Latina", "Multiracial/other")])
+    # Checking on children: its own denominators, adding up over a factor's levels, and each
+    # a share of the level's contacts.
+    applies = "contacts with children in the home"
+    levels = ("of colour", "White")
+    assert _has(cells, denominator_key(ALL_CONTACTS, "all contacts", applies),
+                [denominator_key("Survivors of colour", lv, applies) for lv in levels])
+    for lv in levels:
+        key = denominator_key("Survivors of colour", lv, applies)
+        assert _has(cells, contacts_key("Survivors of colour", lv),
+                    [key, ("not", key, contacts_key("Survivors of colour", lv))])
+
+
+def test_every_count_of_every_claim_level_is_a_published_cell(standin_tables):
+    registry = load_registry()
+    cells, extra = study_cells(standin_tables, registry=registry)
+    keys = extra["claim_keys"]
+    results = evaluate_claims(standin_tables, registry)
+    for result in results:
+        assert set(keys[result["id"]]) == set(result["levels"]), result["id"]
+        for level, values in result["levels"].items():
+            fields = keys[result["id"]][level]["fields"]
+            counts = {f for f in COUNT_FIELDS if f in values}
+            assert counts <= set(fields), (result["id"], level, counts - set(fields))
+            for name, key in fields.items():
+                assert key in cells.published, (result["id"], level, key)
+                assert cells.values[key] == values[name], (result["id"], level, name)
+            assert set(keys[result["id"]][level]["cells"]) <= cells.published
+    # A survivor-level race count: the groups' counts add up to one unpublished total.
+    c8a, c8b = keys["C8a"]["survivor"]["fields"], keys["C8b"]["survivor"]["fields"]
+    total = next(t for t, parts in cells.constraints
+                 if set(parts) == {c8a["exposed_yes"], c8a["reference_yes"]})
+    assert _has(cells, total, [c8b["exposed_yes"], c8b["reference_yes"]])
+    assert total not in cells.published
+    # Sign tests: positive + negative + tied = survivors with both kinds of contacts, which
+    # for who called are the survivors with the dual pattern.
+    c4 = keys["C4"]["survivor"]["fields"]
+    both = next(t for t, parts in cells.constraints
+                if c4["positive"] in parts and c4["negative"] in parts)
+    dual = ("pattern", "All survivors", "dual")
+    assert both == dual or _has(cells, dual, [both])
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +324,8 @@ def test_markdown_tables_show_no_small_count(restricted_build):
         assert _allowed_count(row[1]) and _allowed_count(row[2]), row
     for row in _markdown_rows(tables / "survivor_tests.md"):
         for cell in row[1:3]:
-            yes, n = cell.split("/")
+            # "Survivors of colour: 10/17"
+            yes, n = cell.rsplit(": ", 1)[1].split("/")
             assert _allowed_count(yes) and _allowed_count(n), row
             if not {yes, n} & {SMALL, SUPPRESSED}:
                 assert _allowed_count(str(int(n) - int(yes))), row
@@ -256,6 +346,172 @@ def test_complementary_suppression_in_the_sample_table(restricted_build):
     markdown = (out / "tables" / "sample.md").read_text()
     assert re.search(r"Multiracial/other \| <3 \|", markdown)
     assert "Latina" in markdown and SUPPRESSED in markdown
+
+
+def _shown_as(value: int, shown) -> bool:
+    """``value`` published as ``shown``: its marker when small, else itself or suppressed."""
+    if 0 < value < THRESHOLD:
+        return shown == SMALL
+    return shown == SUPPRESSED or (not isinstance(shown, str) and int(shown) == value) or (
+        isinstance(shown, str) and shown == str(value))
+
+
+def _number(text) -> bool:
+    return text not in (SMALL, SUPPRESSED, "", None)
+
+
+def test_shares_leave_no_small_complement_and_practices_no_small_rest(restricted_build):
+    repo, _ = restricted_build
+    out = repo / "results" / "restricted"
+    for name in ("initiation_patterns", "practices_by", "arrests_by", "expected_vs_actual",
+                 "violence_forms", "informal_strategies", "safety_change"):
+        for _, row in _published(out, name).iterrows():
+            if _number(row["successes"]) and _number(row["n"]):
+                assert _allowed_count(str(int(row["n"]) - int(row["successes"]))), (name, row)
+    # Checking on children is a share of the contacts with children in the home: those
+    # contacts and the level's contacts leave no small rest either.
+    practices = _published(out, "practices_by")
+    for (factor, level), rows in practices.groupby(["factor", "level"]):
+        children = rows.loc[rows["outcome"] == "practice_check_children", "n"].iloc[0]
+        contacts = rows.loc[rows["outcome"] == "any_practice", "n"].iloc[0]
+        assert rows.loc[rows["outcome"] == "practice_check_children", "applies_to"].iloc[0] \
+            == "contacts with children in the home"
+        if _number(children) and _number(contacts):
+            assert _allowed_count(str(int(contacts) - int(children))), (factor, level)
+    # Both race factors are published, and their levels' contacts add up to all contacts.
+    factors = set(practices["factor"])
+    assert {"Race", "Survivors of colour"} <= factors
+
+
+def test_claims_show_their_counts_as_the_plan_does_and_withhold_each_level(restricted_build):
+    repo, tables = restricted_build
+    published = json.loads((repo / "results" / "restricted" / "claims.json").read_text())
+    raw = {c["id"]: c for c in evaluate_claims(tables, load_registry())}
+    small = withheld = 0
+    for claim in published["claims"]:
+        assert claim["verdict"] == raw[claim["id"]]["verdict"]
+        for name, level in claim["levels"].items():
+            original = raw[claim["id"]]["levels"][name]
+            hidden = False
+            for field in COUNT_FIELDS:
+                if field not in original or original[field] is None:
+                    continue
+                shown = level[field]
+                assert _shown_as(int(original[field]), shown), (claim["id"], name, field, shown)
+                small += shown == SMALL
+                hidden |= shown in (SMALL, SUPPRESSED)
+            for k, n in (("successes", "n"), ("exposed_yes", "exposed_n"),
+                         ("reference_yes", "reference_n")):
+                if k in level and _number(level[k]) and _number(level[n]):
+                    assert _allowed_count(str(int(level[n]) - int(level[k]))), (claim["id"], k)
+            if hidden:
+                assert level["suppressed"] is True, (claim["id"], name)
+            if level["suppressed"]:
+                withheld += 1
+                numbers = {k: v for k, v in level.items()
+                           if isinstance(v, float | dict) and k not in COUNT_FIELDS}
+                assert not numbers, (claim["id"], name, numbers)
+                assert level["estimate"] is None and level["p_value"] is None
+        primary = claim["levels"][claim["primary_level"]]
+        assert claim["suppressed"] is primary["suppressed"]
+        if claim["suppressed"]:
+            assert all(claim[k] is None for k in ("estimate", "ci_low", "ci_high", "p_value",
+                                                  "p_value_holm", "significant"))
+        # No reason quotes a count: descriptive claims' counts are withheld.
+        detail = re.search(r"\(([^()]*)\)$", claim["reason"]).group(1)
+        assert not re.search(r"\d", detail), claim["reason"]
+    assert small > 0 and withheld > 0
+    # Holm's adjustment uses every member of a family: withheld with any member's p-value.
+    families: dict[str, list] = {}
+    for claim in published["claims"]:
+        if claim["family"]:
+            families.setdefault(claim["family"], []).append(claim)
+    for members in families.values():
+        if any(c["suppressed"] for c in members):
+            assert all(c["p_value_holm"] is None for c in members)
+    # values.yml prints a withheld level, and a withheld Holm p-value, as suppressed.
+    import yaml
+
+    values = yaml.safe_load((repo / "results" / "restricted" / "values.yml").read_text())
+    for claim in published["claims"]:
+        printed = values["claims"][claim["id"]]
+        for name, level in claim["levels"].items():
+            if level["suppressed"]:
+                assert printed[name]["estimate"] == printed[name]["p"] == SUPPRESSED
+            else:
+                assert printed[name]["estimate"] != SUPPRESSED
+        if claim["p_value"] is not None and claim["p_value_holm"] is None:
+            assert printed["p_holm"] == SUPPRESSED
+
+
+def test_survivor_tests_and_power_publish_the_claims_counts(restricted_build):
+    repo, tables = restricted_build
+    out = repo / "results" / "restricted"
+    tests = pd.read_csv(out / "inference" / "survivor_tests.csv", dtype=str,
+                        keep_default_na=False)
+    claims = {c["id"]: c for c in json.loads((out / "claims.json").read_text())["claims"]}
+    power = json.loads((out / "inference" / "power.json").read_text())
+    sample = _published(out, "sample")
+    race = sample[sample["characteristic"] == "Race/ethnicity"].set_index("category")["n"]
+    counts = ("exposed_yes", "exposed_n", "reference_yes", "reference_n")
+    for _, row in tests.iterrows():
+        level = claims[row["claim"]]["levels"]["survivor"]
+        # The same count, the same decision in every output.
+        assert [row[c] for c in counts] == [str(level[c]) for c in counts], row["claim"]
+        entry = power[row["contrast"]]
+        assert [str(entry["n1"]), str(entry["n0"])] == [row["exposed_n"], row["reference_n"]]
+        hidden = any(row[c] in (SMALL, SUPPRESSED) for c in counts)
+        assert hidden == level["suppressed"]
+        if hidden:
+            assert (row[["difference", "ci_low", "ci_high", "p_value", "p_holm"]] == "").all()
+            assert row["reason"].startswith("suppressed")
+        if (tests.loc[tests["contrast"] == row["contrast"], list(counts)]
+                .isin([SMALL, SUPPRESSED]).any().any()):
+            assert row["p_holm"] == ""
+    assert set(tests["contrast"]) == set(power) == {"colour_vs_white", "black_vs_others"}
+    assert str(power["black_vs_others"]["n1"]) == race["Black"]
+    assert str(power["colour_vs_white"]["n0"]) == race["White"]
+    participants = tables["participants"]["race_ethnicity"]
+    for contrast, (n1, n0) in {"colour_vs_white": ((participants != "White").sum(),
+                                                   (participants == "White").sum()),
+                               "black_vs_others": ((participants == "Black").sum(),
+                                                   (participants != "Black").sum())}.items():
+        assert _shown_as(int(n1), power[contrast]["n1"])
+        assert _shown_as(int(n0), power[contrast]["n0"])
+
+
+def test_fitted_models_quote_no_suppressed_count_of_contacts(restricted_build, tmp_path):
+    from analysis.disclosure.keys import PREDICTOR_CELLS
+    from analysis.disclosure.publish import PublishedPlan
+    from analysis.paper.figures.arrest import arrest_curve_caption, arrest_curves
+    from analysis.paper.figures.style import restricted_mode
+
+    repo, tables = restricted_build
+    out = repo / "results" / "restricted"
+    fits = json.loads((out / "inference" / "fits.json").read_text())
+    texts = PublishedPlan.read(out / "disclosure" / "plan.json").texts
+    n_contacts = len(tables["incidents"])
+    for model, entry in fits.items():
+        for predictor, mean in entry["means"].items():
+            key = PREDICTOR_CELLS.get(predictor)
+            if key is None or key not in texts:
+                continue
+            if texts[key] in (SMALL, SUPPRESSED):
+                assert mean is None and predictor in entry["withheld_means"], (model, predictor)
+            else:
+                assert mean == pytest.approx(int(texts[key]) / n_contacts), (model, predictor)
+    # The arrest figure still draws when a held covariate's mean is withheld.
+    results = tmp_path / "results"
+    (results / "inference").mkdir(parents=True)
+    (results / "claims.json").write_text((out / "claims.json").read_text())
+    fits["arrest_adj"]["means"]["black"] = None
+    fits["arrest_adj"]["withheld_means"] = ["black"]
+    (results / "inference" / "fits.json").write_text(json.dumps(fits))
+    with restricted_mode(THRESHOLD):
+        curves = arrest_curves(results, repo / "data" / "restricted")
+        caption = arrest_curve_caption(results, repo / "data" / "restricted")
+    assert curves.held == {"black": 0.0}
+    assert "its share of contacts is suppressed" in caption
 
 
 def test_qualitative_outputs_are_suppressed_aggregates(restricted_build):

@@ -65,6 +65,7 @@ class ArrestCurves:
     level: float
     coef_calls: float
     coef_injury: float
+    withheld: tuple[str, ...] = ()          # restricted data: covariates whose share is suppressed
 
 
 def arrest_fit(results: Path) -> dict:
@@ -129,7 +130,10 @@ def arrest_curves(results: Path, data: Path, step: float = 0.05) -> ArrestCurves
     fit = arrest_fit(results)
     predictors = fit["terms"]
     params, cov = np.asarray(fit["params"]), np.asarray(fit["cov"])
-    composition = {p: float(fit["means"][p]) for p in predictors if p not in SHOWN}
+    # Restricted data: a mean that is a suppressed count is withheld; weight it at 0.
+    withheld = tuple(p for p in predictors if p not in SHOWN and fit["means"][p] is None)
+    composition = {p: 0.0 if fit["means"][p] is None else float(fit["means"][p])
+                   for p in predictors if p not in SHOWN}
     if small_cell_threshold() is None:
         study = StudyArrays.from_tables(read_study(data, QUANT_TABLES))
         calls_observed = study.predictors["prior_calls"]
@@ -164,7 +168,8 @@ def arrest_curves(results: Path, data: Path, step: float = 0.05) -> ArrestCurves
     coef = dict(zip(predictors, params[1:], strict=True))
     return ArrestCurves(grid, fitted, low, high, composition, calls_observed, injury_observed,
                         arrest_observed, int(fit["n_contacts"]), int(fit["n_survivors"]), df,
-                        1 - alpha, float(coef["prior_calls"]), float(coef["visible_injury"]))
+                        1 - alpha, float(coef["prior_calls"]), float(coef["visible_injury"]),
+                        withheld)
 
 
 def _stack(calls: np.ndarray, outcome: np.ndarray, row: float) -> tuple[np.ndarray, np.ndarray]:
@@ -260,7 +265,9 @@ def _averaged_text(c: ArrestCurves) -> str:
     names = list(c.composition)
     if small_cell_threshold() is not None:
         # Restricted data: the shares are counts of contacts and are not quoted.
-        parts = [f"contacts {_covariate(p)}" for p in names]
+        parts = [f"contacts {_covariate(p)}" + (" weighted 0, because their share of contacts is "
+                                                "suppressed" if p in c.withheld else "")
+                 for p in names]
         mix = join_words(parts)
     else:
         parts = [f"{int(round(v * c.n_contacts))} of the {c.n_contacts} contacts were "

@@ -2,9 +2,9 @@
 
 Every figure is 6.5 in wide (a page width), drawn in DejaVu Sans at seaborn's
 "paper" sizes on a white grid (:data:`SEABORN_THEME`, seaborn's settings written
-out so that a figure job does not pay for importing seaborn). Colours come from :mod:`analysis.palette`,
-where each carries one meaning across all figures; what has no category of
-its own is drawn in the neutral grey. Figures are created as bare
+out so that a figure job does not pay for importing seaborn). Colours come
+from :mod:`analysis.palette`, where each carries one meaning across all
+figures; what has no category of its own is drawn in the neutral grey. Figures are created as bare
 :class:`matplotlib.figure.Figure` objects (no pyplot state) inside
 :func:`themed`, so the theme never leaks into other code.
 

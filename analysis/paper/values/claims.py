@@ -49,6 +49,11 @@ def level_values(level: Mapping[str, Any], suppressed: bool = False) -> dict[str
             "verdict": level.get("verdict", ""), "method": level["method"]}
 
 
+def holm_withheld(claim: Mapping[str, Any]) -> bool:
+    """True when a restricted build withheld a claim's Holm-adjusted p-value but not its p-value."""
+    return claim.get("p_value") is not None and claim.get("p_value_holm") is None
+
+
 def claim_values(claim: Mapping[str, Any], truth: Mapping[str, str] | None = None
                  ) -> dict[str, Any]:
     """Print-ready strings for one claim of claims.json (and its true value, if known)."""
@@ -66,7 +71,8 @@ def claim_values(claim: Mapping[str, Any], truth: Mapping[str, str] | None = Non
         "estimate": primary["estimate"],
         "ci": primary["ci"],
         "p": primary["p"],
-        "p_holm": SUPPRESSED if suppressed else fmt.p_value(claim.get("p_value_holm")),
+        "p_holm": SUPPRESSED if suppressed or holm_withheld(claim)
+        else fmt.p_value(claim.get("p_value_holm")),
         "summary": primary["summary"],
         "direction": claim["direction"].replace("_", " "),
         "observed": claim["observed_direction"],
@@ -78,7 +84,8 @@ def claim_values(claim: Mapping[str, Any], truth: Mapping[str, str] | None = Non
                                else "yes" if claim["reading_consistent"] else "no"),
     }
     for name, level in claim["levels"].items():
-        out[name] = level_values(level, suppressed)
+        # Restricted data: each level is withheld on its own counts.
+        out[name] = level_values(level, bool(level.get("suppressed", suppressed)))
     if truth is not None:
         out["truth"] = truth
     return out
