@@ -9,7 +9,7 @@ allowed, before any job runs.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,10 @@ SCENARIO_MULTIPLIER: dict[str, float] = {"published": 1.0, "null": 0.0, "reverse
 
 class ConfigError(ValueError):
     """A configuration value is not allowed; the message names key, value and rule."""
+
+
+#: A further check of a whole configuration: one message per problem (empty: fine).
+Check = Callable[[Mapping[str, Any]], list[str]]
 
 
 def load_schema(path: Path = SCHEMA_PATH) -> dict[str, Any]:
@@ -102,7 +106,7 @@ def _cross_checks(config: Mapping[str, Any]) -> list[str]:
     Only the sections present in ``config`` are checked (a step's part of the
     configuration may hold only some of them).
     """
-    problems: list[str] = []
+    problems: list[str] = _robustness_checks(config)
     if "sample" in config:
         problems += _sample_checks(config["sample"])
     if "model" in config:
@@ -110,6 +114,18 @@ def _cross_checks(config: Mapping[str, Any]) -> list[str]:
     if "strategies" in config:
         problems += _strategy_checks(config["strategies"])
     return problems
+
+
+def _robustness_checks(config: Mapping[str, Any]) -> list[str]:
+    if "robustness_shards" not in config or "robustness_replications" not in config:
+        return []
+    shards, reps = config["robustness_shards"], config["robustness_replications"]
+    if shards <= reps:
+        return []
+    return [f"config key 'robustness_shards' has value {shards!r}; allowed: at most "
+            f"robustness_replications ({reps}), because each shard is a job that runs at "
+            f"least one replication: this would plan {shards:,} jobs per robustness "
+            f"scenario, {shards - reps:,} of them with nothing to do"]
 
 
 def _sample_checks(sample: Mapping[str, Any]) -> list[str]:
@@ -160,8 +176,13 @@ def _strategy_checks(strategies: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any] | None = None) -> dict:
+def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any] | None = None,
+                    checks: Sequence[Check] = ()) -> dict:
     """Validate ``config`` against the schema; return a copy with defaults filled.
+
+    ``checks`` run on the filled configuration once it matches the schema (the
+    workflow passes :func:`analysis.steps.limits.study_limits`: what the
+    analysis needs of the study's size).
 
     Raises
     ------
@@ -177,6 +198,8 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any] | None 
     lines = [line for error in errors for line in _error_lines(error)]
     if not lines:
         lines = _cross_checks(filled)
+    if not lines:
+        lines = [line for check in checks for line in check(filled)]
     if lines:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
     return filled

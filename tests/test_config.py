@@ -72,7 +72,8 @@ def test_boolean_is_not_an_integer(config):
 
 def test_boundary_values(config):
     ok = copy.deepcopy(config)
-    ok.update(n_participants=1, alpha=0.999, robustness_replications=1, seed=0)
+    ok.update(n_participants=1, alpha=0.999, robustness_replications=1, robustness_shards=1,
+              seed=0)
     assert validate_config(ok)["n_participants"] == 1
     for key, value in (("alpha", 0), ("alpha", 1), ("seed", 2**32), ("n_participants", 5_000_001)):
         bad = copy.deepcopy(config)

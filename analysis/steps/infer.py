@@ -145,8 +145,12 @@ def survivor_level_tests(study: StudyArrays, alpha: float = 0.05) -> pd.DataFram
     return frame
 
 
-def power_statement(study: StudyArrays, alpha: float = 0.05) -> dict[str, float]:
-    """The smallest difference between Black and other survivors this sample can detect."""
+def power_statement(study: StudyArrays, alpha: float = 0.05) -> dict[str, Any]:
+    """The smallest difference between Black and other survivors this sample can detect.
+
+    Not estimable, with the reason, when a group is empty or too small for any
+    difference to reach the power (:func:`minimum_detectable_difference`).
+    """
     n_black = int(study.black_survivor.sum())
     return minimum_detectable_difference(n_black, study.n_participants - n_black, alpha=alpha)
 

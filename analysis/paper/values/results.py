@@ -104,6 +104,8 @@ def power_values(power: Mapping[str, Any]) -> dict[str, str]:
         "detectable_or": fmt.number(power["detectable_odds_ratio"], 1),
         "cohens_h": fmt.number(power["cohens_h"]),
         "power": fmt.percent(power["power"]),
+        # Why the detectable difference is n/a (a group empty or too small), else "".
+        "reason": str(power.get("reason") or ""),
     }
     if is_suppressed(power["n1"]) or is_suppressed(power["n0"]):
         values = {k: (v if k in ("n1", "n0") else SUPPRESSED) for k, v in values.items()}
