@@ -6,8 +6,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= 4
-# Rules run `python -m analysis...`: put the project's environment first on PATH.
-export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: paper test lint report bench verify clean
 

@@ -24,6 +24,27 @@ def _run(repo: Path, *args: str, path: str) -> subprocess.CompletedProcess:
                           text=True, timeout=600, check=False)
 
 
+def test_venv_snakemake_works_without_activation(tmp_path):
+    """The rules run the interpreter running Snakemake, not the ``python`` on PATH."""
+    repo = copy_repository(tmp_path / "repo")
+    decoy = tmp_path / "decoy"
+    decoy.mkdir()
+    for name in ("python", "python3"):
+        script = decoy / name
+        script.write_text("#!/bin/sh\necho 'the python on PATH was used' >&2\nexit 97\n")
+        script.chmod(0o755)
+    path = os.pathsep.join([str(decoy), "/usr/bin", "/bin"])
+    res = _run(repo, "--cores", "1", "results/tables/sample.csv", path=path)
+    output = res.stdout + res.stderr
+    assert res.returncode == 0, output[-3000:]
+    assert "the python on PATH was used" not in output
+    assert (repo / "results" / "tables" / "sample.csv").stat().st_size > 0
+    # The interpreter's absolute path is in no output (only in the commands run).
+    for file in (repo / "results").rglob("*"):
+        if file.is_file():
+            assert sys.executable.encode() not in file.read_bytes(), file
+
+
 def test_a_failing_jobs_log_is_on_the_console(tmp_path):
     """show-failed-logs (profiles/default): the step's own error line reaches the screen."""
     repo = copy_repository(tmp_path / "repo")

@@ -16,6 +16,7 @@ if RESTRICTED:
         output:
             PLAN,
         params:
+            python=PYTHON,
             cfg=step_params("disclosure-plan"),
             data=parent(0),
         log:
@@ -23,7 +24,7 @@ if RESTRICTED:
         conda:
             ENV
         shell:
-            "python -m analysis disclosure-plan --params {params.cfg:q} --data {params.data} --output {output} > {log} 2>&1"
+            "{params.python:q} -m analysis disclosure-plan --params {params.cfg:q} --data {params.data} --output {output} > {log} 2>&1"
 
 
 rule describe:
@@ -34,6 +35,7 @@ rule describe:
     output:
         [f"{RESULTS}/tables/{name}.csv" for name in V.DESCRIPTIVE_TABLES],
     params:
+        python=PYTHON,
         cfg=step_params("describe"),
         plan=plan_argument,
         data=parent(0),
@@ -43,7 +45,7 @@ rule describe:
     conda:
         ENV
     shell:
-        "python -m analysis describe --params {params.cfg:q}{params.plan} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
+        "{params.python:q} -m analysis describe --params {params.cfg:q}{params.plan} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
 
 
 rule infer:
@@ -57,6 +59,7 @@ rule infer:
         survivor_tests=f"{RESULTS}/inference/survivor_tests.csv",
         power=f"{RESULTS}/inference/power.json",
     params:
+        python=PYTHON,
         cfg=step_params("infer"),
         plan=plan_argument,
         data=parent(0),
@@ -66,7 +69,7 @@ rule infer:
     conda:
         ENV
     shell:
-        "python -m analysis infer --params {params.cfg:q}{params.plan} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
+        "{params.python:q} -m analysis infer --params {params.cfg:q}{params.plan} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
 
 
 rule qualitative:
@@ -78,6 +81,7 @@ rule qualitative:
         tables=[f"{RESULTS}/qualitative/{name}.csv" for name in QUALITATIVE_OUTPUTS],
         agreement=f"{RESULTS}/qualitative/agreement.json",
     params:
+        python=PYTHON,
         cfg=step_params("qualitative"),
         plan=plan_argument,
         data=parent(0),
@@ -87,7 +91,7 @@ rule qualitative:
     conda:
         ENV
     shell:
-        "python -m analysis qualitative --params {params.cfg:q}{params.plan} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
+        "{params.python:q} -m analysis qualitative --params {params.cfg:q}{params.plan} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
 
 
 rule claims:
@@ -98,6 +102,7 @@ rule claims:
     output:
         f"{RESULTS}/claims.json",
     params:
+        python=PYTHON,
         cfg=step_params("claims"),
         plan=plan_argument,
         data=parent(0),
@@ -106,4 +111,4 @@ rule claims:
     conda:
         ENV
     shell:
-        "python -m analysis claims --params {params.cfg:q}{params.plan} --data {params.data} --output {output} > {log} 2>&1"
+        "{params.python:q} -m analysis claims --params {params.cfg:q}{params.plan} --data {params.data} --output {output} > {log} 2>&1"

@@ -3,8 +3,10 @@
 # the final targets.
 import json
 import os
+import sys
 
 from pathlib import Path
+from snakemake.settings.types import DeploymentMethod
 
 from analysis.dependencies import code_files, module_constant
 from analysis.exports.names import output_names
@@ -20,9 +22,25 @@ RESULTS = "results/restricted" if RESTRICTED else "results"
 DATA = "data/restricted" if RESTRICTED else f"{RESULTS}/data/synthetic"
 LOGS = f"{RESULTS}/logs"
 ENV = "../envs/analysis.yaml"
-# Rules run `python` from PATH: the project's .venv (make paper puts it first) or
-# the conda env of `snakemake --use-conda`.
-PYTHON = "python"
+
+
+def interpreter():
+    """The Python each job runs (the one running Snakemake, or a conda env's).
+
+    `.venv/bin/snakemake` works without activating the environment, because jobs do
+    not look `python` up on PATH. Under --use-conda (--software-deployment-method
+    conda) the job's shell has the env of its `conda` directive activated, so plain
+    `python` is that env's. The path is relative to the working directory when it lies
+    inside it (`.venv/bin/python`), so it is the same in every clone; it appears only
+    in the commands Snakemake runs and records, never in an output.
+    """
+    if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+        return "python"
+    relative = os.path.relpath(sys.executable)
+    return sys.executable if relative.startswith("..") else relative
+
+
+PYTHON = interpreter()
 # Restricted data: every step publishes through the one suppression plan the
 # disclosure_plan rule solves (workflow/rules/analysis.smk).
 PLAN = [f"{RESULTS}/disclosure/plan.json"] if RESTRICTED else []

@@ -13,6 +13,7 @@ if not RESTRICTED:
             tables=tables(V.ALL_TABLES),
             package=[f"{DATA}/{name}" for name in V.PACKAGE_FILES],
         params:
+            python=PYTHON,
             cfg=step_params("generate"),
             outdir=parent(0, "output"),
         log:
@@ -20,7 +21,7 @@ if not RESTRICTED:
         conda:
             ENV
         shell:
-            "python -m analysis generate --params {params.cfg:q} --outdir {params.outdir} > {log} 2>&1"
+            "{params.python:q} -m analysis generate --params {params.cfg:q} --outdir {params.outdir} > {log} 2>&1"
 
 
 if RESTRICTED:
@@ -39,6 +40,7 @@ if RESTRICTED:
         output:
             f"{RESULTS}/disclosure.json",
         params:
+            python=PYTHON,
             threshold=config["disclosure_max_match_share"],
             synthetic=lambda wildcards, input: os.path.dirname(input.synthetic),
             restricted=lambda wildcards, input: os.path.dirname(input.restricted),
@@ -47,6 +49,6 @@ if RESTRICTED:
         conda:
             ENV
         shell:
-            "python -m analysis publish-check --synthetic {params.synthetic} "
+            "{params.python:q} -m analysis publish-check --synthetic {params.synthetic} "
             "--restricted {params.restricted} --threshold {params.threshold} "
             "--output {output} > {log} 2>&1"

@@ -17,6 +17,7 @@ rule values:
         values=f"{RESULTS}/values.yml",
         tables=[f"{RESULTS}/tables/{name}.md" for name in MARKDOWN_TABLES],
     params:
+        python=PYTHON,
         cfg=step_params("values"),
         commit=git_commit(),
         data=lambda wildcards, input: os.path.dirname(input.tables[0]),
@@ -26,7 +27,7 @@ rule values:
     conda:
         ENV
     shell:
-        "python -m analysis values --params {params.cfg:q} --data {params.data} --results {params.results} --commit {params.commit} > {log} 2>&1"
+        "{params.python:q} -m analysis values --params {params.cfg:q} --data {params.data} --results {params.results} --commit {params.commit} > {log} 2>&1"
 
 
 rule render:
@@ -40,6 +41,7 @@ rule render:
         html=f"{RESULTS}/manuscript/manuscript.html",
         pdf=f"{RESULTS}/manuscript/manuscript.pdf",
     params:
+        python=PYTHON,
         values=lambda wildcards, input: input.values,
         outdir=parent(0, "output"),
         # Restricted builds: the manuscript's ../results/ paths read results/restricted.
@@ -49,4 +51,4 @@ rule render:
     conda:
         ENV
     shell:
-        "python -m analysis render --project manuscript --values {params.values} --outdir {params.outdir}{params.results} > {log} 2>&1"
+        "{params.python:q} -m analysis render --project manuscript --values {params.values} --outdir {params.outdir}{params.results} > {log} 2>&1"
