@@ -108,7 +108,8 @@ def _dry_run_rules(repo: Path, *extra: str) -> set[str]:
 
 
 #: The entry modules of each job, as the commands name them (rule -> step of analysis.cli).
-JOB_STEPS = {"generate": "generate", "describe": "describe", "infer": "infer",
+JOB_STEPS = {"generate": "generate", "check_committed": "check_committed",
+             "describe": "describe", "infer": "infer",
              "qualitative": "qualitative", "claims": "claims",
              "robustness_shard": "robustness_shard", "robustness_merge": "robustness_merge",
              "values": "values", "exchange": "exchange", "render": "render"}

@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 from snakemake.settings.types import DeploymentMethod
 
+from analysis.config import load_config
 from analysis.dependencies import code_files, module_constant
 from analysis.exports.names import output_names
 from analysis.paper.figures import FIGURES as FIGURE_SPECS
 from analysis.paper.figures import OUTPUTS as FIGURE_OUTPUTS
 from analysis.render.sources import manuscript_files
 from analysis.study import vocabulary as V
+from analysis.study.committed import COMPARED_FILES
 
 # Synthetic results live under results/; restricted-data results under
 # results/restricted/, so the two never mix.
@@ -70,6 +72,33 @@ def step_params(step):
     if RESTRICTED:
         keys += [k for k in module_constant(entry, "RESTRICTED_KEYS", ()) if k not in keys]
     return json.dumps({k: config[k] for k in keys}, sort_keys=True, separators=(",", ":"))
+
+
+def committed_reference():
+    """The generator's configuration in config/config.yaml (whence data/synthetic/), as JSON.
+
+    A param, not an input: only a change to the generator's values in the file
+    reruns the comparison, not an edited comment.
+    """
+    reference = load_config(Path(workflow.basedir) / "config" / "config.yaml")
+    keys = module_constant("analysis.cli.generate", "CONFIG_KEYS")
+    return json.dumps({k: reference[k] for k in keys}, sort_keys=True, separators=(",", ":"))
+
+
+def committed_digest():
+    """SHA-256 of the committed study's compared files, as one param of check_committed.
+
+    Snakemake reruns a job when an input is newer than its output; a committed table
+    restored with its old modification time (cp -p, an unpacked archive) would not
+    be. As a param, the files' content reruns the comparison whatever their times.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in COMPARED_FILES:
+        path = Path("data/synthetic") / name
+        digest.update(name.encode() + (path.read_bytes() if path.exists() else b"missing"))
+    return digest.hexdigest()
 
 
 def tables(names):

@@ -12,6 +12,7 @@ rule values:
         rules.qualitative.output,
         rules.robustness_merge.output,
         tables=tables(V.RESTRICTED_TABLES if RESTRICTED else V.ALL_TABLES),
+        committed=[] if RESTRICTED else rules.check_committed.output,
         code=step_code("values"),
     output:
         values=f"{RESULTS}/values.yml",
@@ -22,12 +23,13 @@ rule values:
         commit=git_commit(),
         data=lambda wildcards, input: os.path.dirname(input.tables[0]),
         results=lambda wildcards, output: os.path.dirname(output.values),
+        committed=lambda wildcards, input: f" --committed {input.committed}" if input.committed else "",
     log:
         f"{LOGS}/values.log",
     conda:
         ENV
     shell:
-        "{params.python:q} -m analysis values --params {params.cfg:q} --data {params.data} --results {params.results} --commit {params.commit} > {log} 2>&1"
+        "{params.python:q} -m analysis values --params {params.cfg:q} --data {params.data} --results {params.results} --commit {params.commit}{params.committed} > {log} 2>&1"
 
 
 rule render:
