@@ -258,15 +258,13 @@ def test_the_import_graph_covers_every_module_a_job_loads(built, tmp_path):
 
     result = snakemake(["--cores", "1", "-n", "-p", "--forceall", "--config", *FAST], built)
     assert result.returncode == 0, result.output[-2000:]
-    # Every command starts with the interpreter running snakemake (workflow/rules/common.smk).
     commands = [line.split("Shell command:", 1)[1].strip() for line in result.output.splitlines()
-                if re.search(r"Shell command: \S*python\S* -m analysis ", line)]
-    assert commands and all(c.split()[0] == sys.executable for c in commands), commands[:1]
+                if "Shell command: python -m analysis" in line]
     jobs = _dry_run_jobs(built, "--forceall")
     assert len(commands) == len(jobs) - 1 + 3  # rule all runs nothing; four shards, one entry
     for i, command in enumerate(commands):
         trace = tmp_path / f"trace-{i}.json"
-        traced = command.replace(f"{sys.executable} -m analysis ",
+        traced = command.replace("python -m analysis ",
                                  f"{sys.executable} -c {shlex.quote(TRACER)} {trace} ", 1)
         run = subprocess.run(["bash", "-c", traced], cwd=built, env=workflow_env(),
                              capture_output=True, text=True, timeout=600)

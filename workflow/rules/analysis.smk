@@ -16,7 +16,6 @@ if RESTRICTED:
         output:
             PLAN,
         params:
-            python=PYTHON,
             cfg=step_params("disclosure-plan"),
             data=parent(0),
         log:
@@ -24,7 +23,7 @@ if RESTRICTED:
         conda:
             ENV
         shell:
-            "{params.python:q} -m analysis disclosure-plan --params {params.cfg:q} --data {params.data} --output {output} > {log} 2>&1"
+            "python -m analysis disclosure-plan --params {params.cfg:q} --data {params.data} --output {output} > {log} 2>&1"
 
 
 rule describe:
@@ -35,7 +34,6 @@ rule describe:
     output:
         [f"{RESULTS}/tables/{name}.csv" for name in V.DESCRIPTIVE_TABLES],
     params:
-        python=PYTHON,
         cfg=step_params("describe"),
         plan=plan_argument,
         data=parent(0),
@@ -45,7 +43,7 @@ rule describe:
     conda:
         ENV
     shell:
-        "{params.python:q} -m analysis describe --params {params.cfg:q}{params.plan} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
+        "python -m analysis describe --params {params.cfg:q}{params.plan} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
 
 
 rule infer:
@@ -59,7 +57,6 @@ rule infer:
         survivor_tests=f"{RESULTS}/inference/survivor_tests.csv",
         power=f"{RESULTS}/inference/power.json",
     params:
-        python=PYTHON,
         cfg=step_params("infer"),
         plan=plan_argument,
         data=parent(0),
@@ -69,7 +66,7 @@ rule infer:
     conda:
         ENV
     shell:
-        "{params.python:q} -m analysis infer --params {params.cfg:q}{params.plan} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
+        "python -m analysis infer --params {params.cfg:q}{params.plan} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
 
 
 rule qualitative:
@@ -81,7 +78,6 @@ rule qualitative:
         tables=[f"{RESULTS}/qualitative/{name}.csv" for name in QUALITATIVE_OUTPUTS],
         agreement=f"{RESULTS}/qualitative/agreement.json",
     params:
-        python=PYTHON,
         cfg=step_params("qualitative"),
         plan=plan_argument,
         data=parent(0),
@@ -91,7 +87,7 @@ rule qualitative:
     conda:
         ENV
     shell:
-        "{params.python:q} -m analysis qualitative --params {params.cfg:q}{params.plan} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
+        "python -m analysis qualitative --params {params.cfg:q}{params.plan} --data {params.data} --outdir {params.outdir} > {log} 2>&1"
 
 
 rule claims:
@@ -102,7 +98,6 @@ rule claims:
     output:
         f"{RESULTS}/claims.json",
     params:
-        python=PYTHON,
         cfg=step_params("claims"),
         plan=plan_argument,
         data=parent(0),
@@ -111,4 +106,4 @@ rule claims:
     conda:
         ENV
     shell:
-        "{params.python:q} -m analysis claims --params {params.cfg:q}{params.plan} --data {params.data} --output {output} > {log} 2>&1"
+        "python -m analysis claims --params {params.cfg:q}{params.plan} --data {params.data} --output {output} > {log} 2>&1"

@@ -26,23 +26,35 @@ LOGS = f"{RESULTS}/logs"
 ENV = "../envs/analysis.yaml"
 
 
-def interpreter():
-    """The Python each job runs (the one running Snakemake, or a conda env's).
+def use_the_running_environment():
+    """Put the bin/ of the Python running Snakemake first on PATH, so jobs run its `python`.
 
-    `.venv/bin/snakemake` works without activating the environment, because jobs do
-    not look `python` up on PATH. Under --use-conda (--software-deployment-method
-    conda) the job's shell has the env of its `conda` directive activated, so plain
-    `python` is that env's. The path is relative to the working directory when it lies
-    inside it (`.venv/bin/python`), so it is the same in every clone; it appears only
-    in the commands Snakemake runs and records, never in an output.
+    Rules call `python -m analysis ...`; without this, `.venv/bin/snakemake` run
+    without activating the environment would hand the jobs whatever `python` is on
+    PATH (one without pandas, say). This does at parse time what activation does, in
+    the main process and in every job process (which inherit it, and which Snakemake
+    parses again on a cluster node). Under --use-conda the job's shell activates the
+    env of its `conda` directive after this, so that env's `python` comes first. No
+    path is written into a rule's params or shell command, so none reaches an output
+    or the report. A Python whose bin/ holds no `python` (a bare system python3) is
+    refused before any job.
     """
     if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
-        return "python"
-    relative = os.path.relpath(sys.executable)
-    return sys.executable if relative.startswith("..") else relative
+        return
+    bindir = os.path.dirname(sys.executable)
+    if not os.access(os.path.join(bindir, "python"), os.X_OK):
+        raise WorkflowError(
+            f"the Python running Snakemake ({sys.executable}) has no `python` beside it, so "
+            "the jobs could not run it: install the package in a virtual environment "
+            "(make paper does) or a conda env, and run that environment's snakemake")
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[0] != bindir:
+        # Set, not required from the user, so not an `envvars:` entry (which would
+        # also ship this machine's PATH to remote executors).
+        os.environ.update(PATH=bindir + (os.pathsep + path if path else ""))
 
 
-PYTHON = interpreter()
+use_the_running_environment()
 # Restricted data: every step publishes through the one suppression plan the
 # disclosure_plan rule solves (workflow/rules/analysis.smk).
 PLAN = [f"{RESULTS}/disclosure/plan.json"] if RESTRICTED else []

@@ -13,7 +13,6 @@ if not RESTRICTED:
             tables=tables(V.ALL_TABLES),
             package=[f"{DATA}/{name}" for name in V.PACKAGE_FILES],
         params:
-            python=PYTHON,
             cfg=step_params("generate"),
             outdir=parent(0, "output"),
         log:
@@ -21,7 +20,7 @@ if not RESTRICTED:
         conda:
             ENV
         shell:
-            "{params.python:q} -m analysis generate --params {params.cfg:q} --outdir {params.outdir} > {log} 2>&1"
+            "python -m analysis generate --params {params.cfg:q} --outdir {params.outdir} > {log} 2>&1"
 
 
     # The committed synthetic study is a declared input: it must be what the
@@ -36,7 +35,6 @@ if not RESTRICTED:
         output:
             f"{RESULTS}/data/committed.json",
         params:
-            python=PYTHON,
             cfg=step_params("check-committed"),
             reference=committed_reference(),
             committed_sha256=committed_digest(),
@@ -47,7 +45,7 @@ if not RESTRICTED:
         conda:
             ENV
         shell:
-            "{params.python:q} -m analysis check-committed --params {params.cfg:q} --reference {params.reference:q} --committed {params.committed} --regenerated {params.regenerated} --output {output} > {log} 2>&1"
+            "python -m analysis check-committed --params {params.cfg:q} --reference {params.reference:q} --committed {params.committed} --regenerated {params.regenerated} --output {output} > {log} 2>&1"
 
 
 if RESTRICTED:
@@ -66,7 +64,6 @@ if RESTRICTED:
         output:
             f"{RESULTS}/disclosure.json",
         params:
-            python=PYTHON,
             threshold=config["disclosure_max_match_share"],
             synthetic=lambda wildcards, input: os.path.dirname(input.synthetic),
             restricted=lambda wildcards, input: os.path.dirname(input.restricted),
@@ -75,6 +72,6 @@ if RESTRICTED:
         conda:
             ENV
         shell:
-            "{params.python:q} -m analysis publish-check --synthetic {params.synthetic} "
+            "python -m analysis publish-check --synthetic {params.synthetic} "
             "--restricted {params.restricted} --threshold {params.threshold} "
             "--output {output} > {log} 2>&1"

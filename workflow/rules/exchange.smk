@@ -13,7 +13,6 @@ if not RESTRICTED:
         output:
             [f"{RESULTS}/exchange/{name}" for name in EXPORT_FILES],
         params:
-            python=PYTHON,
             data=parent(0),
             outdir=parent(0, "output"),
         log:
@@ -21,4 +20,4 @@ if not RESTRICTED:
         conda:
             ENV
         shell:
-            "{params.python:q} -m analysis exchange --data {params.data} --outdir {params.outdir} > {log} 2>&1"
+            "python -m analysis exchange --data {params.data} --outdir {params.outdir} > {log} 2>&1"

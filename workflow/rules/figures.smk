@@ -19,7 +19,6 @@ rule figure:
     wildcard_constraints:
         name="|".join(FIGURE_SPECS),
     params:
-        python=PYTHON,
         results=lambda wildcards, output: os.path.dirname(os.path.dirname(output.png)),
         data=DATA,
         outdir=parent(0, "output"),
@@ -32,4 +31,4 @@ rule figure:
     conda:
         ENV
     shell:
-        "{params.python:q} -m analysis figure {wildcards.name} --results {params.results} --data {params.data} --outdir {params.outdir} --manuscript {params.manuscript}{params.restricted} > {log} 2>&1"
+        "python -m analysis figure {wildcards.name} --results {params.results} --data {params.data} --outdir {params.outdir} --manuscript {params.manuscript}{params.restricted} > {log} 2>&1"

@@ -18,7 +18,6 @@ rule values:
         values=f"{RESULTS}/values.yml",
         tables=[f"{RESULTS}/tables/{name}.md" for name in MARKDOWN_TABLES],
     params:
-        python=PYTHON,
         cfg=step_params("values"),
         commit=git_commit(),
         data=lambda wildcards, input: os.path.dirname(input.tables[0]),
@@ -29,7 +28,7 @@ rule values:
     conda:
         ENV
     shell:
-        "{params.python:q} -m analysis values --params {params.cfg:q} --data {params.data} --results {params.results} --commit {params.commit}{params.committed} > {log} 2>&1"
+        "python -m analysis values --params {params.cfg:q} --data {params.data} --results {params.results} --commit {params.commit}{params.committed} > {log} 2>&1"
 
 
 rule render:
@@ -43,7 +42,6 @@ rule render:
         html=f"{RESULTS}/manuscript/manuscript.html",
         pdf=f"{RESULTS}/manuscript/manuscript.pdf",
     params:
-        python=PYTHON,
         values=lambda wildcards, input: input.values,
         outdir=parent(0, "output"),
         # Restricted builds: the manuscript's ../results/ paths read results/restricted.
@@ -53,4 +51,4 @@ rule render:
     conda:
         ENV
     shell:
-        "{params.python:q} -m analysis render --project manuscript --values {params.values} --outdir {params.outdir}{params.results} > {log} 2>&1"
+        "python -m analysis render --project manuscript --values {params.values} --outdir {params.outdir}{params.results} > {log} 2>&1"

@@ -15,14 +15,13 @@ rule robustness_shard:
         scenario="|".join(V.ROBUSTNESS_SCENARIOS),
         shard=r"\d+",
     params:
-        python=PYTHON,
         cfg=step_params("robustness-shard"),
     log:
         f"{LOGS}/robustness/{{scenario}}-{{shard}}.log",
     conda:
         ENV
     shell:
-        "{params.python:q} -m analysis robustness-shard --params {params.cfg:q} --scenario {wildcards.scenario} --shard {wildcards.shard} --output {output} > {log} 2>&1"
+        "python -m analysis robustness-shard --params {params.cfg:q} --scenario {wildcards.scenario} --shard {wildcards.shard} --output {output} > {log} 2>&1"
 
 
 rule robustness_merge:
@@ -33,11 +32,9 @@ rule robustness_merge:
     output:
         replications=f"{RESULTS}/robustness/replications.csv",
         summary=f"{RESULTS}/robustness/summary.csv",
-    params:
-        python=PYTHON,
     log:
         f"{LOGS}/robustness/merge.log",
     conda:
         ENV
     shell:
-        "{params.python:q} -m analysis robustness-merge --inputs {input.shards} --replications {output.replications} --summary {output.summary} > {log} 2>&1"
+        "python -m analysis robustness-merge --inputs {input.shards} --replications {output.replications} --summary {output.summary} > {log} 2>&1"
