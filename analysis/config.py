@@ -4,12 +4,19 @@ The JSON Schema in ``workflow/schemas/config.schema.yaml`` is the single
 definition of every key's type, range, enum and default. Validation collects
 every violation and reports each one with its key, its value and what is
 allowed, before any job runs.
+
+Configuration files are read by :func:`read_yaml`, which refuses what plain
+YAML loading lets through: a key given twice in one mapping (PyYAML keeps the
+last silently) is an error naming the file, the line and the key, and a syntax
+error names the file, the line and the column.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,31 +33,170 @@ class ConfigError(ValueError):
     """A configuration value is not allowed; the message names key, value and rule."""
 
 
+#: A further check of a whole configuration: one message per problem (empty: fine).
+Check = Callable[[Mapping[str, Any]], list[str]]
+
+
+def _shown(path: str | os.PathLike) -> str:
+    """A file's name for a message: relative to the working directory when inside it."""
+    text = os.fspath(path)
+    try:
+        relative = os.path.relpath(text)
+    except ValueError:
+        return text
+    return text if relative.startswith("..") else relative
+
+
+def _duplicate_keys(node: yaml.Node, name: str, path: tuple[str, ...] = ()) -> list[str]:
+    """Every key given twice in one mapping of a composed YAML document."""
+    problems: list[str] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key != "<<":
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    problems.append(
+                        f"{name}:{line}: duplicate key '{'.'.join((*path, key))}' (first given "
+                        f"at line {seen[key]}); a mapping may give each key once")
+                else:
+                    seen[key] = line
+            problems += _duplicate_keys(value_node, name, (*path, key if key else "?"))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            problems += _duplicate_keys(item, name, (*path, str(index)))
+    return problems
+
+
+def read_yaml(path: str | os.PathLike) -> Any:
+    """Read one YAML file strictly: duplicate keys and syntax errors are refused.
+
+    Raises
+    ------
+    ConfigError
+        ``<file>: not found``; ``<file>:<line>:<column>: YAML syntax error: ...``;
+        or one ``<file>:<line>: duplicate key '<a.b.c>' (first given at line N)``
+        per duplicate.
+    """
+    name = _shown(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{name}: cannot be read ({error})") from None
+    loader = yaml.SafeLoader(text)
+    loader.name = name
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        duplicates = _duplicate_keys(node, name)
+        if duplicates:
+            raise ConfigError("invalid configuration file:\n  " + "\n  ".join(duplicates))
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        what = "; ".join(p for p in (error.context, error.problem) if p)
+        raise ConfigError(f"{where}: YAML syntax error: {what}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{name}: YAML error: {error}") from None
+    finally:
+        loader.dispose()
+
+
 def load_schema(path: Path = SCHEMA_PATH) -> dict[str, Any]:
     """Read the configuration JSON Schema (stored as YAML)."""
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return read_yaml(path)
+
+
+def merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict:
+    """``base`` with ``overrides`` merged in: mappings key by key, anything else replaced.
+
+    The same deep merge ``snakemake --config`` applies, so ``{"sample": {"age_min": 20}}``
+    changes one value of the section and keeps the others.
+    """
+    out = copy.deepcopy(dict(base))
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 def load_config(path: Path = CONFIG_PATH, overrides: Mapping[str, Any] | None = None) -> dict:
-    """Read ``config.yaml``, apply top-level ``overrides`` and validate.
+    """Read ``config.yaml``, merge ``overrides`` into it and validate.
 
     Parameters
     ----------
     path
-        The YAML configuration file.
+        The YAML configuration file (read with :func:`read_yaml`).
     overrides
-        Values that replace top-level keys, as ``snakemake --config`` does.
+        Values merged into the file's, as ``snakemake --config`` does (:func:`merge`).
 
     Returns
     -------
     dict
         The validated configuration with schema defaults filled in.
     """
-    with open(path, encoding="utf-8") as fh:
-        config = yaml.safe_load(fh) or {}
-    config.update(dict(overrides or {}))
-    return validate_config(config)
+    config = read_yaml(path) or {}
+    if not isinstance(config, dict):
+        raise ConfigError(f"{_shown(path)}: a configuration file must be a mapping of keys")
+    return validate_config(merge(config, dict(overrides or {})))
+
+
+_INTEGER = re.compile(r"[+-]?\d+")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _resolve(schema: Mapping[str, Any], node: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    while node and "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        node = schema.get("$defs", {}).get(name, {})
+    return node or {}
+
+
+def _coerce(value: Any, node: Mapping[str, Any], schema: Mapping[str, Any]) -> Any:
+    node = _resolve(schema, node)
+    if isinstance(value, Mapping):
+        properties = node.get("properties", {})
+        extra = node.get("additionalProperties")
+        return {k: _coerce(v, properties.get(k, extra if isinstance(extra, Mapping) else {}),
+                           schema) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_coerce(v, node.get("items", {}), schema) for v in value]
+    if not isinstance(value, str):
+        return value
+    kind = node.get("type")
+    text = value.strip()
+    if kind == "integer" and _INTEGER.fullmatch(text):
+        return int(text)
+    if kind == "number" and _INTEGER.fullmatch(text):
+        return int(text)
+    if kind == "number" and _NUMBER.fullmatch(text):
+        return float(text)
+    if kind == "boolean" and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return value
+
+
+def coerce_overrides(overrides: Mapping[str, Any],
+                     schema: Mapping[str, Any] | None = None) -> dict:
+    """``snakemake --config`` values with the types the schema declares.
+
+    Snakemake parses a top-level ``--config key=value`` as an integer, a
+    number or a boolean where it can, but reads a nested value
+    (``'sample={age_min: 20}'``) with YAML's base loader, which keeps every
+    scalar a string (``'20'``). Each string is converted to the type the
+    schema declares at its key (integer, number, boolean) when it is written
+    as one; anything else is left as it is, for validation to report.
+    """
+    schema = load_schema() if schema is None else schema
+    return {key: _coerce(value, schema.get("properties", {}).get(key, {}), schema)
+            for key, value in overrides.items()}
 
 
 def _describe_rule(error: jsonschema.ValidationError) -> str:
@@ -100,7 +246,7 @@ def _cross_checks(config: Mapping[str, Any]) -> list[str]:
     Only the sections present in ``config`` are checked (a step's part of the
     configuration may hold only some of them).
     """
-    problems: list[str] = []
+    problems: list[str] = _robustness_checks(config)
     if "sample" in config:
         problems += _sample_checks(config["sample"])
     if "model" in config:
@@ -130,6 +276,18 @@ def _scenario_checks(config: Mapping[str, Any]) -> list[str]:
             problems += [f"scenario '{name}' overrides: {line}" for line in
                          _cross_checks({k: v for k, v in merged.items() if k != "scenarios"})]
     return problems
+
+
+def _robustness_checks(config: Mapping[str, Any]) -> list[str]:
+    if "robustness_shards" not in config or "robustness_replications" not in config:
+        return []
+    shards, reps = config["robustness_shards"], config["robustness_replications"]
+    if shards <= reps:
+        return []
+    return [f"config key 'robustness_shards' has value {shards!r}; allowed: at most "
+            f"robustness_replications ({reps}), because each shard is a job that runs at "
+            f"least one replication: this would plan {shards:,} jobs per robustness "
+            f"scenario, {shards - reps:,} of them with nothing to do"]
 
 
 def _sample_checks(sample: Mapping[str, Any]) -> list[str]:
@@ -180,8 +338,13 @@ def _strategy_checks(strategies: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any] | None = None) -> dict:
+def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any] | None = None,
+                    checks: Sequence[Check] = ()) -> dict:
     """Validate ``config`` against the schema; return a copy with defaults filled.
+
+    ``checks`` run on the filled configuration once it matches the schema (the
+    workflow passes :func:`analysis.steps.limits.study_limits`: what the
+    analysis needs of the study's size).
 
     Raises
     ------
@@ -197,6 +360,8 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any] | None 
     lines = [line for error in errors for line in _error_lines(error)]
     if not lines:
         lines = _cross_checks(filled)
+    if not lines:
+        lines = [line for check in checks for line in check(filled)]
     if lines:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
     return filled

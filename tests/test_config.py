@@ -72,7 +72,8 @@ def test_boolean_is_not_an_integer(config):
 
 def test_boundary_values(config):
     ok = copy.deepcopy(config)
-    ok.update(n_participants=1, alpha=0.999, robustness_replications=1, seed=0)
+    ok.update(n_participants=1, alpha=0.999, robustness_replications=1, robustness_shards=1,
+              seed=0)
     assert validate_config(ok)["n_participants"] == 1
     for key, value in (("alpha", 0), ("alpha", 1), ("seed", 2**32), ("n_participants", 5_000_001)):
         bad = copy.deepcopy(config)
@@ -253,3 +254,125 @@ def test_a_scenario_override_is_validated_like_the_configuration(config):
     bad["scenarios"]["contrary"]["overrides"]["violence"]["p_ongoing_strategic"] = 1.5
     assert ("scenario 'contrary' overrides: config key 'violence.p_ongoing_strategic' has "
             "value 1.5") in _message(bad)
+
+
+# --- study limits, YAML files and nested overrides through Snakemake ---------------
+
+#: name -> (snakemake arguments, what the one message must say)
+REFUSED = {
+    "too few participants": (["--config", "n_participants=5"],
+                             ["config key 'n_participants' has value 5; allowed: at least 8"]),
+    "race group of zero": (["--config", "sample={race_ethnicity: {Black: 0}}"],
+                           ["config key 'sample.race_ethnicity.Black' has value 0"]),
+    "documented maximum": (["--config", "n_participants=5000000"],
+                           ["config key 'n_participants' has value 5000000; allowed: at most",
+                            "GiB of memory is available"]),
+    "shards above replications": (["--config", "robustness_shards=10000"],
+                                  ["config key 'robustness_shards' has value 10000",
+                                   "10,000 jobs per robustness scenario"]),
+    "nested value not a number": (["--config", "sample={age_min: twenty}"],
+                                  ["config key 'sample.age_min' has value 'twenty'; "
+                                   "allowed: an integer"]),
+    "duplicate key in --configfile": (["--configfile", "dup.yaml"],
+                                      ["dup.yaml:4: duplicate key 'sample.race_ethnicity.Black' "
+                                       "(first given at line 3)",
+                                       "dup.yaml:8: duplicate key 'violence.forms.physical'"]),
+}
+DUPLICATES = """\
+sample:
+  race_ethnicity:
+    Black: 11
+    Black: 3
+violence:
+  forms:
+    physical: 0.8
+    physical: 0.5
+"""
+
+
+@pytest.fixture(scope="module")
+def refused_runs(repo_copy, snakemake):
+    """A real run (no -n) per refused configuration, side by side: each stops at parse."""
+    (repo_copy / "dup.yaml").write_text(DUPLICATES, encoding="utf-8")
+    names = list(REFUSED)
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        results = list(pool.map(
+            lambda name: snakemake(repo_copy, "--cores", "1", *REFUSED[name][0]), names))
+    return dict(zip(names, results, strict=True))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_snakemake_refuses_before_any_job(refused_runs, repo_copy, name):
+    res = refused_runs[name]
+    output = res.stdout + res.stderr
+    assert res.returncode != 0, output
+    for piece in REFUSED[name][1]:
+        assert piece in output, (piece, output)
+    assert "Traceback" not in output
+    assert not (repo_copy / "results").exists()
+    assert "Building DAG" not in output
+
+
+@pytest.mark.slow
+def test_nested_override_merges_into_its_section(repo_copy, refused_runs, snakemake):
+    res = snakemake(repo_copy, "--cores", "1", "-n", "-p", "--config", "sample={age_min: 20}",
+                    "--", "results/data/synthetic/participants.csv")
+    assert res.returncode == 0, res.stdout + res.stderr
+    # 20 is an integer again, and the rest of the section is the file's.
+    assert '"age_max":62,"age_mean":35.0,"age_min":20,"age_sd":9.0' in res.stdout
+    assert not (repo_copy / "results").exists()
+
+
+@pytest.mark.slow
+def test_syntax_error_in_the_workflow_config_names_line_and_column(make_repo_copy, snakemake):
+    repo = make_repo_copy("syntax")
+    path = repo / "config" / "config.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if line.startswith("seed:"))
+    lines[index] = "seed: [34933576\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    res = snakemake(repo, "--cores", "1", "-n")
+    output = res.stdout + res.stderr
+    assert res.returncode != 0
+    assert f"config/config.yaml:{index + 2}:" in output and "YAML syntax error" in output
+    assert "Traceback" not in output
+
+
+def test_read_yaml_refuses_duplicates_and_names_syntax_errors(tmp_path):
+    from analysis.config import read_yaml
+
+    (tmp_path / "dup.yaml").write_text(DUPLICATES, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        read_yaml(tmp_path / "dup.yaml")
+    message = str(info.value)
+    assert "dup.yaml:4: duplicate key 'sample.race_ethnicity.Black' (first given at line 3)" \
+        in message
+    assert "dup.yaml:8: duplicate key 'violence.forms.physical' (first given at line 7)" in message
+    (tmp_path / "bad.yaml").write_text("seed: 1\n  n: 2\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad\.yaml:2:4: YAML syntax error: mapping values"):
+        read_yaml(tmp_path / "bad.yaml")
+    with pytest.raises(ConfigError, match=r"nope\.yaml: configuration file not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_coerce_overrides_gives_nested_strings_the_schema_types():
+    from analysis.config import coerce_overrides
+
+    given = {"sample": {"age_min": "20", "age_sd": "9.5", "relationship_status":
+                        {"together": "0.5"}},
+             "qualitative": {"coder_disagreement_rate": "0.2"}, "scenario": "null",
+             "arrest_model_extra_covariates": ["treated_poorly"]}
+    assert coerce_overrides(given) == {
+        "sample": {"age_min": 20, "age_sd": 9.5, "relationship_status": {"together": 0.5}},
+        "qualitative": {"coder_disagreement_rate": 0.2}, "scenario": "null",
+        "arrest_model_extra_covariates": ["treated_poorly"]}
+    # What is not written as its type stays a string, for validation to report.
+    assert coerce_overrides({"sample": {"age_min": "twenty"}}) == {"sample": {"age_min": "twenty"}}
+
+
+def test_load_config_overrides_merge_into_sections(config):
+    over = load_config(overrides={"sample": {"age_min": 20}})
+    assert over["sample"]["age_min"] == 20
+    assert {k: v for k, v in over["sample"].items() if k != "age_min"} == {
+        k: v for k, v in config["sample"].items() if k != "age_min"}

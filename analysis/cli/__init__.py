@@ -24,6 +24,7 @@ from collections.abc import Sequence
 #: Every step, in workflow order: the command name and its module under analysis.cli.
 STEPS: dict[str, str] = {
     "generate": "generate",
+    "check-committed": "check_committed",
     "disclosure-plan": "disclosure_plan",
     "describe": "describe",
     "infer": "infer",

@@ -18,6 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", type=Path, required=True,
                         help="results directory: read the steps' outputs, write values.yml "
                              "and tables/*.md")
+    parser.add_argument("--committed", type=Path, default=None,
+                        help="synthetic builds: the check-committed report (whether the tables "
+                             "match data/synthetic/); without it the paper says 'not checked'")
     parser.add_argument("--commit", default="unknown",
                         help="the git commit the build is made from (printed in the paper)")
     parser.add_argument("--render-tools", default="",
@@ -36,8 +39,7 @@ def run(args: argparse.Namespace) -> None:
     config = step_config(args, CONFIG_KEYS, RESTRICTED_KEYS)
     render = (RenderTools.from_json(args.render_tools) if args.render_tools
               else detect("auto")).as_dict()
-    committed = Path("data/synthetic") if config["data_source"] == "synthetic" else None
-    bundle = load_bundle(args.results, args.data, committed)
+    bundle = load_bundle(args.results, args.data, args.committed)
     write_yaml(args.results / "values.yml", build_values(bundle, config, args.commit, render))
     codebook = read_table(args.data, "qual_codebook")
     for name, text in markdown_tables(bundle, config, render, codebook).items():

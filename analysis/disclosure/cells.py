@@ -65,7 +65,8 @@ class Cells:
         """Add a cell (or check an existing one has the same value)."""
         value = int(value)
         if key in self.values and self.values[key] != value:
-            raise ValueError(f"cell {key!r} has two values: {self.values[key]} and {value}")
+            # The counts are restricted data: name the cell, never its values.
+            raise ValueError(f"cell {key!r} is given two different values")
         self.values.setdefault(key, value)
         if published or fixed:
             self.published.add(key)
@@ -80,7 +81,7 @@ class Cells:
             if key not in self.values:
                 raise KeyError(f"constraint names an unknown cell {key!r}")
         if sum(self.values[p] for p in parts) != self.values[total]:
-            raise ValueError(f"cells {parts!r} do not add up to {total!r}")
+            raise ValueError(f"cells {parts!r} do not add up to their total {total!r}")
         if (total, parts) not in self._seen and len(parts) > 0:
             self._seen.add((total, parts))
             self.constraints.append((total, parts))

@@ -19,9 +19,7 @@ import numpy as np
 from analysis.stats.distributions import normal_quantile, normal_sf, t_quantile, t_sf
 from analysis.stats.estimate import Estimate, not_estimable
 from analysis.stats.exact import two_by_two
-
-#: Fewer clusters than this and a clustered model is not fitted.
-MIN_CLUSTERS = 8
+from analysis.stats.limits import MIN_CLUSTERS, MIN_RESIDUAL_DF
 
 
 @dataclass(frozen=True)
@@ -266,8 +264,9 @@ def gee_logit(y: np.ndarray, X: np.ndarray, groups: np.ndarray, names: Sequence[
         return fail(reason)
     design = np.column_stack([np.ones(len(y)), X])
     k = design.shape[1]
-    if n_clusters - k < 2:
-        return fail(f"{n_clusters} participants are too few for {k} coefficients")
+    if n_clusters - k < MIN_RESIDUAL_DF:
+        return fail(f"{n_clusters} participants are too few for {k} coefficients (at least "
+                    f"{k + MIN_RESIDUAL_DF} needed)")
     try:
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             params, cov_plain, rho, converged, bread = fit_gee_exchangeable(y, design, groups)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
+
+from analysis.stats.limits import MIN_GROUP_SIZE
 
 
 def fisher_power(n1: int, n0: int, p1: float, p0: float, alpha: float = 0.05) -> float:
@@ -32,29 +35,41 @@ def _rejections(n1: int, n0: int, alpha: float) -> np.ndarray:
 
 
 def fisher_detectable_share(n1: int, n0: int, baseline: float = 0.5, power: float = 0.8,
-                            alpha: float = 0.05) -> dict[str, float]:
+                            alpha: float = 0.05) -> dict[str, Any]:
     """The first group's share an exact Fisher test detects against ``baseline`` with ``power``.
 
     Bisection on the first group's share above ``baseline`` (power rises
-    with it); ``detectable_proportion`` is 1 with ``reached`` False when even a
-    share of 1 does not give that power.
+    with it). ``estimable`` is False, with the ``reason``, when a group has
+    fewer than :data:`~analysis.stats.limits.MIN_GROUP_SIZE` survivors or when
+    even a share of 1 does not reach ``power`` (``reached`` False; the power
+    at a share of 1 is still given). Nothing is ever infinite: a quantity that
+    does not exist is None.
     """
-    if n1 < 1 or n0 < 1:
-        raise ValueError(f"both groups need at least one survivor (got {n1} and {n0})")
+    out: dict[str, Any] = {"n1": int(n1), "n0": int(n0), "baseline": baseline, "power": power,
+                           "alpha": alpha, "detectable_proportion": None,
+                           "detectable_difference": None, "detectable_odds_ratio": None,
+                           "reached": False, "power_at_one": None, "estimable": False,
+                           "reason": "", "method": "exact Fisher test, enumerated"}
+    if min(n1, n0) < MIN_GROUP_SIZE:
+        out["reason"] = (f"groups of {n1} and {n0}: a comparison needs at least "
+                         f"{MIN_GROUP_SIZE} in each group")
+        return out
     top = fisher_power(n1, n0, 1.0, baseline, alpha)
-    reached = top >= power
+    out["power_at_one"] = top
+    if top < power:
+        out["reason"] = (f"with groups of {n1} and {n0} no share reaches power {power:g} against "
+                         f"{baseline:g} (power {top:.2f} even at a share of 1)")
+        return out
     lo, hi = baseline, 1.0
-    if reached:
-        for _ in range(40):
-            mid = (lo + hi) / 2
-            if fisher_power(n1, n0, mid, baseline, alpha) >= power:
-                hi = mid
-            else:
-                lo = mid
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if fisher_power(n1, n0, mid, baseline, alpha) >= power:
+            hi = mid
+        else:
+            lo = mid
     p1 = hi
     # No finite odds ratio when only a share of 1 would do: None (JSON has no infinity).
     odds_ratio = (p1 / (1 - p1)) / (baseline / (1 - baseline)) if p1 < 1 else None
-    return {"n1": int(n1), "n0": int(n0), "baseline": baseline, "power": power, "alpha": alpha,
-            "detectable_proportion": p1, "detectable_difference": p1 - baseline,
-            "detectable_odds_ratio": odds_ratio, "reached": bool(reached),
-            "power_at_one": top, "method": "exact Fisher test, enumerated"}
+    out.update(detectable_proportion=p1, detectable_difference=p1 - baseline,
+               detectable_odds_ratio=odds_ratio, reached=True, estimable=True)
+    return out

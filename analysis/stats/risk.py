@@ -14,6 +14,7 @@ import numpy as np
 
 from analysis.stats.distributions import t_quantile, t_sf
 from analysis.stats.estimate import Estimate, not_estimable
+from analysis.stats.limits import MIN_CLUSTERS_PER_GROUP
 
 
 def cluster_risk_difference(y: np.ndarray, exposed: np.ndarray, clusters: np.ndarray,
@@ -45,8 +46,9 @@ def cluster_risk_difference(y: np.ndarray, exposed: np.ndarray, clusters: np.nda
     parts = []
     for group in (True, False):
         e, m = events[cluster_exposed == group], sizes[cluster_exposed == group]
-        if e.size < 2:
-            return not_estimable(method, "fewer than two participants in a group")
+        if e.size < MIN_CLUSTERS_PER_GROUP:
+            return not_estimable(method, f"fewer than {MIN_CLUSTERS_PER_GROUP} participants "
+                                         "in a group")
         p = e.sum() / m.sum()
         var = e.size / (e.size - 1) * np.sum((e - p * m) ** 2) / m.sum() ** 2
         parts.append((p, var, e.size))

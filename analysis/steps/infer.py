@@ -169,13 +169,8 @@ def power_statement(study: StudyArrays, alpha: float = 0.05) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for contrast in CONTRASTS:
         exposed, reference = study.groups(contrast)
-        n1, n0 = int(exposed.sum()), int(reference.sum())
-        if n1 == 0 or n0 == 0:
-            out[contrast] = {"n1": n1, "n0": n0, "estimable": False,
-                             "reason": "a group of the contrast has no survivors"}
-            continue
-        out[contrast] = {**fisher_detectable_share(n1, n0, 0.5, 0.8, alpha), "estimable": True,
-                         "reason": ""}
+        out[contrast] = fisher_detectable_share(int(exposed.sum()), int(reference.sum()), 0.5,
+                                                0.8, alpha)
     return out
 
 

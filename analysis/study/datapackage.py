@@ -167,6 +167,12 @@ def read_table(directory: str | os.PathLike, name: str) -> pd.DataFrame:
     dtypes = {v.name: ("int64" if v.type == "integer" else "str") for v in VARIABLES[name]}
     try:
         frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[])
+    except pd.errors.EmptyDataError:
+        from analysis.study.schemas import TableError
+
+        columns = ", ".join(v.name for v in VARIABLES[name])
+        raise TableError(f"table '{name}' ({path.name}) is empty: expected a header row with "
+                         f"the columns {columns}, then one row per record") from None
     except ValueError:
         _raise_first_bad_integer(path, name, dtypes)
         raise
@@ -174,7 +180,7 @@ def read_table(directory: str | os.PathLike, name: str) -> pd.DataFrame:
 
 
 def _raise_first_bad_integer(path: Path, name: str, dtypes: Mapping[str, str]) -> None:
-    """Name the column and row of the first value that is not an integer."""
+    """Name the column and row of the first value that is not an integer (not the value)."""
     from analysis.study.schemas import TableError
 
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
@@ -184,8 +190,7 @@ def _raise_first_bad_integer(path: Path, name: str, dtypes: Mapping[str, str]) -
         bad = ~raw[column].str.fullmatch(r"\s*[+-]?\d+\s*")
         if bad.any():
             row = int(bad.to_numpy().nonzero()[0][0])
-            raise TableError(f"table '{name}' column '{column}' row {row}: value "
-                             f"{raw[column].iloc[row]!r} is not an integer")
+            raise TableError(f"table '{name}' column '{column}' row {row}: not an integer")
 
 
 def read_study(directory: str | os.PathLike,

@@ -175,7 +175,17 @@ EXTERNAL = EXTERNAL_INITIATORS
 
 
 class TableError(ValueError):
-    """A table does not match its schema; the message names table, column and row."""
+    """A table does not match its schema; the message names table, column and row.
+
+    Never the cell's value: a table may hold restricted data, and these messages
+    reach the step's log (``results/restricted/logs/``), which is reviewed and
+    exported. The failed check (``isin([...])``, ``greater_than_or_equal_to(18)``)
+    says what is allowed.
+    """
+
+
+#: Tables a study cannot do without: each must have at least one row.
+NONEMPTY_TABLES: tuple[str, ...] = ("participants", "incidents", "qual_codebook")
 
 
 def pandera_schema(table: str):
@@ -204,12 +214,15 @@ def validate_table(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     Raises
     ------
     TableError
-        With one line per failure: table, column, row and the failed check.
+        With one line per failure: table, column, row and the failed check
+        (never the value; see :class:`TableError`).
     """
     import pandera.errors
 
     if table not in VARIABLES:
         raise TableError(f"unknown table '{table}'; allowed: {', '.join(TABLES)}")
+    if table in NONEMPTY_TABLES and len(frame) == 0:
+        raise TableError(f"table '{table}' has no rows; a study needs at least one")
     try:
         pandera_schema(table).validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
@@ -219,15 +232,15 @@ def validate_table(table: str, frame: pd.DataFrame) -> pd.DataFrame:
             column = case.get("column")
             index = case.get("index")
             row = "" if pd.isna(index) else f" row {int(index)}"
-            value = case.get("failure_case")
+            # For these two checks the failure case is a column name, not a cell's value.
+            named = case.get("failure_case")
             if case.get("check") == "column_in_dataframe":
-                lines.append(f"table '{table}' column '{value}': missing column")
+                lines.append(f"table '{table}' column '{named}': missing column")
                 continue
             if case.get("check") == "column_in_schema":
-                lines.append(f"table '{table}' column '{value}': not a column of this table")
+                lines.append(f"table '{table}' column '{named}': not a column of this table")
                 continue
-            lines.append(f"table '{table}' column '{column}'{row}: value {value!r} "
-                         f"fails {case.get('check')}")
+            lines.append(f"table '{table}' column '{column}'{row}: fails {case.get('check')}")
         more = "" if len(cases) <= 20 else f"\n  ... and {len(cases) - 20} more"
         raise TableError("schema violation:\n  " + "\n  ".join(lines) + more) from None
     if table == "excerpts":
@@ -252,8 +265,8 @@ def validate_tables(tables: Mapping[str, pd.DataFrame]) -> None:
             missing = ~ids.isin(known)
             if missing.any():
                 row = int(missing.to_numpy().nonzero()[0][0])
-                raise TableError(f"table '{name}' column 'participant_id' row {row}: value "
-                                 f"{ids.iloc[row]!r} is not a participant")
+                raise TableError(f"table '{name}' column 'participant_id' row {row}: not a "
+                                 "participant of table 'participants'")
         counts = tables["incidents"].groupby("participant_id").size()
         declared = tables["participants"].set_index("participant_id")["n_police_contacts"]
         mismatch = declared.ne(counts.reindex(declared.index).fillna(0).astype(int))
@@ -261,6 +274,6 @@ def validate_tables(tables: Mapping[str, pd.DataFrame]) -> None:
             pid = mismatch[mismatch].index[0]
             ids = tables["participants"]["participant_id"]
             row = int(tables["participants"].index[ids == pid][0])
-            raise TableError(f"table 'participants' column 'n_police_contacts' row {row}: value "
-                             f"{int(declared[pid])} does not match the {int(counts.get(pid, 0))} "
-                             "incidents of that participant")
+            raise TableError(f"table 'participants' column 'n_police_contacts' row {row}: "
+                             "does not match the number of that participant's rows in table "
+                             "'incidents'")

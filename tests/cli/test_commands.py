@@ -93,3 +93,10 @@ def test_a_figure_command_loads_no_statistics_library(repo_root):
     out = subprocess.run([sys.executable, "-c", probe], cwd=repo_root, capture_output=True,
                          text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_check_committed_keys_are_the_generators_and_the_opt_out():
+    """The workflow reads check_committed's CONFIG_KEYS as a literal; it must follow generate's."""
+    from analysis.cli import check_committed, generate
+
+    assert check_committed.CONFIG_KEYS == (*generate.CONFIG_KEYS, "check_committed_data")

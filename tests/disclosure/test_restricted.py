@@ -605,10 +605,25 @@ def test_a_table_failing_its_schema_stops_the_step(tmp_path):
     assert result.returncode != 0
     # The first job that reads the tables (the disclosure plan every step uses) stops.
     log = (repo / "results" / "restricted" / "logs" / "disclosure_plan.log").read_text()
-    assert "table 'participants' column 'age' row 3" in log, log
+    assert "table 'participants' column 'age' row 3: fails greater_than_or_equal_to(18)" in log
+    assert "17" not in log, log   # the value itself never reaches the log
     assert not (repo / target).exists()
     tables = repo / "results" / "restricted" / "tables"
     assert not tables.exists() or not list(tables.glob("*.csv"))
+
+
+def test_an_empty_restricted_table_names_the_table(tmp_path):
+    repo = copy_repository(tmp_path / "repo")
+    data = repo / "data" / "restricted"
+    _standin(data)
+    (data / "strategies.csv").write_text("", encoding="utf-8")
+    target = "results/restricted/tables/sample.csv"
+    result = snakemake(["--cores", "1", target, "--config", "data_source=restricted"], repo,
+                       timeout=300)
+    assert result.returncode != 0
+    assert "table 'strategies' (strategies.csv) is empty" in result.output, result.output[-3000:]
+    assert "No columns to parse" not in result.output
+    assert not (repo / target).exists()
 
 
 # --- configuration and rendering -------------------------------------------------------------

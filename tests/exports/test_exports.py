@@ -25,19 +25,22 @@ from analysis.study.schemas import VARIABLES
 from analysis.study.vocabulary import QUANT_TABLES
 
 ROOT = Path(__file__).resolve().parents[2]
-#: The REFI-QDA schemas live in shared/ beside the repository (not inside it).
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "refi-qda"
+#: The published REFI-QDA schemas, kept in the repository with their licence notice.
+SCHEMAS = ROOT / "tests" / "fixtures" / "refi-qda"
 QDA = {"c": refiqda.CODEBOOK_NS, "p": refiqda.PROJECT_NS}
 
 
 def schema(name: str):
-    path = SHARED / name
-    if not path.exists():
-        pytest.skip(f"REFI-QDA schema {name} not found at {path}: the shared/refi-qda folder "
-                    "is expected beside the repository")
+    """The named REFI-QDA schema (a missing file is a failure, never a skip)."""
     import xmlschema
 
-    return xmlschema.XMLSchema(path)
+    return xmlschema.XMLSchema(SCHEMAS / name)
+
+
+def test_the_schemas_and_their_licence_notice_are_in_the_repository():
+    for name in ("Codebook.xsd", "Project-mrt2019.xsd", "README.md", "LICENSE"):
+        assert (SCHEMAS / name).is_file(), name
+    assert "licensed under the MIT license" in (SCHEMAS / "LICENSE").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -354,7 +357,7 @@ BAD_INPUTS = {
     "code not in codebook": ("qual_codebook", _drop_code,
                              ["code no_arrest", "not in the qualitative codebook"]),
     "code not allowed": ("code_applications", _unknown_code,
-                         ["code_applications", "made_up_code"]),
+                         ["table 'code_applications' column 'code' row 0: fails isin"]),
 }
 
 

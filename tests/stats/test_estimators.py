@@ -3,6 +3,7 @@ and hand computations."""
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 
@@ -420,7 +421,7 @@ def test_cluster_risk_difference_not_estimable():
     assert not est.estimable and est.reason == "exposure varies within a cluster"
     one_exposed = np.repeat(np.arange(10) == 0, 3)
     est = cluster_risk_difference(y, one_exposed, cluster)
-    assert not est.estimable and "fewer than two participants" in est.reason
+    assert not est.estimable and "fewer than 2 participants" in est.reason
 
 
 def test_cluster_risk_difference_zero_variance():
@@ -447,3 +448,37 @@ def test_fisher_interval_level_follows_alpha():
         assert (est.ci_low, est.ci_high) == pytest.approx((ci.low, ci.high), rel=1e-12)
     wide, narrow = fisher_exact_2x2(table, alpha=0.05), fisher_exact_2x2(table, alpha=0.2)
     assert wide.ci_low < narrow.ci_low < narrow.ci_high < wide.ci_high
+
+
+@pytest.mark.parametrize(("n1", "n0"), [(0, 5), (5, 0), (0, 0)])
+def test_power_with_an_empty_group_is_not_estimable(n1, n0):
+    from analysis.stats.power import fisher_detectable_share
+
+    out = fisher_detectable_share(n1, n0)
+    assert out["estimable"] is False
+    assert f"groups of {n1} and {n0}" in out["reason"]
+    assert "at least 1 in each group" in out["reason"]
+    assert out["detectable_proportion"] is None and out["detectable_odds_ratio"] is None
+    json.dumps(out, allow_nan=False)   # nothing infinite
+
+
+@pytest.mark.parametrize(("n1", "n0"), [(1, 1), (2, 3), (6, 6)])
+def test_power_beyond_reach_is_not_estimable_never_infinite(n1, n0):
+    from analysis.stats.power import fisher_detectable_share, fisher_power
+
+    out = fisher_detectable_share(n1, n0)
+    top = fisher_power(n1, n0, 1.0, 0.5)
+    assert top < 0.8
+    assert out["estimable"] is False and out["reached"] is False
+    assert out["power_at_one"] == pytest.approx(top)
+    assert "no share reaches power 0.8 against 0.5" in out["reason"]
+    assert out["detectable_odds_ratio"] is None
+    json.dumps(out, allow_nan=False)
+
+
+def test_power_within_reach_is_estimable():
+    from analysis.stats.power import fisher_detectable_share
+
+    out = fisher_detectable_share(11, 13)
+    assert out["estimable"] is True and out["reason"] == ""
+    assert math.isfinite(out["detectable_odds_ratio"])

@@ -166,7 +166,8 @@ def _dry_run_rules(repo: Path, *extra: str) -> set[str]:
 
 
 #: The entry modules of each job, as the commands name them (rule -> step of analysis.cli).
-JOB_STEPS = {"generate": "generate", "describe": "describe", "infer": "infer",
+JOB_STEPS = {"generate": "generate", "check_committed": "check_committed",
+             "describe": "describe", "infer": "infer",
              "qualitative": "qualitative", "claims": "claims",
              "robustness_shard": "robustness_shard", "robustness_merge": "robustness_merge",
              "values": "values", "exchange": "exchange", "render": "render"}
@@ -350,3 +351,16 @@ def test_a_configfile_reaches_every_step_and_the_rendered_paper(tmp_path):
     html = re.sub(r"\s+", " ", (repo / "results/manuscript/manuscript.html").read_text())
     assert re.search(r"visible injury</td>\s*<td[^>]*>\+0\.25</td>", html), "rendered table"
     assert "+1.90" not in table
+
+
+def test_the_report_goes_under_results_and_holds_no_absolute_path(built):
+    """make report writes results/report.html and nothing else beside the repository's files."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "--report results/report.html" in makefile
+    before = {p.name for p in built.iterdir()}
+    result = snakemake(["--cores", "1", "--config", *FAST, "--report", "results/report.html"],
+                       built)
+    assert result.returncode == 0, result.output[-2000:]
+    assert {p.name for p in built.iterdir()} == before
+    report = (built / "results" / "report.html").read_bytes()
+    assert str(built).encode() not in report and sys.executable.encode() not in report

@@ -3,9 +3,12 @@
 # the final targets.
 import json
 import os
+import sys
 
 from pathlib import Path
+from snakemake.settings.types import DeploymentMethod
 
+from analysis.config import load_config
 from analysis.dependencies import code_files, module_constant
 from analysis.exports.names import output_names
 from analysis.paper.figures import FIGURES as FIGURE_SPECS
@@ -13,6 +16,7 @@ from analysis.paper.figures import OUTPUTS as FIGURE_OUTPUTS
 from analysis.render.sources import manuscript_files
 from analysis.render.tools import EngineError, detect
 from analysis.study import vocabulary as V
+from analysis.study.committed import COMPARED_FILES
 
 # Synthetic results live under results/; restricted-data results under
 # results/restricted/, so the two never mix.
@@ -21,9 +25,37 @@ RESULTS = "results/restricted" if RESTRICTED else "results"
 DATA = "data/restricted" if RESTRICTED else f"{RESULTS}/data/synthetic"
 LOGS = f"{RESULTS}/logs"
 ENV = "../envs/analysis.yaml"
-# Rules run `python` from PATH: the project's .venv (make paper puts it first) or
-# the conda env of `snakemake --use-conda`.
-PYTHON = "python"
+
+
+def use_the_running_environment():
+    """Put the bin/ of the Python running Snakemake first on PATH, so jobs run its `python`.
+
+    Rules call `python -m analysis ...`; without this, `.venv/bin/snakemake` run
+    without activating the environment would hand the jobs whatever `python` is on
+    PATH (one without pandas, say). This does at parse time what activation does, in
+    the main process and in every job process (which inherit it, and which Snakemake
+    parses again on a cluster node). Under --use-conda the job's shell activates the
+    env of its `conda` directive after this, so that env's `python` comes first. No
+    path is written into a rule's params or shell command, so none reaches an output
+    or the report. A Python whose bin/ holds no `python` (a bare system python3) is
+    refused before any job.
+    """
+    if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+        return
+    bindir = os.path.dirname(sys.executable)
+    if not os.access(os.path.join(bindir, "python"), os.X_OK):
+        raise WorkflowError(
+            f"the Python running Snakemake ({sys.executable}) has no `python` beside it, so "
+            "the jobs could not run it: install the package in a virtual environment "
+            "(make paper does) or a conda env, and run that environment's snakemake")
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[0] != bindir:
+        # Set, not required from the user, so not an `envvars:` entry (which would
+        # also ship this machine's PATH to remote executors).
+        os.environ.update(PATH=bindir + (os.pathsep + path if path else ""))
+
+
+use_the_running_environment()
 # Restricted data: every step publishes through the one suppression plan the
 # disclosure_plan rule solves (workflow/rules/analysis.smk).
 PLAN = [f"{RESULTS}/disclosure/plan.json"] if RESTRICTED else []
@@ -61,6 +93,33 @@ def step_params(step):
     if RESTRICTED:
         keys += [k for k in module_constant(entry, "RESTRICTED_KEYS", ()) if k not in keys]
     return json.dumps({k: config[k] for k in keys}, sort_keys=True, separators=(",", ":"))
+
+
+def committed_reference():
+    """The generator's configuration in config/config.yaml (whence data/synthetic/), as JSON.
+
+    A param, not an input: only a change to the generator's values in the file
+    reruns the comparison, not an edited comment.
+    """
+    reference = load_config(Path(workflow.basedir) / "config" / "config.yaml")
+    keys = module_constant("analysis.cli.generate", "CONFIG_KEYS")
+    return json.dumps({k: reference[k] for k in keys}, sort_keys=True, separators=(",", ":"))
+
+
+def committed_digest():
+    """SHA-256 of the committed study's compared files, as one param of check_committed.
+
+    Snakemake reruns a job when an input is newer than its output; a committed table
+    restored with its old modification time (cp -p, an unpacked archive) would not
+    be. As a param, the files' content reruns the comparison whatever their times.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in COMPARED_FILES:
+        path = Path("data/synthetic") / name
+        digest.update(name.encode() + (path.read_bytes() if path.exists() else b"missing"))
+    return digest.hexdigest()
 
 
 def tables(names):

@@ -23,6 +23,31 @@ if not RESTRICTED:
             "python -m analysis generate --params {params.cfg:q} --outdir {params.outdir} > {log} 2>&1"
 
 
+    # The committed synthetic study is a declared input: it must be what the
+    # configuration in config/config.yaml generates (check_committed_data), and the
+    # manuscript's reproducibility statement reads this rule's report, never the
+    # files behind a rule's back.
+    rule check_committed:
+        input:
+            regenerated=[f"{DATA}/{name}" for name in COMPARED_FILES],
+            committed=[f"data/synthetic/{name}" for name in COMPARED_FILES],
+            code=step_code("check-committed"),
+        output:
+            f"{RESULTS}/data/committed.json",
+        params:
+            cfg=step_params("check-committed"),
+            reference=committed_reference(),
+            committed_sha256=committed_digest(),
+            regenerated=parent(0),
+            committed=lambda wildcards, input: os.path.dirname(input.committed[0]),
+        log:
+            f"{LOGS}/check_committed.log",
+        conda:
+            ENV
+        shell:
+            "python -m analysis check-committed --params {params.cfg:q} --reference {params.reference:q} --committed {params.committed} --regenerated {params.regenerated} --output {output} > {log} 2>&1"
+
+
 if RESTRICTED:
 
     # Before synthetic data made from the restricted data are published (as

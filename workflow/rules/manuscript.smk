@@ -15,6 +15,7 @@ rule values:
         rules.simulation_merge.output,
         rules.simulation_truth.output,
         tables=tables(V.RESTRICTED_TABLES if RESTRICTED else V.ALL_TABLES),
+        committed=[] if RESTRICTED else rules.check_committed.output,
         code=step_code("values"),
     output:
         values=f"{RESULTS}/values.yml",
@@ -25,12 +26,13 @@ rule values:
         render=RENDER_TOOLS.to_json(),
         data=lambda wildcards, input: os.path.dirname(input.tables[0]),
         results=lambda wildcards, output: os.path.dirname(output.values),
+        committed=lambda wildcards, input: f" --committed {input.committed}" if input.committed else "",
     log:
         f"{LOGS}/values.log",
     conda:
         ENV
     shell:
-        "python -m analysis values --params {params.cfg:q} --data {params.data} --results {params.results} --commit {params.commit} --render-tools {params.render:q} > {log} 2>&1"
+        "python -m analysis values --params {params.cfg:q} --data {params.data} --results {params.results} --commit {params.commit} --render-tools {params.render:q}{params.committed} > {log} 2>&1"
 
 
 rule render:

@@ -96,23 +96,30 @@ def model_values(models: pd.DataFrame) -> dict[str, Any]:
 
 
 def power_values(power: Mapping[str, Any]) -> dict[str, Any]:
-    """``power``: per contrast, what an exact survivor-level comparison can detect."""
+    """``power``: per contrast, what an exact survivor-level comparison can detect.
+
+    Suppressed group sizes withhold everything but the sizes; a comparison
+    that cannot reach the power prints "n/a" with its ``reason``.
+    """
     values: dict[str, Any] = {}
+    keys = ("detectable_pct", "baseline_pct", "detectable_or", "power", "power_at_one")
     for contrast, entry in power.items():
-        if is_suppressed(entry.get("n1")) or is_suppressed(entry.get("n0")) or \
-                not entry.get("estimable", False):
-            values[contrast] = {"n1": str(entry.get("n1")), "n0": str(entry.get("n0")),
-                                **{k: SUPPRESSED for k in ("detectable_pct", "baseline_pct",
-                                                           "detectable_or", "power",
-                                                           "power_at_one")}}
+        n = {"n1": str(entry.get("n1")), "n0": str(entry.get("n0"))}
+        if is_suppressed(entry.get("n1")) or is_suppressed(entry.get("n0")):
+            values[contrast] = {**n, **dict.fromkeys(keys, SUPPRESSED), "reached": SUPPRESSED,
+                                "reason": ""}
             continue
+        top = entry.get("power_at_one")
         values[contrast] = {
-            "n1": str(entry["n1"]), "n0": str(entry["n0"]),
-            "detectable_pct": fmt.percent(entry["detectable_proportion"]),
+            **n,
             "baseline_pct": fmt.percent(entry["baseline"]),
-            "detectable_or": fmt.number(entry["detectable_odds_ratio"], 1),
             "power": fmt.percent(entry["power"]),
-            "reached": "yes" if entry["reached"] else "no",
-            "power_at_one": fmt.percent(entry["power_at_one"]),
+            "power_at_one": "n/a" if top is None else fmt.percent(top),
+            "reached": "yes" if entry.get("reached") else "no",
+            "detectable_pct": ("n/a" if entry.get("detectable_proportion") is None
+                               else fmt.percent(entry["detectable_proportion"])),
+            "detectable_or": ("n/a" if entry.get("detectable_odds_ratio") is None
+                              else fmt.number(entry["detectable_odds_ratio"], 1)),
+            "reason": str(entry.get("reason") or ""),
         }
     return values
