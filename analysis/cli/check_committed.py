@@ -19,8 +19,8 @@ from analysis.cli.generate import CONFIG_KEYS as GENERATOR_KEYS
 
 #: The generator's keys (the workflow reads this literal without importing; a test checks
 #: it against GENERATOR_KEYS) and the opt-out.
-CONFIG_KEYS = ("seed", "n_participants", "scenario", "sample", "model", "violence", "strategies",
-               "qualitative", "check_committed_data")
+CONFIG_KEYS = ("seed", "n_participants", "scenario", "scenarios", "sample", "model", "violence",
+               "strategies", "qualitative", "check_committed_data")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
