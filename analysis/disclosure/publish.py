@@ -135,7 +135,7 @@ def publish_descriptives(frames: Mapping[str, pd.DataFrame], plan: PublishedPlan
         out[name] = _publish_rows(
             frames[name], plan, lambda r: rate_key(r["outcome"], r["factor"], r["level"]),
             lambda r: denominator_key(r["factor"], r["level"], r["applies_to"]),
-            (*SHARE_COLUMNS, "gap"))
+            SHARE_COLUMNS)
     for name, prefix in (("violence_forms", "violence"), ("informal_strategies", "strategy")):
         out[name] = _publish_rows(frames[name], plan, lambda r, p=prefix: (p, r["column"]),
                                   lambda r: SURVIVOR_N, SHARE_COLUMNS)

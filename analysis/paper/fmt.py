@@ -60,10 +60,38 @@ def p_bare(value: float | None) -> str:
 
 
 def percent(value: float | None, digits: int = 0) -> str:
-    """A proportion as a percentage: 0.9166 -> '92%'."""
+    """A proportion as a percentage: 0.9166 -> '92%'.
+
+    A share strictly between 0 and 1 never prints as "0%" or "100%": it gets
+    the decimals it needs (up to four) to show it is not all or none.
+
+    >>> percent(0.999), percent(0.9996), percent(0.0004), percent(1.0), percent(0.0)
+    ('99.9%', '99.96%', '0.04%', '100%', '0%')
+    """
     if _missing(value):
         return "n/a"
-    return f"{100 * value:.{digits}f}%"
+    text = f"{100 * value:.{digits}f}"
+    while digits < 4 and 0 < value < 1 and float(text) in (0.0, 100.0):
+        digits += 1
+        text = f"{100 * value:.{digits}f}"
+    return text + "%"
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def scientific(value: float | None, digits: int = 1) -> str:
+    """A small or large number in print form: 5.8e-06 -> '5.8 × 10⁻⁶' (no 'e' notation).
+
+    >>> scientific(5.8e-06), scientific(0.0), scientific(0.25)
+    ('5.8 × 10⁻⁶', '0', '2.5 × 10⁻¹')
+    """
+    if _missing(value):
+        return "n/a"
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.{digits}e}".split("e")
+    return f"{mantissa.replace('-', MINUS)} \u00d7 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
 def points(value: float | None, digits: int = 0) -> str:

@@ -30,11 +30,20 @@ def krippendorff_alpha_nominal(first: np.ndarray, second: np.ndarray) -> float:
 
 
 def kappa_band(kappa: float | None) -> str:
-    """Landis & Koch (1977) descriptive band for a kappa value."""
+    """Landis & Koch (1977) descriptive band for a kappa value.
+
+    Their bands: below 0 poor, 0.00-0.20 slight, 0.21-0.40 fair, 0.41-0.60
+    moderate, 0.61-0.80 substantial, 0.81-1.00 almost perfect (a kappa of
+    exactly 0, chance agreement, is "slight").
+
+    >>> kappa_band(-0.01), kappa_band(0.0), kappa_band(0.2), kappa_band(0.81)
+    ('poor', 'slight', 'slight', 'almost perfect')
+    """
     if kappa is None or not np.isfinite(kappa):
         return "undefined"
-    for bound, label in ((0.0, "poor"), (0.2, "slight"), (0.4, "fair"), (0.6, "moderate"),
-                         (0.8, "substantial")):
+    if kappa < 0:
+        return "poor"
+    for bound, label in ((0.2, "slight"), (0.4, "fair"), (0.6, "moderate"), (0.8, "substantial")):
         if kappa <= bound:
             return label
     return "almost perfect"

@@ -148,16 +148,16 @@ def arrests_by(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05) -> pd.Da
 
 
 def expected_vs_actual(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05) -> pd.DataFrame:
-    """Each practice officer guidance expects at every IPV call: reported share vs 100% expected.
+    """Each safety practice: the share of the contacts it applies to at which it was reported.
 
-    Overall, by who initiated and by race; ``gap`` is expected minus reported.
+    Overall, by who initiated and by race. What guidance expects of each
+    practice is a reading of documents, not data, and lives with the paper
+    (:mod:`analysis.paper.benchmark`).
     """
     contacts = contacts_with_context(tables).assign(all="all contacts")
     frame = rates_by(contacts, {f"practice_{k}": v for k, v in PRACTICES.items()},
                      {"All contacts": "all", "Who initiated": "initiated_by",
                       "Race": "race_group", "Survivors of colour": "colour_group"}, alpha)
-    frame["expected"] = 1.0
-    frame["gap"] = frame["expected"] - frame["share"]
     return frame
 
 

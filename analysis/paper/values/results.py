@@ -91,7 +91,7 @@ def model_values(models: pd.DataFrame) -> dict[str, Any]:
             "or": fmt.number(row["odds_ratio"]), "ci": fmt.interval(row["ci_low"], row["ci_high"]),
             "p": fmt.p_value(row["p_value"] if pd.notna(row["p_value"]) else None)}
     diffs = models["statsmodels_max_abs_diff"].dropna()
-    values["max_diff_statsmodels"] = f"{diffs.max():.1e}" if len(diffs) else "n/a"
+    values["max_diff_statsmodels"] = fmt.scientific(diffs.max()) if len(diffs) else "n/a"
     return values
 
 
