@@ -60,6 +60,8 @@ OMISSION_BASE = 0.03
 #: Coder B's weight for applying the other code of a confusable pair to an excerpt,
 #: relative to the weight of missing the excerpt's own code.
 CONFUSION_WEIGHT = 1.0
+#: ``confusable_with`` of a code that no confusable pair names.
+NO_CONFUSABLE = "none"
 #: No single case-code decision departs with a probability above this.
 MAX_DEPARTURE = 0.9
 
@@ -298,8 +300,8 @@ def codebook_table() -> pd.DataFrame:
         "include": c["include"],
         "exclude": c["exclude"],
         "example": c["example"],
-        "confusable_with": "; ".join(confusable.get(c["id"], [])),
-        "decision_rule": " ".join(rules.get(c["id"], [])),
+        "confusable_with": "; ".join(confusable.get(c["id"], [])) or NO_CONFUSABLE,
+        "decision_rule": " ".join(rules.get(c["id"], [])) or "No code is confusable with it.",
         "derived_from": c["derived_from"],
     } for c in book["codes"]])
 

@@ -70,7 +70,7 @@ def _codes() -> tuple[str, ...]:
 
 def _variables() -> dict[str, list[Variable]]:
     practice_flags = [
-        _flag(f"practice_{key}", f"Survivor reported this police safety practice: {label.lower()}")
+        _flag(f"practice_{key}", f"Police safety practice reported: {label.lower()}")
         for key, label in PRACTICES.items()
     ]
     return {
@@ -128,7 +128,7 @@ def _variables() -> dict[str, list[Variable]]:
             Variable("example", "string", "A synthetic example of an excerpt with the code"),
             Variable("confusable_with", "string",
                      "Codes that are hard to tell apart from this one (semicolon-separated; "
-                     "empty when none)"),
+                     "'none' when no pair names it)"),
             Variable("decision_rule", "string",
                      "How to decide between this code and each confusable one"),
             Variable("derived_from", "string", "Synthetic variable that decides coder A's code"),

@@ -174,7 +174,7 @@ def test_codebook_table_names_the_confusable_codes(study):
     assert book.loc["safety_practice_received", "confusable_with"] == "no_safety_practice"
     assert set(book.loc["arrest_not_as_wanted", "confusable_with"].split("; ")) == {
         "partner_arrested", "no_arrest"}
-    assert book.loc["treated_poorly", "confusable_with"] == ""
+    assert book.loc["treated_poorly", "confusable_with"] == "none"
     assert "no_safety_practice" in book.loc["safety_practice_received", "decision_rule"]
 
 
