@@ -265,5 +265,9 @@ def publish_qualitative(themes: pd.DataFrame, cooccurrence: pd.DataFrame,
                                               if len(shown) else None)
         summary["widest_interval_code"] = (str(shown.loc[width.idxmax(), "code"])
                                            if len(shown) else None)
-        summary["codes_interval_undefined"] = int(len(agreement) - len(shown))
+        published = agreement["kappa"].notna()
+        summary["codes_kappa_suppressed"] = int(mask.sum())
+        summary["codes_interval_undefined"] = int((published & agreement["kappa_low"].isna())
+                                                  .sum())
+        summary["codes_kappa_undefined"] = int((~mask & per_code["kappa"].isna()).sum())
     return themes, co, agreement, summary

@@ -52,13 +52,22 @@ class Bundle:
     agreement: pd.DataFrame
     agreement_overall: dict[str, Any]
     themes: pd.DataFrame
+    #: Synthetic builds only (None in restricted builds): see analysis.steps.qualitative.
+    disagreements: pd.DataFrame | None
+    saturation: dict[str, Any] | None
+    theme_excerpts: pd.DataFrame | None
     robustness: pd.DataFrame
     hashes: dict[str, str]
     committed_match: bool | None
 
 
+def _optional_csv(path: Path) -> pd.DataFrame | None:
+    return read_csv(path) if path.exists() else None
+
+
 def load_bundle(results: Path, data: Path, committed: Path | None) -> Bundle:
-    """Read every result file the values step needs."""
+    """Read every result file the values step needs (synthetic-only ones where present)."""
+    qualitative = results / "qualitative"
     hashes = {t: sha256(data / f"{t}.csv") for t in ALL_TABLES if (data / f"{t}.csv").exists()}
     match = None
     if committed is not None and committed.exists():
@@ -73,6 +82,10 @@ def load_bundle(results: Path, data: Path, committed: Path | None) -> Bundle:
         agreement=read_csv(results / "qualitative" / "agreement.csv"),
         agreement_overall=read_json(results / "qualitative" / "agreement.json"),
         themes=read_csv(results / "qualitative" / "themes.csv"),
+        disagreements=_optional_csv(qualitative / "disagreements.csv"),
+        saturation=(read_json(qualitative / "saturation.json")
+                    if (qualitative / "saturation.json").exists() else None),
+        theme_excerpts=_optional_csv(qualitative / "theme_excerpts.csv"),
         robustness=read_csv(results / "robustness" / "summary.csv"),
         hashes=hashes,
         committed_match=match,
@@ -95,7 +108,8 @@ def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str) -> dict
         "models": model_values(bundle.models),
         "power": power_values(bundle.power),
         "qualitative": qualitative_values(bundle.agreement, bundle.agreement_overall,
-                                          bundle.themes),
+                                          bundle.themes, bundle.disagreements,
+                                          bundle.saturation, config["data_source"]),
         "robustness": robustness_values(bundle.claims, bundle.robustness),
         "software": software_versions(),
         "hashes": hash_values(bundle.hashes, bundle.committed_match),
