@@ -173,17 +173,22 @@ def answer_styles(coder_a: np.ndarray, participants: pd.DataFrame, incidents: pd
     codes = code_ids()
     shares = interview_grammar()["styles"]
     p = np.array([shares[s] for s in STYLES], dtype=float)
-    style = rng.choice(len(STYLES), size=coder_a.shape, p=p / p.sum()).astype(np.int8)
-    base = np.array([STYLE_AMBIGUITY[s] for s in STYLES])[style]
-    partners = confusable_partners(codes)
-    mixed = (coder_a.astype(np.int32) @ partners.T.astype(np.int32)) > 0
-    n = len(participants)
-    family = _any_by_participant(incidents["initiator"].to_numpy() == "family/friend", n,
-                                 _owner(participants, incidents))
-    initiation = np.isin(np.array(codes), ["self_initiated_call", "external_initiated_call"])
-    score = (base + MIXED_AMBIGUITY * mixed
-             + FAMILY_CALL_AMBIGUITY * (family[:, None] & initiation[None, :]))
-    score = np.round(np.clip(score, 0.0, 1.0), 2) * (coder_a == 1)
+    # What Generator.choice(p=...) does, without its per-call checks: uniforms into the CDF.
+    cdf = np.cumsum(p / p.sum())
+    cdf /= cdf[-1]
+    style = cdf.searchsorted(rng.random(coder_a.shape), side="right").astype(np.int8)
+    # Scores in whole hundredths, so that they are exact percentages.
+    hundredths = lambda x: int(round(100 * x))  # noqa: E731
+    score = np.array([hundredths(STYLE_AMBIGUITY[s]) for s in STYLES], dtype=np.int16)[style]
+    applied = coder_a == 1
+    for j, row in enumerate(confusable_partners(codes)):
+        if row.any():  # a confusable partner of the code also applies to the case
+            score[:, j] += hundredths(MIXED_AMBIGUITY) * applied[:, row].any(axis=1)
+    family = _any_by_participant(incidents["initiator"].to_numpy() == "family/friend",
+                                 len(participants), _owner(participants, incidents))
+    for code in ("self_initiated_call", "external_initiated_call"):
+        score[:, codes.index(code)] += hundredths(FAMILY_CALL_AMBIGUITY) * family
+    score = np.where(applied, np.minimum(score, 100), 0) / 100.0
     return AnswerStyles(style=style, ambiguity=score)
 
 
@@ -197,24 +202,27 @@ def addition_sources(coder_a: np.ndarray, ambiguity: np.ndarray) -> np.ndarray:
     coder A applied to the case with the most ambiguous excerpt (ties: the
     first in codebook order), or -1 when no partner applies.
     """
+    return _sources(coder_a, ambiguity)[0]
+
+
+def _sources(coder_a: np.ndarray, ambiguity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`addition_sources` and the ambiguity of each source excerpt (-1: none)."""
     partners = confusable_partners()
     n, m = coder_a.shape
     source = np.full((n, m), -1, dtype=np.int64)
     best = np.full((n, m), -1.0)
     for k in range(m):
+        candidate = np.where(coder_a[:, k] == 1, ambiguity[:, k], -1.0)
         for j in np.flatnonzero(partners[:, k]):
-            candidate = np.where(coder_a[:, k] == 1, ambiguity[:, k], -1.0)
             better = (coder_a[:, j] == 0) & (candidate > best[:, j])
             best[better, j] = candidate[better]
             source[better, j] = k
-    return source
+    return source, best
 
 
 def _departure_weights(coder_a: np.ndarray, ambiguity: np.ndarray) -> np.ndarray:
     """Relative chance that coder B departs from coder A, per case and code."""
-    source = addition_sources(coder_a, ambiguity)
-    rows = np.arange(coder_a.shape[0])[:, None]
-    source_ambiguity = ambiguity[rows, np.maximum(source, 0)]
+    source, source_ambiguity = _sources(coder_a, ambiguity)
     omit = np.where(coder_a == 1, OMISSION_BASE + ambiguity, 0.0)
     confuse = np.where((coder_a == 0) & (source >= 0),
                        CONFUSION_WEIGHT * (OMISSION_BASE + source_ambiguity), 0.0)
@@ -385,12 +393,12 @@ class _Record:
 class _Writer:
     """Writes one survivor's interview from the grammar and her record."""
 
-    def __init__(self, record: _Record, coded: np.ndarray, style: np.ndarray,
+    def __init__(self, record: _Record, coded: Sequence[int], style: Sequence[int],
                  draws: _Draws, codes: Sequence[str]) -> None:
         self.g = interview_grammar()
         self.r = record
         self.coded = {c: bool(coded[j]) for j, c in enumerate(codes)}
-        self.style = {c: STYLES[int(style[j])] for j, c in enumerate(codes)}
+        self.style = {c: STYLES[style[j]] for j, c in enumerate(codes)}
         self.d = draws
         self.kids = draws.pick(self.g["kids"])
         self.slots = {"kids": self.kids, "kids_cap": _cap(self.kids)}
@@ -747,6 +755,11 @@ class _Writer:
         return self.parts
 
 
+def _most_ambiguous(options: Sequence[int], ambiguity: Sequence[int]) -> int:
+    """The code of ``options`` with the most ambiguous excerpt (ties: the first code)."""
+    return max(options, key=lambda c: (ambiguity[c], -c))
+
+
 def _records(participants: pd.DataFrame, incidents: pd.DataFrame, violence: pd.DataFrame,
              strategies: pd.DataFrame) -> list[_Record]:
     """Each survivor's record, with her contacts in the order she described them."""
@@ -830,13 +843,17 @@ def write_interviews(tables: Mapping[str, pd.DataFrame], coder_a: np.ndarray,
     budget = DRAWS_PER_SURVIVOR + DRAWS_PER_CONTACT * max((r.n for r in records), default=0)
     draws = rng.random((n, budget))
     position = {code: j for j, code in enumerate(codes)}
-    sources = addition_sources(coder_a, styles.ambiguity)
-    partners = confusable_partners(codes)
+    # Plain Python rows: the loop below touches every cell, and numpy scalars are slow there.
+    a_rows, b_rows = coder_a.tolist(), coder_b.tolist()
+    style_rows = styles.style.tolist()
+    percent_rows = np.rint(styles.ambiguity * 100).astype(int).tolist()
+    source_rows = addition_sources(coder_a, styles.ambiguity).tolist()
+    partners = [np.flatnonzero(row).tolist() for row in confusable_partners(codes)]
     transcripts, excerpts, applications = [], [], []
     for i, record in enumerate(records):
         pid = record.pid
-        pieces = _Writer(record, coder_a[i], styles.style[i], _Draws(draws[i].tolist()),
-                         codes).write()
+        a, b, ambiguity = a_rows[i], b_rows[i], percent_rows[i]
+        pieces = _Writer(record, a, style_rows[i], _Draws(draws[i].tolist()), codes).write()
         offset = 0
         own: dict[int, str] = {}
         for text, code in pieces:
@@ -844,27 +861,28 @@ def write_interviews(tables: Mapping[str, pd.DataFrame], coder_a: np.ndarray,
                 j = position[code]
                 excerpt_id = f"{pid}-E{j + 1:02d}"
                 excerpts.append((excerpt_id, pid, code, offset, offset + len(text),
-                                 STYLES[int(styles.style[i, j])],
-                                 int(round(styles.ambiguity[i, j] * 100)), text))
+                                 STYLES[style_rows[i][j]], ambiguity[j], text))
                 applications.append((pid, "A", code, excerpt_id))
                 own[j] = excerpt_id
             offset += len(text)
         transcripts.append((pid, "".join(text for text, _ in pieces)))
-        for j in np.flatnonzero(coder_b[i]):
-            if coder_a[i, j]:
+        for j in range(m):
+            if not b[j]:
+                continue
+            if a[j]:
                 applications.append((pid, "B", codes[j], own[j]))
             elif own:
-                k = int(sources[i, j])
-                if k < 0:
-                    k = max(own, key=lambda c: (styles.ambiguity[i, c], -c))
-                applications.append((pid, "B", codes[j], own[k]))
+                k = source_rows[i][j]
+                applications.append((pid, "B", codes[j], own[k if k >= 0 else
+                                                           _most_ambiguous(own, ambiguity)]))
         # An excerpt coder B missed, whose code has a confusable partner she applied to
         # the case: she read it as that partner (her case-level decisions are unchanged).
-        for j in np.flatnonzero((coder_a[i] == 1) & (coder_b[i] == 0)):
-            read_as = [k for k in np.flatnonzero(partners[j]) if coder_a[i, k] and coder_b[i, k]]
-            if read_as:
-                k = max(read_as, key=lambda c: (styles.ambiguity[i, c], -c))
-                applications.append((pid, "B", codes[k], own[j]))
+        for j in range(m):
+            if a[j] and not b[j]:
+                read_as = [k for k in partners[j] if a[k] and b[k]]
+                if read_as:
+                    applications.append((pid, "B", codes[_most_ambiguous(read_as, ambiguity)],
+                                         own[j]))
     transcript_frame = pd.DataFrame(transcripts, columns=["participant_id", "text"])
     excerpt_frame = pd.DataFrame(excerpts, columns=[
         "excerpt_id", "participant_id", "code", "start", "end", "style", "ambiguity", "text"])
