@@ -321,7 +321,9 @@ def test_no_excerpt_saturation_or_disagreement_table_is_published(restricted_bui
             text = path.read_text(encoding="utf-8", errors="replace")
             assert not [t for t in long_ones if t in text], path
     values = (out / "values.yml").read_text()
-    assert "not shown: restricted data have no transcripts" in values
+    assert "This build analysed restricted data" in values
+    assert "Not shown: restricted data have no transcripts" in (
+        out / "tables" / "excerpts.md").read_text()
     assert "Not published for restricted data" in (out / "tables" / "disagreements.md").read_text()
     assert "not drawn for restricted data" in (out / "figures" / "code_saturation.yml").read_text()
 

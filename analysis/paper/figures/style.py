@@ -271,19 +271,34 @@ def figure_markdown(name: str, image: str, caption: str, alt: str, source: str) 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 
 
+#: A caption's first sentence longer than this loses its bracketed asides in the title.
+TITLE_LENGTH = 150
+
+
 def figure_title(caption: str) -> str:
     """A short, readable title from a caption: its first sentence, up to a colon if any.
+
+    A colon inside brackets does not end the title; a first sentence longer
+    than :data:`TITLE_LENGTH` characters drops its bracketed asides.
 
     >>> figure_title("Arrest by earlier calls: fitted probabilities. Bands are 95% intervals.")
     'Arrest by earlier calls'
     """
     first = _SENTENCE_END.split(" ".join(caption.split()), maxsplit=1)[0]
-    depth = 0
+    depth, kept = 0, []
     for i, char in enumerate(first):
-        depth += {"(": 1, ")": -1}.get(char, 0)
         if char == ":" and depth == 0 and first[i + 1:i + 2] == " ":
             first = first[:i]
             break
+        depth += {"(": 1, ")": -1}.get(char, 0)
+    if len(first) > TITLE_LENGTH:
+        depth = 0
+        for char in first:
+            depth += char == "("
+            if depth == 0:
+                kept.append(char)
+            depth -= char == ")"
+        first = re.sub(r"\s+([,;.])", r"\1", " ".join("".join(kept).split()))
     return first.rstrip(".").strip()
 
 
