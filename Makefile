@@ -17,7 +17,7 @@ PIP_TOOLS := pip-tools==7.6.2
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e '.[qda]'
 	touch $(STAMP)
 
 # After changing a pin in pyproject.toml: resolve the whole tree again, with hashes.

@@ -35,6 +35,16 @@ def test_every_dependency_is_pinned_exactly():
         assert required in pins, f"{required} missing from pyproject dependencies"
 
 
+def test_optional_dependencies_are_pinned_exactly():
+    with open(ROOT / "pyproject.toml", "rb") as fh:
+        extras = tomllib.load(fh)["project"]["optional-dependencies"]
+    assert {"cluster", "qda"} <= set(extras)
+    for extra, deps in extras.items():
+        for dep in deps:
+            name, sep, version = dep.partition("==")
+            assert sep and name.strip() and version.strip(), (extra, dep)
+
+
 def test_environment_yml_matches_pyproject():
     assert _conda_pip_pins(ROOT / "environment.yml") == _pyproject_pins()
 

@@ -1,8 +1,10 @@
-"""Code-by-case matrix, themes, co-occurrence and intercoder agreement.
+"""Code-by-case matrix, themes, co-occurrence, intercoder agreement, where the coders
+differed, code saturation and the excerpts the manuscript quotes.
 
-In restricted mode only aggregate outputs are written: the code-by-case
-matrix (survivors by codes) is row-level and is not, and the counts are
-suppressed.
+In restricted mode only aggregate outputs are written and their counts are
+suppressed: the code-by-case matrix and the saturation curve (which follow
+single survivors) are not, and neither is anything drawn from the excerpts,
+which restricted data do not have.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ import argparse
 from pathlib import Path
 
 from analysis.cli.common import add_config_arguments, step_config
-from analysis.cli.study import add_plan_argument, study_and_plan
+from analysis.cli.study import add_plan_argument, is_restricted, study_and_plan
 
-CONFIG_KEYS = ("qualitative", "data_source")
+CONFIG_KEYS = ("qualitative", "alpha", "data_source")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,15 +28,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> None:
     from analysis.io import write_csv, write_json
     from analysis.steps.qualitative import run_qualitative
-    from analysis.study.vocabulary import CODING_TABLES
+    from analysis.study.vocabulary import CODING_TABLES, TEXT_CODING_TABLES
 
     config = step_config(args, CONFIG_KEYS)
-    tables, plan = study_and_plan(args, config, CODING_TABLES)
-    out = run_qualitative(tables, config["qualitative"])
+    names = CODING_TABLES if is_restricted(config) else TEXT_CODING_TABLES
+    tables, plan = study_and_plan(args, config, names)
+    out = run_qualitative(tables, config["qualitative"], config["alpha"])
     themes, cooccurrence = out["themes"], out["cooccurrence"]
     per_code, overall = out["agreement"], out["agreement_overall"]
     if plan is None:
         write_csv(args.outdir / "code_by_case.csv", out["code_by_case"].reset_index())
+        write_csv(args.outdir / "disagreements.csv", out["disagreements"])
+        write_csv(args.outdir / "saturation.csv", out["saturation"])
+        write_json(args.outdir / "saturation.json", out["saturation_summary"])
+        write_csv(args.outdir / "theme_excerpts.csv", out["theme_excerpts"])
     else:
         from analysis.disclosure.publish import publish_qualitative
 

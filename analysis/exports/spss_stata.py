@@ -92,8 +92,21 @@ def labelled_table(table: str, frame: pd.DataFrame) -> Labelled:
 
 
 def stata_label(text: str) -> str:
-    """A variable label within Stata's 80 characters (longer ones end in ``...``)."""
-    return text if len(text) <= STATA_LABEL_MAX else text[: STATA_LABEL_MAX - 3].rstrip() + "..."
+    """A variable label for Stata, whose labels hold at most 80 characters.
+
+    Labels are the variables' meanings, written to fit; one that does not is
+    an error to fix in :data:`analysis.study.schemas.VARIABLES`, never cut.
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is longer than :data:`STATA_LABEL_MAX` characters.
+    """
+    if len(text) > STATA_LABEL_MAX:
+        raise ValueError(f"variable label of {len(text)} characters is longer than Stata's "
+                         f"{STATA_LABEL_MAX}: shorten the meaning in analysis/study/schemas.py: "
+                         f"{text!r}")
+    return text
 
 
 def fix_sav_timestamp(data: bytes) -> bytes:

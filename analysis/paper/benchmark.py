@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-
 @dataclass(frozen=True)
 class Expectation:
     """When guidance expects a practice, and who says so.

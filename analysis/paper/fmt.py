@@ -77,7 +77,8 @@ def percent(value: float | None, digits: int = 0) -> str:
     return text + "%"
 
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075"
+                                            "\u2076\u2077\u2078\u2079")
 
 
 def scientific(value: float | None, digits: int = 1) -> str:

@@ -22,8 +22,9 @@ from analysis.paper.values.reproducibility import software_rows
 from analysis.study.vocabulary import PRACTICES, RACE_CATEGORIES, ROBUSTNESS_SCENARIOS
 
 #: Every Markdown table the values step writes (``results/tables/<name>.md``).
-TABLES: tuple[str, ...] = ("sample", "claims", "models", "survivor_tests", "agreement",
-                           "expected_vs_actual", "robustness", "sample_size", "covariance",
+TABLES: tuple[str, ...] = ("sample", "claims", "models", "survivor_tests", "excerpts",
+                           "agreement", "disagreements", "expected_vs_actual", "robustness",
+                           "sample_size", "covariance",
                            "parameters", "safety_change", "software", "hashes")
 
 
@@ -147,16 +148,83 @@ def agreement_table(bundle: Bundle, codebook: pd.DataFrame | None = None) -> str
     rows = []
     for _, row in bundle.agreement.iterrows():
         kappa = fmt.number(row["kappa"]) if pd.notna(row["kappa"]) else "undefined"
+        if pd.notna(row["kappa"]) and pd.notna(row.get("kappa_low")):
+            kappa += f" {fmt.interval(row['kappa_low'], row['kappa_high'])}"
         agree = fmt.percent(row["agreement"])
         if row_suppressed(row, ("cases_a", "cases_b")):
             kappa = agree = SUPPRESSED
         rows.append((labels.get(row["code"], row["code"]), str(row["cases_a"]),
                      str(row["cases_b"]), agree, kappa, row["band"]))
     ov = bundle.agreement_overall
+    pooled = fmt.number(ov["pooled_kappa"])
+    if ov.get("pooled_kappa_low") is not None:
+        pooled += f" {fmt.interval(ov['pooled_kappa_low'], ov['pooled_kappa_high'])}"
     rows.append(("**All codes (pooled)**", "", "", fmt.percent(ov["percent_agreement"]),
-                 fmt.number(ov["pooled_kappa"]), ov["pooled_band"]))
-    return pipe_table(("Code", "Cases (A)", "Cases (B)", "Agreement", "Cohen's kappa", "Band"),
-                      rows, "lrrrrl")
+                 pooled, ov["pooled_band"]))
+    return pipe_table(("Code", "Cases (A)", "Cases (B)", "Agreement",
+                       "Cohen's kappa [95% CI]", "Band"), rows, "lrrrrl")
+
+
+def excerpts_table(bundle: Bundle, codebook: pd.DataFrame | None = None) -> str:
+    """The synthetic excerpts quoted per theme (chosen by the rule of
+    :func:`analysis.steps.qualitative.theme_excerpts`), each with its code and id.
+
+    Restricted builds have no excerpts: one row says none is shown.
+    """
+    headers = ("Theme", "Code (survivors)", "Synthetic excerpt")
+    if bundle.theme_excerpts is None:
+        return pipe_table(headers, [("Not shown: restricted data have no transcripts", "", "")],
+                          "lll")
+    labels = {} if codebook is None else dict(zip(codebook["code"], codebook["label"],
+                                                  strict=True))
+    themes = {} if codebook is None else dict(zip(codebook["theme"], codebook["theme_label"],
+                                                  strict=False))
+    rows = []
+    previous = None
+    for _, row in bundle.theme_excerpts.iterrows():
+        theme = themes.get(row["theme"], row["theme"])
+        text = " ".join(str(row["text"]).split())
+        rows.append(("" if theme == previous else theme,
+                     f"{labels.get(row['code'], row['code'])} ({int(row['cases'])})",
+                     f"\u201c{text}\u201d ({row['excerpt_id']})"))
+        previous = theme
+    return pipe_table(headers, rows, "lll", widths=(20, 24, 66))
+
+
+def disagreements_table(bundle: Bundle, codebook: pd.DataFrame | None = None) -> str:
+    """Excerpts the coders coded differently: per coder A's code, what coder B did instead.
+
+    One row per code (codebook order) with at least one such excerpt: how many
+    excerpts coder B left without a code, and which other codes she applied to
+    them, with ``instead`` (she did not apply coder A's code) or ``as well``, and
+    the number of excerpts. A code that is not a confusable partner of the
+    excerpt's code is marked. Restricted builds have no excerpts: one row says
+    the table is not published.
+    """
+    headers = ("Coder A's code", "Coder B applied no code", "Coder B applied another code")
+    if bundle.disagreements is None:
+        return pipe_table(headers, [("Not published for restricted data (no transcripts)",
+                                     "", "")], "lrl")
+    labels = {} if codebook is None else dict(zip(codebook["code"], codebook["label"],
+                                                  strict=True))
+    order = list(labels) or list(dict.fromkeys(bundle.disagreements["code_a"]))
+    frame = bundle.disagreements
+    rows = []
+    for code in order:
+        part = frame[frame["code_a"] == code]
+        if part.empty:
+            continue
+        missed = int(part.loc[part["kind"] == "missed", "excerpts"].sum())
+        others = []
+        for _, row in part[part["kind"] != "missed"].iterrows():
+            other = labels.get(row["code_b"], row["code_b"]).lower()
+            how = "instead" if row["kind"] == "instead" else "as well"
+            flag = "" if row["confusable"] in (True, "True", 1) else ", not a confusable pair"
+            others.append(f"{other}, {how} ({int(row['excerpts'])}{flag})")
+        rows.append((labels.get(code, code), str(missed), "; ".join(others) or "none"))
+    if not rows:
+        rows.append(("The coders coded every excerpt alike", "0", "none"))
+    return pipe_table(headers, rows, "lrl", widths=(34, 14, 62))
 
 
 def expected_vs_actual_table(bundle: Bundle) -> str:
@@ -323,7 +391,9 @@ def markdown_tables(bundle: Bundle, config: Mapping[str, Any], render: Mapping[s
         "claims": claims_table(bundle, config),
         "models": models_table(bundle),
         "survivor_tests": survivor_tests_table(bundle),
+        "excerpts": excerpts_table(bundle, codebook),
         "agreement": agreement_table(bundle, codebook),
+        "disagreements": disagreements_table(bundle, codebook),
         "expected_vs_actual": expected_vs_actual_table(bundle),
         "robustness": robustness_table(bundle),
         "sample_size": sample_size_table(bundle, config),

@@ -4,6 +4,11 @@ References
 ----------
 Cohen, J. (1960). A coefficient of agreement for nominal scales. Educational
 and Psychological Measurement, 20, 37-46.
+Fleiss, J. L., Cohen, J., & Everitt, B. S. (1969). Large sample standard
+errors of kappa and weighted kappa. Psychological Bulletin, 72, 323-327 (the
+asymptotic standard error statsmodels reports, used for per-code intervals).
+Efron, B., & Tibshirani, R. J. (1993). An introduction to the bootstrap
+(the percentile interval used for the pooled kappa).
 Krippendorff, K. (2004). Content analysis: An introduction to its methodology.
 Landis, J. R., & Koch, G. G. (1977). The measurement of observer agreement for
 categorical data. Biometrics, 33, 159-174 (the descriptive bands used below).
@@ -11,7 +16,10 @@ categorical data. Biometrics, 33, 159-174 (the descriptive bands used below).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from scipy.stats import norm
 
 
 def cohen_kappa(table: np.ndarray) -> float:
@@ -19,6 +27,95 @@ def cohen_kappa(table: np.ndarray) -> float:
     from statsmodels.stats.inter_rater import cohens_kappa
 
     return float(cohens_kappa(np.asarray(table), return_results=False))
+
+
+@dataclass(frozen=True)
+class KappaInterval:
+    """Cohen's kappa with its asymptotic standard error and confidence interval.
+
+    ``se``, ``low`` and ``high`` are None, with ``reason`` saying why, where
+    the large-sample standard error degenerates to zero: when either coder
+    made the same decision for every case (kappa is then 0 by construction)
+    or the coders agree perfectly.
+    """
+
+    kappa: float
+    se: float | None
+    low: float | None
+    high: float | None
+    reason: str = ""
+
+
+def cohen_kappa_interval(table: np.ndarray, alpha: float = 0.05) -> KappaInterval:
+    """Cohen's kappa of a 2 x 2 agreement table with a Wald interval.
+
+    The standard error is the large-sample one of Fleiss, Cohen & Everitt
+    (1969), ``std_kappa`` of statsmodels' ``cohens_kappa``; the interval is
+    kappa -/+ z(1 - alpha/2) SE, clipped to [-1, 1]. Cases are independent
+    within one code, which this interval assumes.
+
+    >>> round(cohen_kappa_interval(np.array([[10, 2], [3, 9]])).low, 3)
+    0.259
+    """
+    from statsmodels.stats.inter_rater import cohens_kappa
+
+    table = np.asarray(table, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):  # the null SE of a degenerate table
+        result = cohens_kappa(table, return_results=True)
+    kappa = float(result["kappa"])
+    rows, cols = table.sum(axis=1), table.sum(axis=0)
+    if (rows == 0).any() or (cols == 0).any():
+        return KappaInterval(kappa, None, None, None,
+                             "no interval: one coder made the same decision for every case")
+    se = float(result["std_kappa"])
+    if not np.isfinite(se) or se <= 1e-12:
+        return KappaInterval(kappa, None, None, None,
+                             "no interval: the coders agree on every case")
+    z = float(norm.ppf(1 - alpha / 2))
+    return KappaInterval(kappa, se, max(-1.0, kappa - z * se), min(1.0, kappa + z * se))
+
+
+def bootstrap_pooled_kappa(per_case: np.ndarray, alpha: float = 0.05, reps: int = 2000,
+                           seed: int = 0) -> tuple[float | None, float | None]:
+    """Percentile bootstrap interval of the pooled kappa, resampling cases.
+
+    Parameters
+    ----------
+    per_case
+        Cases x 4 counts of each case's case-code decisions: both coders
+        applied the code, only A, only B, neither (a case's row sums to the
+        number of codes).
+    alpha, reps, seed
+        Interval level, number of resamples and the seed of their generator.
+
+    Returns
+    -------
+    low, high
+        The alpha/2 and 1 - alpha/2 quantiles of the pooled kappa over the
+        resamples in which it is defined (None when none is).
+
+    Notes
+    -----
+    The decisions of one case are not independent of each other, so the
+    pooled kappa's uncertainty comes from resampling whole cases
+    (Efron & Tibshirani, 1993), not cells.
+    """
+    per_case = np.asarray(per_case, dtype=float)
+    n = len(per_case)
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=reps).astype(float)
+    both, only_a, only_b, neither = (weights @ per_case).T
+    total = both + only_a + only_b + neither
+    p_a, p_b = (both + only_a) / total, (both + only_b) / total
+    observed = (both + neither) / total
+    chance = p_a * p_b + (1 - p_a) * (1 - p_b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappa = (observed - chance) / (1 - chance)
+    kappa = kappa[np.isfinite(kappa)]
+    if not len(kappa):
+        return None, None
+    low, high = np.quantile(kappa, [alpha / 2, 1 - alpha / 2])
+    return float(low), float(high)
 
 
 def krippendorff_alpha_nominal(first: np.ndarray, second: np.ndarray) -> float:

@@ -1,9 +1,18 @@
-"""Qualitative analyses: code-by-case matrix, themes, co-occurrence, intercoder agreement.
+"""Qualitative analyses: code-by-case matrix, themes, co-occurrence, intercoder agreement,
+where the coders differed, code saturation, and the excerpts the paper quotes.
 
 Coder A is the primary coder: her code-by-case matrix is the one the
 manuscript reports. Coder B coded independently; agreement between the two is
-computed per code (Cohen's kappa, statsmodels) and overall (pooled kappa and
+computed per code (Cohen's kappa, statsmodels, with its asymptotic 95%
+interval) and overall (pooled kappa with a bootstrap interval over cases, and
 Krippendorff's alpha for nominal data, the ``krippendorff`` package).
+
+Synthetic builds also read the excerpts and add what needs the text: which
+excerpts the coders coded differently (:func:`disagreement_table`), how often
+they differed on brief and hedged answers (:func:`disagreement_by_style`), the
+code saturation curve (:func:`saturation`) and, per theme, the excerpts the
+manuscript quotes, chosen by a fixed rule (:func:`theme_excerpts`). Restricted
+builds have no excerpts and publish none of these.
 
 The agreement statistics themselves are in :mod:`analysis.stats.agreement`.
 """
@@ -11,16 +20,28 @@ The agreement statistics themselves are in :mod:`analysis.stats.agreement`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analysis.stats.agreement import (
+    bootstrap_pooled_kappa,
     cohen_kappa,
+    cohen_kappa_interval,
     expected_kappa,
     kappa_band,
     krippendorff_alpha_nominal,
 )
+
+#: Resamples of cases for the pooled kappa's interval, and their fixed seed.
+BOOTSTRAP_REPS = 2000
+BOOTSTRAP_SEED = 20061
+#: Random interview orders for the saturation band, and their fixed seed.
+SATURATION_ORDERS = 1000
+SATURATION_SEED = 2006
+#: Excerpts quoted per theme (from its most and second most prevalent code).
+EXCERPTS_PER_THEME = 2
 
 
 def code_by_case(tables: Mapping[str, pd.DataFrame], coder: str = "A") -> pd.DataFrame:
@@ -59,16 +80,41 @@ def cooccurrence(matrix: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(counts, index=matrix.columns, columns=matrix.columns)
 
 
-def agreement(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, dict]:
+def confusable_matrix(codebook: pd.DataFrame) -> np.ndarray:
+    """Codes x codes boolean matrix of the pairs the codebook names as confusable.
+
+    Read from the ``confusable_with`` column of the ``qual_codebook`` table
+    (semicolon-separated code ids), so restricted codebooks say their own.
+    """
+    codes = codebook["code"].tolist()
+    index = {c: i for i, c in enumerate(codes)}
+    pairs = np.zeros((len(codes), len(codes)), dtype=bool)
+    column = codebook["confusable_with"] if "confusable_with" in codebook else [""] * len(codes)
+    for code, others in zip(codes, column, strict=True):
+        for other in str(others).split(";"):
+            other = other.strip()
+            if other in index:
+                pairs[index[code], index[other]] = pairs[index[other], index[code]] = True
+    return pairs
+
+
+def agreement(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05
+              ) -> tuple[pd.DataFrame, dict]:
     """Intercoder agreement per code and overall.
 
     Returns
     -------
     per_code, overall
-        ``per_code``: code, cases coded by A and B, percent agreement, Cohen's
-        kappa with its band, or the reason it is undefined. ``overall``:
-        pooled kappa over all case-code cells, Krippendorff's alpha (nominal),
-        percent agreement, number of cells.
+        ``per_code``: code, cases coded by A and B, cases coded by A only and
+        by B only, percent agreement, Cohen's kappa with its asymptotic
+        standard error and ``1 - alpha`` interval
+        (:func:`~analysis.stats.agreement.cohen_kappa_interval`), its band,
+        or the reason kappa or its interval is undefined. ``overall``: pooled
+        kappa over all case-code cells with a percentile bootstrap interval
+        over cases (:data:`BOOTSTRAP_REPS` resamples, seed
+        :data:`BOOTSTRAP_SEED`), Krippendorff's alpha (nominal), percent
+        agreement, number of cells, and the share of disagreeing cells that
+        lie on a confusable pair in play (:func:`confusion_share`).
     """
     a = code_by_case(tables, "A")
     b = code_by_case(tables, "B")
@@ -78,52 +124,295 @@ def agreement(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, dict]:
         table = np.array([[np.sum((x == 1) & (y == 1)), np.sum((x == 1) & (y == 0))],
                           [np.sum((x == 0) & (y == 1)), np.sum((x == 0) & (y == 0))]])
         agree = float(np.mean(x == y))
+        se = low = high = None
         if (x == x[0]).all() and (y == x[0]).all():
             kappa, reason = None, "undefined: both coders made the same decision for every case"
         else:
-            kappa = cohen_kappa(table)
-            reason = ""
+            interval = cohen_kappa_interval(table, alpha)
+            kappa, se, low, high = interval.kappa, interval.se, interval.low, interval.high
+            reason = interval.reason
         rows.append({"code": code, "cases_a": int(x.sum()), "cases_b": int(y.sum()),
-                     "agreement": agree, "kappa": kappa, "band": kappa_band(kappa),
-                     "reason": reason})
+                     "a_only": int(table[0, 1]), "b_only": int(table[1, 0]),
+                     "agreement": agree, "kappa": kappa, "kappa_se": se, "kappa_low": low,
+                     "kappa_high": high, "band": kappa_band(kappa), "reason": reason})
     per_code = pd.DataFrame(rows)
     xa, xb = a.to_numpy().ravel(), b.to_numpy().ravel()
     pooled = np.array([[np.sum((xa == 1) & (xb == 1)), np.sum((xa == 1) & (xb == 0))],
                        [np.sum((xa == 0) & (xb == 1)), np.sum((xa == 0) & (xb == 0))]])
     pooled_kappa = cohen_kappa(pooled)
-    alpha = krippendorff_alpha_nominal(xa, xb)
+    av, bv = a.to_numpy(), b.to_numpy()
+    per_case = np.column_stack([((av == 1) & (bv == 1)).sum(axis=1),
+                                ((av == 1) & (bv == 0)).sum(axis=1),
+                                ((av == 0) & (bv == 1)).sum(axis=1),
+                                ((av == 0) & (bv == 0)).sum(axis=1)])
+    low, high = bootstrap_pooled_kappa(per_case, alpha, BOOTSTRAP_REPS, BOOTSTRAP_SEED)
+    alpha_k = krippendorff_alpha_nominal(xa, xb)
     defined = per_code["kappa"].dropna()
+    intervals = per_code.dropna(subset=["kappa_low"])
     overall = {
         "pooled_kappa": pooled_kappa,
+        "pooled_kappa_low": low,
+        "pooled_kappa_high": high,
         "pooled_band": kappa_band(pooled_kappa),
-        "krippendorff_alpha": alpha,
+        "krippendorff_alpha": alpha_k,
         "percent_agreement": float(np.mean(xa == xb)),
         "cells": int(xa.size),
+        "disagreements": int(np.sum(xa != xb)),
         "codes": int(a.shape[1]),
         "cases": int(a.shape[0]),
+        "interval_level": 1 - alpha,
+        "bootstrap_reps": BOOTSTRAP_REPS,
+        "bootstrap_seed": BOOTSTRAP_SEED,
         "median_kappa": float(defined.median()) if len(defined) else None,
         "min_kappa": float(defined.min()) if len(defined) else None,
         "max_kappa": float(defined.max()) if len(defined) else None,
         "codes_kappa_undefined": int(per_code["kappa"].isna().sum()),
+        "codes_interval_undefined": int(per_code["kappa_low"].isna().sum()),
+        "narrowest_interval_code": (str(intervals.loc[(intervals["kappa_high"]
+                                                       - intervals["kappa_low"]).idxmin(),
+                                                      "code"]) if len(intervals) else None),
+        "widest_interval_code": (str(intervals.loc[(intervals["kappa_high"]
+                                                    - intervals["kappa_low"]).idxmax(), "code"])
+                                 if len(intervals) else None),
+        **confusion_share(av, bv, confusable_matrix(tables["qual_codebook"])),
     }
     return per_code, overall
 
 
-def run_qualitative(tables: Mapping[str, pd.DataFrame], qualitative: Mapping[str, float]
-                    ) -> dict[str, object]:
+def confusion_share(coder_a: np.ndarray, coder_b: np.ndarray, pairs: np.ndarray
+                    ) -> dict[str, Any]:
+    """Where the disagreements fell: on confusable pairs in play, or elsewhere.
+
+    A case-code cell is *on a confusable pair in play* when the code has a
+    confusable partner (``pairs``) that coder A applied to the same case: the
+    case's interview then holds an excerpt that could be read as either code.
+    Returns the share of the cells on which the coders differ that are such
+    cells (``confusable_share``), and the share expected if coder B's
+    departures fell uniformly on all cells, which is the share of such cells
+    among all cells (``confusable_share_uniform``).
+    """
+    in_play = (coder_a.astype(np.int64) @ pairs.T.astype(np.int64)) > 0
+    differ = coder_a != coder_b
+    total = int(differ.sum())
+    return {
+        "confusable_disagreements": int(differ[in_play].sum()),
+        "confusable_share": float(differ[in_play].sum() / total) if total else None,
+        "confusable_share_uniform": float(in_play.mean()),
+    }
+
+
+def _excerpt_codings(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per excerpt: its code (coder A's), style, ambiguity, and B's codes on it."""
+    excerpts = tables["excerpts"]
+    apps = tables["code_applications"]
+    b_codes = apps[apps["coder"] == "B"].groupby("excerpt_id", sort=False)["code"].agg(tuple)
+    frame = excerpts[["excerpt_id", "participant_id", "code", "style", "ambiguity"]].copy()
+    frame["b_codes"] = [b_codes.get(e, ()) for e in frame["excerpt_id"]]
+    return frame
+
+
+def disagreement_table(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Excerpts the coders coded differently, by coder A's code and coder B's.
+
+    For every excerpt (written for coder A's code ``code_a``), coder B either
+    applied another code ``code_b`` beside A's (``also``) or instead of it
+    (``instead``), or applied nothing (``missed``, ``code_b`` empty). One
+    row per (code_a, code_b, kind) with the number of excerpts and whether
+    the codebook names the two codes as confusable; most frequent first,
+    then in codebook order.
+    """
+    codes = tables["qual_codebook"]["code"].tolist()
+    order = {c: i for i, c in enumerate(codes)}
+    pairs = confusable_matrix(tables["qual_codebook"])
+    counts: dict[tuple[str, str, str], int] = {}
+    for row in _excerpt_codings(tables).itertuples(index=False):
+        kept = row.code in row.b_codes
+        others = [c for c in row.b_codes if c != row.code]
+        if not kept and not others:
+            key = (row.code, "", "missed")
+            counts[key] = counts.get(key, 0) + 1
+        for other in others:
+            key = (row.code, other, "also" if kept else "instead")
+            counts[key] = counts.get(key, 0) + 1
+    rows = [{"code_a": a, "code_b": b, "kind": kind, "excerpts": k,
+             "confusable": bool(b and pairs[order[a], order[b]])}
+            for (a, b, kind), k in counts.items()]
+    frame = pd.DataFrame(rows, columns=["code_a", "code_b", "kind", "excerpts", "confusable"])
+    if frame.empty:
+        return frame
+    frame["_a"] = frame["code_a"].map(order)
+    frame["_b"] = frame["code_b"].map(lambda c: order.get(c, -1))
+    frame = frame.sort_values(["excerpts", "_a", "_b", "kind"], ascending=[False, True, True, True],
+                              kind="mergesort")
+    return frame.drop(columns=["_a", "_b"]).reset_index(drop=True)
+
+
+def disagreement_by_style(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """Share of excerpts coded differently by the two coders, by how the answer was given.
+
+    An excerpt is coded differently when coder B's codes on it are not exactly
+    coder A's one code. Returns, per answer style (``full``, ``brief``,
+    ``hedged``), the number of excerpts and the share coded differently, and
+    the same for brief and hedged answers together.
+    """
+    frame = _excerpt_codings(tables)
+    differ = np.array([b != (a,) for a, b in zip(frame["code"], frame["b_codes"], strict=True)])
+    out: dict[str, Any] = {}
+    for style in ("full", "brief", "hedged"):
+        mask = (frame["style"] == style).to_numpy()
+        out[style] = {"excerpts": int(mask.sum()),
+                      "differ_share": float(differ[mask].mean()) if mask.any() else None}
+    short = (frame["style"] != "full").to_numpy()
+    out["brief_or_hedged"] = {"excerpts": int(short.sum()),
+                              "differ_share": float(differ[short].mean()) if short.any() else None}
+    return out
+
+
+def saturation(matrix: pd.DataFrame, orders: int = SATURATION_ORDERS,
+               seed: int = SATURATION_SEED, alpha: float = 0.05
+               ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Code saturation: new codes per additional interview (Guest, Bunce & Johnson, 2006).
+
+    Parameters
+    ----------
+    matrix
+        Coder A's cases x codes matrix (0/1), cases in interview order.
+    orders, seed
+        Number of random interview orders and the seed of their generator.
+    alpha
+        The band over random orders spans the alpha/2 to 1 - alpha/2 quantiles.
+
+    Returns
+    -------
+    curve, summary
+        ``curve``: one row per number of interviews k = 1..n: codes first seen
+        in interview k and codes seen so far, in interview order; over the
+        random orders, the mean number of new codes at k and the mean and
+        band of codes seen so far. ``summary``: codes in the codebook and
+        codes ever applied; in interview order, the interview after which no
+        new code appeared; over random orders, its median and band.
+    """
+    values = matrix.to_numpy() == 1
+    n, m = values.shape
+
+    def first_seen(rows: np.ndarray) -> np.ndarray:
+        """Per code, the 1-based position of the first interview with it (n + 1: never)."""
+        ordered = values[rows]
+        seen = ordered.any(axis=0)
+        return np.where(seen, ordered.argmax(axis=0) + 1, n + 1)
+
+    def cumulative(first: np.ndarray) -> np.ndarray:
+        return np.array([(first <= k).sum() for k in range(1, n + 1)])
+
+    in_order = cumulative(first_seen(np.arange(n)))
+    rng = np.random.default_rng(seed)
+    curves = np.empty((orders, n))
+    last_new = np.empty(orders)
+    for r in range(orders):
+        first = first_seen(rng.permutation(n))
+        curves[r] = cumulative(first)
+        observed = first[first <= n]
+        last_new[r] = observed.max() if observed.size else 0
+    low, high = np.quantile(curves, [alpha / 2, 1 - alpha / 2], axis=0)
+    new_random = np.diff(np.column_stack([np.zeros(orders), curves]), axis=1).mean(axis=0)
+    curve = pd.DataFrame({
+        "interviews": np.arange(1, n + 1),
+        "participant_id": matrix.index.to_numpy(),
+        "new_codes": np.diff(np.concatenate([[0], in_order])).astype(np.int64),
+        "codes_seen": in_order.astype(np.int64),
+        "mean_new_codes_random": new_random,
+        "mean_codes_seen_random": curves.mean(axis=0),
+        "codes_seen_low": low,
+        "codes_seen_high": high,
+    })
+    observed = int(values.any(axis=0).sum())
+    reached = np.flatnonzero(in_order == observed)
+    band = np.quantile(last_new, [alpha / 2, 1 - alpha / 2])
+    summary = {
+        "codes": m,
+        "codes_observed": observed,
+        "interviews": n,
+        "interviews_to_all_in_order": int(reached[0] + 1) if reached.size else None,
+        "random_orders": orders,
+        "random_seed": seed,
+        "interviews_to_all_median": float(np.median(last_new)),
+        "interviews_to_all_low": float(band[0]),
+        "interviews_to_all_high": float(band[1]),
+        "band_level": 1 - alpha,
+    }
+    return curve, summary
+
+
+def theme_excerpts(tables: Mapping[str, pd.DataFrame], matrix: pd.DataFrame,
+                   per_theme: int = EXCERPTS_PER_THEME) -> pd.DataFrame:
+    """The synthetic excerpts the manuscript quotes for each theme, chosen by a fixed rule.
+
+    Rule: take the theme's codes in order of prevalence (survivors coder A
+    coded, most first; ties in codebook order) and, for each of the first
+    ``per_theme`` codes, the excerpts of that code that both coders coded
+    with it; quote the one whose length (characters) is closest to the median
+    length of those excerpts (ties: the lower excerpt id). A code with no such
+    excerpt is skipped. Nobody chooses an excerpt by hand.
+    """
+    book = tables["qual_codebook"]
+    excerpts = tables["excerpts"]
+    apps = tables["code_applications"]
+    agreed_b = set(zip(apps.loc[apps["coder"] == "B", "excerpt_id"],
+                       apps.loc[apps["coder"] == "B", "code"], strict=True))
+    prevalence = matrix.sum(axis=0)
+    rows = []
+    for theme, members in book.groupby("theme", sort=False)["code"]:
+        ranked = sorted(members, key=lambda c: (-int(prevalence[c]),
+                                                book["code"].tolist().index(c)))
+        rank = 0
+        for code in ranked:
+            if rank == per_theme:
+                break
+            own = excerpts[excerpts["code"] == code]
+            agreed = own[[(e, code) in agreed_b for e in own["excerpt_id"]]]
+            if agreed.empty:
+                continue
+            lengths = agreed["text"].str.len()
+            median = float(lengths.median())
+            distance = (lengths - median).abs()
+            choice = agreed.assign(_d=distance.to_numpy()).sort_values(
+                ["_d", "excerpt_id"], kind="mergesort").iloc[0]
+            rank += 1
+            rows.append({"theme": theme, "rank": rank, "code": code,
+                         "cases": int(prevalence[code]), "agreed_excerpts": len(agreed),
+                         "median_chars": median, "excerpt_id": choice["excerpt_id"],
+                         "participant_id": choice["participant_id"],
+                         "chars": int(len(choice["text"])), "text": choice["text"]})
+    return pd.DataFrame(rows, columns=["theme", "rank", "code", "cases", "agreed_excerpts",
+                                       "median_chars", "excerpt_id", "participant_id", "chars",
+                                       "text"])
+
+
+def run_qualitative(tables: Mapping[str, pd.DataFrame], qualitative: Mapping[str, float],
+                    alpha: float = 0.05) -> dict[str, object]:
     """Every output of the qualitative step, from coder A's matrix and both coders' codings.
 
     ``qualitative`` is the configuration's ``qualitative`` section: the
     agreement summary records the configured disagreement rate, the kappa it
-    was chosen to give, and the kappa expected at that rate and coder A's
-    prevalence (:func:`analysis.stats.agreement.expected_kappa`).
+    was chosen to give, and the kappa expected if the same rate fell
+    uniformly on all cells (:func:`analysis.stats.agreement.expected_kappa`).
+    With an ``excerpts`` table (synthetic builds) the outputs also hold the
+    disagreement table, disagreement by answer style, the saturation curve
+    and the quoted excerpts.
     """
     matrix = code_by_case(tables, "A")
-    per_code, overall = agreement(tables)
+    per_code, overall = agreement(tables, alpha)
     rate = qualitative["coder_disagreement_rate"]
     overall["disagreement_rate"] = rate
     overall["target_kappa"] = qualitative["target_kappa"]
     overall["expected_kappa"] = expected_kappa(float(matrix.to_numpy().mean()), rate)
-    return {"code_by_case": matrix, "themes": theme_prevalence(tables, matrix),
-            "cooccurrence": cooccurrence(matrix), "agreement": per_code,
-            "agreement_overall": overall}
+    out: dict[str, object] = {
+        "code_by_case": matrix, "themes": theme_prevalence(tables, matrix),
+        "cooccurrence": cooccurrence(matrix), "agreement": per_code,
+        "agreement_overall": overall}
+    if "excerpts" in tables:
+        overall["by_style"] = disagreement_by_style(tables)
+        curve, summary = saturation(matrix, alpha=alpha)
+        out.update(disagreements=disagreement_table(tables), saturation=curve,
+                   saturation_summary=summary, theme_excerpts=theme_excerpts(tables, matrix))
+    return out

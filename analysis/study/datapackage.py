@@ -119,7 +119,9 @@ Nnawulezi et al. (2021), a qualitative interview study of 24 women whose partner
 in a relationship violence intervention program, whose interview data cannot be shared.
 The generating model encodes the directions the study reports; the data can show that
 the analysis recovers them, not that they hold for real survivors. The interview
-excerpts are written from our own templates and are not quotes from anyone.
+transcripts are written by rules from our own phrase grammar
+(`analysis/study/resources/interview_grammar.yaml`) and each synthetic survivor's
+record; every one is marked synthetic in its first line, and none quotes anyone.
 
 Regenerate (byte-identical) with:
 

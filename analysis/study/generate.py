@@ -23,7 +23,13 @@ descriptive pattern absent).
   poor treatment and whether the arrest outcome was the one she wanted.
 * violence and informal strategies: independent Bernoulli indicators per
   survivor (``strategies.min_per_survivor`` forces a minimum; 0 by default).
-* qualitative layer: see :mod:`analysis.study.interviews`.
+* qualitative layer (:mod:`analysis.study.interviews`): coder A applies each
+  code to a case exactly when the case's synthetic data contain what the code
+  describes; each answer gets a style and an ambiguity score; coder B departs
+  from coder A where coding is hard (ambiguous excerpts, confusable codes),
+  with ``qualitative.coder_disagreement_rate`` the expected share of case-code
+  cells on which they differ. Interviews are written from the phrase grammar
+  in ``resources/interview_grammar.yaml`` and each survivor's record.
 
 Randomness: one master seed; each table draws from its own
 ``numpy.random.Generator`` seeded by ``SeedSequence(seed, spawn_key=(k,))``
@@ -41,7 +47,13 @@ import numpy as np
 import pandas as pd
 
 from analysis.config import effect, scenario_config
-from analysis.study.interviews import code_presence, codebook_table, second_coder, write_interviews
+from analysis.study.interviews import (
+    answer_styles,
+    code_presence,
+    codebook_table,
+    second_coder,
+    write_interviews,
+)
 from analysis.study.model import INTERCEPTS, Coefficients, allocate, expit
 from analysis.study.vocabulary import (
     EXTERNAL_INITIATORS,
@@ -63,6 +75,7 @@ STREAMS: dict[str, int] = {
     "strategies": 4,
     "coding": 5,
     "excerpts": 6,
+    "answers": 7,
 }
 
 
@@ -267,10 +280,12 @@ def generate_study(config: Mapping[str, Any], seed: int | None = None,
     if not coding:
         return StudyData(tables=tables, coder_a=None, coder_b=None)
     coder_a = code_presence(participants, incidents, violence, strategies)
-    coder_b = second_coder(coder_a, config["qualitative"]["coder_disagreement_rate"],
+    styles = answer_styles(coder_a, participants, incidents, stream(seed, "answers"))
+    coder_b = second_coder(coder_a, styles.ambiguity,
+                           config["qualitative"]["coder_disagreement_rate"],
                            stream(seed, "coding"))
     if interviews:
         transcripts, excerpts, applications = write_interviews(
-            participants, coder_a, coder_b, stream(seed, "excerpts"))
+            tables, coder_a, coder_b, styles, stream(seed, "excerpts"))
         tables.update(transcripts=transcripts, excerpts=excerpts, code_applications=applications)
     return StudyData(tables=tables, coder_a=coder_a, coder_b=coder_b)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.study.interviews import STYLES as ANSWER_STYLES
 from analysis.study.interviews import qualitative_codebook
 from analysis.study.vocabulary import (
     EXTERNAL_INITIATORS,
@@ -69,7 +70,7 @@ def _codes() -> tuple[str, ...]:
 
 def _variables() -> dict[str, list[Variable]]:
     practice_flags = [
-        _flag(f"practice_{key}", f"Survivor reported this police safety practice: {label.lower()}")
+        _flag(f"practice_{key}", f"Police safety practice reported: {label.lower()}")
         for key, label in PRACTICES.items()
     ]
     return {
@@ -124,11 +125,18 @@ def _variables() -> dict[str, list[Variable]]:
             Variable("definition", "string", "Definition of the code"),
             Variable("include", "string", "Inclusion rule"),
             Variable("exclude", "string", "Exclusion rule"),
+            Variable("example", "string", "A synthetic example of an excerpt with the code"),
+            Variable("confusable_with", "string",
+                     "Codes that are hard to tell apart from this one (semicolon-separated; "
+                     "'none' when no pair names it)"),
+            Variable("decision_rule", "string",
+                     "How to decide between this code and each confusable one"),
             Variable("derived_from", "string", "Synthetic variable that decides coder A's code"),
         ],
         "transcripts": [
             _pid(unique=True),
-            Variable("text", "string", "Synthetic interview transcript (template-written)"),
+            Variable("text", "string", "Synthetic interview transcript (written by rules from "
+                     "a phrase grammar; not a real interview)"),
         ],
         "excerpts": [
             Variable("excerpt_id", "string", "Excerpt identifier (participant and code number)",
@@ -138,6 +146,10 @@ def _variables() -> dict[str, list[Variable]]:
             Variable("start", "integer", "Start offset of the excerpt in its transcript "
                      "(characters, 0-based)", minimum=0),
             Variable("end", "integer", "End offset (exclusive)", minimum=1),
+            Variable("style", "string", "How the answer was given (brief and hedged answers "
+                     "are harder to code)", allowed=ANSWER_STYLES),
+            Variable("ambiguity", "integer", "Ambiguity score of the excerpt in percent "
+                     "(generator's own score; higher is harder to code)", minimum=0, maximum=100),
             Variable("text", "string", "Synthetic excerpt text"),
         ],
         "code_applications": [
@@ -167,7 +179,8 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "violence": "Per synthetic survivor: the pattern and forms of violence described.",
     "strategies": "Per synthetic survivor: informal safety strategies used.",
     "qual_codebook": "Qualitative codebook: codes, parent themes, definitions and rules.",
-    "transcripts": "Synthetic interview transcripts written from templates (not real quotes).",
+    "transcripts": "Synthetic interview transcripts written by rules from a phrase grammar "
+                   "(not real quotes).",
     "excerpts": "Synthetic excerpts with character offsets into their transcripts.",
     "code_applications": "Code applications by two independent coders (A and B).",
 }

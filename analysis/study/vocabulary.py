@@ -22,6 +22,8 @@ QUAL_TABLES: tuple[str, ...] = ("qual_codebook", "transcripts", "excerpts", "cod
 ALL_TABLES: tuple[str, ...] = QUANT_TABLES + QUAL_TABLES
 #: What the qualitative step reads.
 CODING_TABLES: tuple[str, ...] = ("participants", "qual_codebook", "code_applications")
+#: What it reads in synthetic builds: also the excerpts (their style, ambiguity and text).
+TEXT_CODING_TABLES: tuple[str, ...] = CODING_TABLES + ("excerpts",)
 #: The tables a restricted-data build needs (transcripts and excerpts are never read).
 RESTRICTED_TABLES: tuple[str, ...] = QUANT_TABLES + ("qual_codebook", "code_applications")
 #: The files a data package holds beside its tables.
@@ -68,8 +70,15 @@ SURVIVORS_OF_COLOUR: tuple[str, ...] = tuple(r for r in RACE_CATEGORIES if r != 
 DESCRIPTIVE_TABLES: tuple[str, ...] = (
     "sample", "initiation_patterns", "practices_by", "arrests_by", "expected_vs_actual",
     "violence_forms", "informal_strategies", "safety_change")
-#: The qualitative step's CSV outputs; the code-by-case matrix is row-level (synthetic only).
-QUALITATIVE_OUTPUTS: tuple[str, ...] = ("code_by_case", "themes", "cooccurrence", "agreement")
+#: The qualitative step's CSV outputs.
+QUALITATIVE_OUTPUTS: tuple[str, ...] = ("code_by_case", "themes", "cooccurrence", "agreement",
+                                        "disagreements", "saturation", "theme_excerpts")
+#: Its JSON summaries.
+QUALITATIVE_SUMMARIES: tuple[str, ...] = ("agreement", "saturation")
+#: Outputs of synthetic builds only: row-level (the code-by-case matrix, the saturation
+#: curve in interview order) or drawn from the excerpts, which restricted data do not have.
+QUALITATIVE_SYNTHETIC_ONLY: tuple[str, ...] = ("code_by_case", "disagreements", "saturation",
+                                               "theme_excerpts")
 #: The three verdicts a claim can reach (analysis.steps.claims).
 VERDICTS: tuple[str, ...] = ("reproduced", "inconclusive", "not reproduced")
 #: Scenarios of the generating model (config ``scenarios``).

@@ -556,6 +556,38 @@ def test_values_and_manuscript_state_the_restricted_notice(restricted_build):
     assert "Every number in this paper comes from synthetic data" not in page
 
 
+def test_no_excerpt_saturation_or_disagreement_table_is_published(restricted_build):
+    """Restricted data have no transcripts; the saturation curve follows single interviews;
+    disagreement counts have no cell in the plan: none of them is written."""
+    from analysis.study.generate import generate_study
+
+    repo, _ = restricted_build
+    out = repo / "results" / "restricted"
+    qualitative = out / "qualitative"
+    for name in ("saturation.csv", "saturation.json", "disagreements.csv",
+                 "theme_excerpts.csv", "code_by_case.csv"):
+        assert not (qualitative / name).exists(), name
+    agreement = pd.read_csv(qualitative / "agreement.csv", dtype=str, keep_default_na=False)
+    assert not {"a_only", "b_only"} & set(agreement.columns)
+    hidden = agreement["cases_a"].isin([SMALL, SUPPRESSED])
+    assert (agreement.loc[hidden, ["kappa_low", "kappa_high", "kappa_se"]] == "").all().all()
+    overall = json.loads((qualitative / "agreement.json").read_text())
+    assert not {"confusable_share", "confusable_disagreements", "by_style"} & set(overall)
+    # the stand-in's own excerpts (which the build never saw) appear in no output
+    excerpts = generate_study(load_config(overrides={"seed": STANDIN_SEED}))["excerpts"]
+    long_ones = [t for t in excerpts["text"] if len(t) > 60]
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix in (".md", ".yml", ".csv", ".json", ".html"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert not [t for t in long_ones if t in text], path
+    values = (out / "values.yml").read_text()
+    assert "This build analysed restricted data" in values
+    assert "Not shown: restricted data have no transcripts" in (
+        out / "tables" / "excerpts.md").read_text()
+    assert "Not published for restricted data" in (out / "tables" / "disagreements.md").read_text()
+    assert "not drawn for restricted data" in (out / "figures" / "code_saturation.yml").read_text()
+
+
 def test_figures_show_no_single_survivor(restricted_build):
     repo, _ = restricted_build
     figures = repo / "results" / "restricted" / "figures"

@@ -78,7 +78,7 @@ def sources(outdir, project) -> dict[str, str]:
             path = source.get("plainTextPath")
             assert path.startswith("internal://")
             texts[source.get("name")] = archive.read(
-                "Sources/" + path.removeprefix("internal://")).decode("utf-8")
+                "sources/" + path.removeprefix("internal://")).decode("utf-8")
     return texts
 
 
@@ -161,7 +161,9 @@ def test_qdpx_archive_is_deterministic_zip(outdir, project, study):
     names = [i.filename for i in infos]
     assert names == sorted(names)
     assert "project.qde" in names
-    assert len([n for n in names if n.startswith("Sources/")]) == len(study["transcripts"])
+    assert len([n for n in names if n.startswith("sources/")]) == len(study["transcripts"])
+    assert not [n for n in names if n.lower().startswith("sources/") and
+                not n.startswith("sources/")]
     for info in infos:
         assert info.date_time == refiqda.ZIP_DATE_TIME
         assert info.compress_type == zipfile.ZIP_DEFLATED
@@ -212,9 +214,10 @@ def test_users_cases_and_variables(project, study):
     assert users == {"A": "Coder A", "B": "Coder B"}
     variables = {v.get("guid"): (v.get("name"), v.get("typeOfVariable"))
                  for v in project.iterfind("p:Variables/p:Variable", QDA)}
+    case_variables = ["age_band", "race_ethnicity", "children_in_home", "relationship_status",
+                      "n_police_contacts"]
     assert sorted(name for name, _ in variables.values()) == sorted(
-        ["age_band", "race_ethnicity", "children_in_home", "relationship_status",
-         "n_police_contacts"])
+        case_variables + [refiqda.SOURCE_VARIABLE_PREFIX + v for v in case_variables])
     participants = study["participants"].set_index("participant_id")
     cases = project.findall("p:Cases/p:Case", QDA)
     assert [c.get("name") for c in cases] == sorted(participants.index)
@@ -260,10 +263,8 @@ def test_spss_and_stata_read_back_as_the_csv(outdir, package, table, ext):
     assert list(frame.columns) == [v.name for v in variables]
     assert meta.creation_time == spss_stata.FIXED_DATETIME
     for var in variables:
-        label = var.meaning if ext == "sav" else spss_stata.stata_label(var.meaning)
-        assert meta.column_names_to_labels[var.name] == label
-        if ext == "dta":
-            assert len(label) <= 80 and var.meaning.startswith(label.removesuffix("..."))
+        # the whole meaning, in both formats: every label fits Stata's 80 characters
+        assert meta.column_names_to_labels[var.name] == var.meaning
         column = frame[var.name]
         if var.type == "string" and var.allowed is not None:
             expected = {i: text for i, text in enumerate(var.allowed, start=1)}
@@ -401,3 +402,111 @@ def test_committed_data_package_passes_frictionless():
 
     report = validate(str(ROOT / "data" / "synthetic" / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def variable_values(element: ET.Element, variables: dict[str, str]) -> dict[str, str]:
+    return {variables[vv.find("p:VariableRef", QDA).get("targetGUID")]: vv[1].text
+            for vv in element.iterfind("p:VariableValue", QDA)}
+
+
+def test_each_transcript_carries_its_case_variables(project):
+    """QualCoder reads a document's variables from its TextSource only, and keeps a variable
+    either for cases or for files (a variable used on a named Case becomes a case variable).
+    So every transcript carries its case's values, as variables used on no Case."""
+    variables = {v.get("guid"): v.get("name")
+                 for v in project.iterfind("p:Variables/p:Variable", QDA)}
+    cases = {c.get("name"): variable_values(c, variables)
+             for c in project.iterfind("p:Cases/p:Case", QDA)}
+    on_cases = {n for values in cases.values() for n in values}
+    for source in project.iterfind("p:Sources/p:TextSource", QDA):
+        own = variable_values(source, variables)
+        assert own, source.get("name")
+        assert not set(own) & on_cases
+        prefix = refiqda.SOURCE_VARIABLE_PREFIX
+        assert {k.removeprefix(prefix): v for k, v in own.items()} == cases[source.get("name")]
+        # the XSD's order inside a TextSource: selections before variable values
+        tags = [child.tag.rsplit("}", 1)[1] for child in source]
+        assert tags.index("VariableValue") > max(
+            (i for i, t in enumerate(tags) if t == "PlainTextSelection"), default=-1)
+
+
+def test_stata_labels_fit_without_cutting():
+    for table in QUANT_TABLES:
+        for var in VARIABLES[table]:
+            assert len(var.meaning) <= spss_stata.STATA_LABEL_MAX, (table, var.name)
+            assert spss_stata.stata_label(var.meaning) == var.meaning
+    with pytest.raises(ValueError, match="longer than Stata's 80"):
+        spss_stata.stata_label("x" * 81)
+
+
+def _reader(module: str):
+    """Import an optional REFI-QDA reader (extra ``qda``), or skip saying how to get it."""
+    return pytest.importorskip(module, reason=f"{module} is not installed: install the "
+                               "optional REFI-QDA readers with pip install -e '.[qda]'")
+
+
+def test_pyqdpx_reads_sources_codings_and_coders(outdir, study):
+    """pyqdpx (PyPI): every transcript, and every coding with its code, coder and text."""
+    pyqdpx = _reader("pyqdpx")
+    project = pyqdpx.QDPX(str(outdir / "study.qdpx")).get_project()
+    assert project is not None
+    sources = {s.name: s for s in project.sources.values()}
+    expected = dict(zip(study["transcripts"]["participant_id"], study["transcripts"]["text"],
+                        strict=True))
+    assert {name: s.text_content for name, s in sources.items()} == expected
+    labels = dict(zip(study["qual_codebook"]["code"], study["qual_codebook"]["label"],
+                      strict=True))
+    excerpts = study["excerpts"].set_index("excerpt_id")
+    read = Counter()
+    for name, source in sources.items():
+        for selection in source.coded_selections.values():
+            read[(name, selection.user.name, selection.code.name, selection.text)] += 1
+    apps = study["code_applications"]
+    wanted = Counter((row.participant_id, refiqda.CODERS[row.coder], labels[row.code],
+                      excerpts.loc[row.excerpt_id, "text"]) for row in apps.itertuples())
+    assert read == wanted
+    assert {u.name for u in project.users.values()} == set(refiqda.CODERS.values())
+
+
+def test_pyrefiqda_reads_cases_variables_and_sources(outdir, study, tmp_path):
+    """pyrefiqda (PyPI): the typed model of the whole project, and the source files where
+    its resolve_source_path looks (the lowercase sources/ folder)."""
+    pyrefiqda = _reader("pyrefiqda")
+    extract = tmp_path / "extracted"
+    project = pyrefiqda.RefiProject.load(outdir / "study.qdpx", extract_dir=str(extract))
+    texts = {}
+    for source in project.sources.text_source:
+        path = pyrefiqda.RefiProject.resolve_source_path(source.plain_text_path, extract)
+        texts[source.name] = path.read_text(encoding="utf-8")
+        assert len(source.variable_value) == 5
+    expected = dict(zip(study["transcripts"]["participant_id"], study["transcripts"]["text"],
+                        strict=True))
+    assert texts == expected
+    names = {v.guid: v.name for v in project.variables.variable}
+    participants = study["participants"].set_index("participant_id")
+    for case in project.cases.case:
+        values = {names[v.variable_ref.target_guid]: v for v in case.variable_value}
+        person = participants.loc[case.name]
+        assert values["n_police_contacts"].integer_value == person["n_police_contacts"]
+        assert values["children_in_home"].boolean_value == bool(person["children_in_home"])
+        assert values["race_ethnicity"].text_value == person["race_ethnicity"]
+    selections = sum(len(s.plain_text_selection) for s in project.sources.text_source)
+    assert selections == len(study["code_applications"])
+
+
+def test_qualitative_coding_reader_finds_the_sources(outdir):
+    """The ``qc`` CLI of qualitative-coding (PyPI) unpacks the archive and reads each source
+    from its lowercase sources/ folder. Its current releases pin xmlschema < 4, which this
+    project's pins (xmlschema 4) exclude, so it is not in the ``qda`` extra and this test
+    runs only where it has been installed by hand."""
+    reader = _reader("qualitative_coding.refi_qda.reader")
+    with zipfile.ZipFile(outdir / "study.qdpx") as archive:
+        names = set(archive.namelist())
+    root = ET.fromstring(zipfile.ZipFile(outdir / "study.qdpx").read("project.qde"))
+    for source in root.iterfind("p:Sources/p:TextSource", QDA):
+        path = source.get("plainTextPath").replace("internal://", "")
+        assert f"sources/{path}" in names
+    reader.REFIQDAReader(str(outdir / "study.qdpx"))  # validates project.qde with its schema

@@ -8,6 +8,7 @@ figure reads the real repository's rule graph.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -22,7 +23,14 @@ from analysis.config import load_config
 from analysis.dependencies import code_files
 from analysis.io import read_csv, write_csv
 from analysis.paper.figures import FIGURES, OUTPUTS, build
-from analysis.paper.figures.style import DPI, WIDTH, figure_markdown, markdown_text, sidecar_text
+from analysis.paper.figures.style import (
+    DPI,
+    WIDTH,
+    figure_markdown,
+    figure_title,
+    markdown_text,
+    sidecar_text,
+)
 from analysis.study.datapackage import write_package
 from analysis.study.generate import generate_study
 from analysis.study.vocabulary import QUANT_TABLES, ROBUSTNESS_SCENARIOS
@@ -102,7 +110,12 @@ def test_svg_parses_and_carries_title_and_description(figures, name):
     ns = "{http://www.w3.org/2000/svg}"
     assert root.tag == f"{ns}svg"
     assert root.get("role") == "img"
-    assert root.find(f"{ns}title").text == name
+    # one readable title: the caption's first sentence (up to a colon), never the file stem
+    assert len(re.findall(r"<title[\s>]", text)) == 1
+    caption = yaml.safe_load((figures / f"{name}.yml").read_text(encoding="utf-8"))["caption"]
+    title = root.find(f"{ns}title").text
+    assert title == figure_title(caption) and title != name
+    assert 10 < len(title) <= 200 and caption.startswith(title.split(" ")[0])
     assert root.find(f"{ns}desc").text.strip()
     assert "<dc:date>" not in text and "Matplotlib v" not in text
 

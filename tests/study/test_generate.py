@@ -227,11 +227,13 @@ def test_min_strategies_per_survivor(config, minimum):
 def test_second_coder_rate():
     rng = np.random.default_rng(1)
     coder_a = (rng.random((5000, 16)) < 0.7).astype(np.int8)
-    for rate in (0.0, 0.08, 0.3):
-        coder_b = second_coder(coder_a, rate, np.random.default_rng(2))
+    ambiguity = np.round(rng.random(coder_a.shape), 2) * coder_a
+    for rate in (0.0, 0.08, 0.3, 0.5):
+        coder_b = second_coder(coder_a, ambiguity, rate, np.random.default_rng(2))
         assert abs(float((coder_a != coder_b).mean()) - rate) < 0.01
         assert set(np.unique(coder_b)) <= {0, 1}
-    assert np.array_equal(second_coder(coder_a, 0.0, np.random.default_rng(3)), coder_a)
+    assert np.array_equal(second_coder(coder_a, ambiguity, 0.0, np.random.default_rng(3)),
+                          coder_a)
 
 
 # --- model recovery at large n ----------------------------------------------------------

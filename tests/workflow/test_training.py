@@ -435,17 +435,24 @@ def test_exercise_5_qualitative_rigour(lab):
     high = json.loads((runs / "agreement-20.json").read_text())
     assert (low["disagreement_rate"], high["disagreement_rate"]) == (0.08, 0.2)
     assert high["pooled_kappa"] < low["pooled_kappa"]
-    for key, before, after in [("percent_agreement", "90.1%", "78.9%")]:
+    for key, before, after in [("percent_agreement", "90.6%", "79.7%")]:
         assert percent(low[key], cited(before)) and percent(high[key], cited(after))
-    assert shows(low["pooled_kappa"], "0.77") and shows(high["pooled_kappa"], "0.53")
-    assert cited('pooled kappa from 0.77 ("substantial") to 0.53 ("moderate")')
+    assert shows(low["pooled_kappa"], "0.79") and shows(high["pooled_kappa"], "0.57")
+    assert cited('pooled kappa from 0.79 ("substantial", 95% CI [0.72, 0.86]) to 0.57 '
+                 '("moderate")')
+    assert shows(low["pooled_kappa_low"], "0.72") and shows(low["pooled_kappa_high"], "0.86")
     assert (low["pooled_band"], high["pooled_band"]) == ("substantial", "moderate")
-    assert shows(low["krippendorff_alpha"], "0.77") and shows(high["krippendorff_alpha"], "0.53")
-    assert cited("alpha from 0.77 to 0.53")
-    assert shows(low["median_kappa"], "0.72") and shows(high["median_kappa"], "0.49")
-    assert cited("from 0.72 to 0.49")
+    assert shows(low["krippendorff_alpha"], "0.79") and shows(high["krippendorff_alpha"], "0.56")
+    assert cited("alpha from 0.79 to 0.56")
+    assert shows(low["median_kappa"], "0.78") and shows(high["median_kappa"], "0.51")
+    assert cited("from 0.78 to 0.51")
     assert shows(low["expected_kappa"], "0.81") and cited("8% is 0.81")
+    assert cited("pooled kappa is 0.79")
     assert low["target_kappa"] == high["target_kappa"] == 0.8
+    assert percent(low["confusable_share"], cited("78%"))
+    assert percent(low["confusable_share_uniform"], cited("55%"))
+    assert percent(low["by_style"]["brief_or_hedged"]["differ_share"], cited("23%"))
+    assert percent(low["by_style"]["full"]["differ_share"], "6%") and cited("against 6% of full")
 
     assert "code-by-case matrix unchanged" in output
     differing = set(re.findall(r"^Files lab-runs/data-08/(\S+) and ", output, re.M))
@@ -459,16 +466,21 @@ def test_exercise_5_qualitative_rigour(lab):
             return {r["code"]: r for r in csv.DictReader(fh)}
 
     codes_low, codes_high = per_code("08"), per_code("20")
-    for codes in (codes_low, codes_high):
-        row = codes["informal_strategies"]
-        assert (row["cases_a"], row["cases_b"], float(row["kappa"])) == ("24", "23", 0.0)
-        assert percent(float(row["agreement"]), "96%")
-    ongoing = codes_low["ongoing_strategic_violence"]
-    assert shows(float(ongoing["kappa"]), cited("0.43")) and ongoing["cases_a"] == "22"
-    assert percent(float(ongoing["agreement"]), cited("83%"))
-    for code, kappa in (("partner_arrested", "0.23"), ("safety_better", "0.25")):
-        assert codes_high[code]["band"] == "fair" and shows(float(codes_high[code]["kappa"]),
-                                                            cited(kappa))
+    strategies = codes_low["informal_strategies"]
+    assert (strategies["cases_a"], strategies["cases_b"], strategies["kappa"]) == ("24", "24", "")
+    strategies = codes_high["informal_strategies"]
+    assert (strategies["cases_a"], strategies["cases_b"]) == ("24", "23")
+    assert float(strategies["kappa"]) == 0.0 and percent(float(strategies["agreement"]), "96%")
+    no_arrest = codes_low["no_arrest"]
+    assert shows(float(no_arrest["kappa"]), cited("0.36")) and no_arrest["cases_a"] == "23"
+    assert percent(float(no_arrest["agreement"]), cited("88%"))
+    assert shows(float(no_arrest["kappa_low"]), "-0.16") and cited("from -0.16 to 0.88")
+    for code, kappa in (("partner_arrested", "0.14"), ("no_arrest", "0.16")):
+        assert codes_high[code]["band"] == "slight" and shows(float(codes_high[code]["kappa"]),
+                                                              cited(kappa))
+    beyond = [float(codes[c]["kappa"]) for codes in (codes_low, codes_high)
+              for c in ("beyond_police_capacity",)]
+    assert all(shows(k, cited("0.92")) for k in beyond)
 
 
 @pytest.mark.slow

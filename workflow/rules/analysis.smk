@@ -3,8 +3,12 @@
 # depends on exactly the code that step imports (step_code). In restricted mode
 # each also reads the build's disclosure plan, solved once by disclosure_plan.
 
-# The code-by-case matrix (survivors x codes) is row-level: synthetic builds only.
-QUALITATIVE_OUTPUTS = [n for n in V.QUALITATIVE_OUTPUTS if not (RESTRICTED and n == "code_by_case")]
+# The code-by-case matrix (survivors x codes) and the saturation curve are row-level, and
+# the disagreement table and quoted excerpts need the excerpts: synthetic builds only.
+QUALITATIVE_OUTPUTS = [n for n in V.QUALITATIVE_OUTPUTS
+                       if not (RESTRICTED and n in V.QUALITATIVE_SYNTHETIC_ONLY)]
+QUALITATIVE_SUMMARIES = [n for n in V.QUALITATIVE_SUMMARIES
+                         if not (RESTRICTED and n in V.QUALITATIVE_SYNTHETIC_ONLY)]
 
 
 if RESTRICTED:
@@ -71,12 +75,12 @@ rule infer:
 
 rule qualitative:
     input:
-        tables=tables(V.CODING_TABLES),
+        tables=tables(V.CODING_TABLES if RESTRICTED else V.TEXT_CODING_TABLES),
         plan=PLAN,
         code=step_code("qualitative"),
     output:
         tables=[f"{RESULTS}/qualitative/{name}.csv" for name in QUALITATIVE_OUTPUTS],
-        agreement=f"{RESULTS}/qualitative/agreement.json",
+        summaries=[f"{RESULTS}/qualitative/{name}.json" for name in QUALITATIVE_SUMMARIES],
     params:
         cfg=step_params("qualitative"),
         plan=plan_argument,

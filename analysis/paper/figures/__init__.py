@@ -106,6 +106,10 @@ FIGURES: dict[str, FigureSpec] = {spec.name: spec for spec in (
     FigureSpec("code_by_case", "qualitative",
                results=("qualitative/code_by_case.csv",), data=("qual_codebook",),
                restricted_results=("qualitative/themes.csv", "qualitative/agreement.json")),
+    # Restricted builds: not drawn (the curve in interview order follows single interviews).
+    FigureSpec("code_saturation", "qualitative",
+               results=("qualitative/saturation.csv", "qualitative/saturation.json"),
+               restricted_results=()),
     FigureSpec("violence_strategies", "prevalence",
                results=("tables/violence_forms.csv", "tables/informal_strategies.csv",
                         "claims.json")),

@@ -1,9 +1,11 @@
-"""The qualitative coding: which codes were applied to which survivor, grouped by theme.
+"""The qualitative coding: which codes were applied to which survivor, grouped by theme,
+and how soon the interviews needed each code (code saturation).
 
 Restricted-data builds publish no survivor-level matrix, so there the same
-figure (same name, same cross-reference) is an aggregate: the number of
-survivors with each code, grouped by theme, with suppressed counts labelled
-and not drawn.
+code-by-case figure (same name, same cross-reference) is an aggregate: the
+number of survivors with each code, grouped by theme, with suppressed counts
+labelled and not drawn. The saturation curve follows single interviews in
+order, so restricted builds do not draw it (the figure says so).
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from analysis.io import read_json
 from analysis.palette import ABSENT, NEUTRAL, NEUTRAL_FILL
 from analysis.paper.figures.style import (
+    REFERENCE,
     count_label,
     join_words,
     new_figure,
+    percent,
     read_result,
     require_columns,
     small_cell_threshold,
@@ -256,3 +261,125 @@ def _codes_by_theme(book, value) -> str:
         + ", ".join(f"{book.labels[c].lower()} {value(c)}" for c in book.themes.index
                     if book.themes[c] == theme)
         for theme, label in book.theme_labels.items())
+
+
+# --- code saturation ----------------------------------------------------------------------
+
+# No category here, so no colour (colours are meanings, analysis.palette): interview order
+# in the neutral ink, random orders in the neutral grey, told apart by line style.
+IN_ORDER = NEUTRAL
+RANDOM_ORDERS = NEUTRAL_FILL
+
+
+@dataclass(frozen=True)
+class Saturation:
+    """The saturation curve (one row per number of interviews) and its summary."""
+
+    curve: pd.DataFrame
+    summary: dict
+
+
+def saturation_data(results: Path) -> Saturation:
+    curve = read_result(results, "qualitative/saturation.csv")
+    require_columns(curve, ["interviews", "new_codes", "codes_seen", "mean_new_codes_random",
+                            "mean_codes_seen_random", "codes_seen_low", "codes_seen_high"],
+                    "qualitative/saturation.csv")
+    path = Path(results) / "qualitative" / "saturation.json"
+    if not path.exists():
+        raise FileNotFoundError(f"input not found: {path} (build it with snakemake first)")
+    return Saturation(curve, read_json(path))
+
+
+def _saturation_withheld() -> Figure:
+    fig, ax = new_figure(1.2)
+    ax.axis("off")
+    ax.text(0.5, 0.5, "Not drawn for restricted data: the saturation curve follows single "
+            "interviews in order.", ha="center", va="center", fontsize=9, color=".25",
+            transform=ax.transAxes)
+    return fig
+
+
+@themed
+def code_saturation(results: Path, data: Path) -> Figure:
+    """Codes found after each additional interview, and new codes per interview.
+
+    Interview order as a step line and bars; random orders as their mean with
+    the band the summary's level covers (Guest, Bunce & Johnson, 2006).
+    Restricted data: not drawn (the curve follows single interviews).
+    """
+    if small_cell_threshold() is not None:
+        return _saturation_withheld()
+    sat = saturation_data(results)
+    c, s = sat.curve, sat.summary
+    k = c["interviews"].to_numpy()
+    fig, (left, right) = new_figure(2.9, 1, 2)
+    left.fill_between(k, c["codes_seen_low"], c["codes_seen_high"], step="mid",
+                      color=RANDOM_ORDERS, alpha=0.25, linewidth=0,
+                      label=f"{percent(s['band_level'])} of random orders")
+    left.plot(k, c["mean_codes_seen_random"], color=RANDOM_ORDERS, linestyle="--",
+              linewidth=1.4, label=f"Mean of {s['random_orders']:,} random orders")
+    left.step(k, c["codes_seen"], where="mid", color=IN_ORDER, linewidth=1.8,
+              label="Interview order")
+    left.axhline(s["codes"], color=REFERENCE, linewidth=0.8, linestyle=":")
+    left.text(k[-1], s["codes"] + 0.3, f"{s['codes']} codes in the codebook", ha="right",
+              va="bottom", fontsize=7.5, color=".3")
+    left.set_ylim(0, s["codes"] + 2)
+    left.set_xlim(0.5, k[-1] + 0.5)
+    left.set_xlabel("Interviews")
+    left.set_ylabel("Codes found so far")
+    left.set_title("Codes found")
+    right.bar(k, c["new_codes"], width=0.7, color=IN_ORDER, label="Interview order")
+    right.plot(k, c["mean_new_codes_random"], color=RANDOM_ORDERS, marker="o", markersize=2.5,
+               linewidth=1.2, linestyle="--", label="Mean of random orders")
+    right.set_xlim(0.5, k[-1] + 0.5)
+    right.set_xlabel("Interview")
+    right.set_ylabel("New codes")
+    right.set_title("New codes per additional interview")
+    for ax in (left, right):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    handles, labels = left.get_legend_handles_labels()
+    fig.legend(handles[::-1], labels[::-1], loc="outside lower center", ncols=3, fontsize=8,
+               handlelength=1.6)
+    return fig
+
+
+def code_saturation_caption(results: Path, data: Path) -> str:
+    if small_cell_threshold() is not None:
+        return ("Code saturation is not drawn for restricted data: its curve in interview "
+                "order follows single interviews, and no part of it has been published.")
+    s = saturation_data(results).summary
+    reached = s["interviews_to_all_in_order"]
+    found = (f"all {s['codes_observed']} codes the primary coder applied had appeared by "
+             f"interview {reached}" if reached else "not every code had appeared")
+    return (
+        f"Code saturation: the number of the codebook's {s['codes']} codes found after each "
+        f"additional interview (left) and the new codes each interview added (right), in "
+        f"interview order and over {s['random_orders']:,} random orders of the "
+        f"{s['interviews']} synthetic interviews (mean, and the band holding "
+        f"{percent(s['band_level'])} of orders), as Guest, Bunce and Johnson (2006) tracked "
+        f"new codes per interview. In interview order {found}; over random orders the last new "
+        f"code came with interview {s['interviews_to_all_median']:.0f} (median; "
+        f"{percent(s['band_level'])} of orders between {s['interviews_to_all_low']:.0f} and "
+        f"{s['interviews_to_all_high']:.0f}). Codes come from a fixed codebook, so the curve "
+        f"shows how soon each was first needed, not new themes emerging."
+    )
+
+
+def code_saturation_alt(results: Path, data: Path) -> str:
+    if small_cell_threshold() is not None:
+        return "A text panel saying that the saturation curve is not drawn for restricted data."
+    sat = saturation_data(results)
+    c, s = sat.curve, sat.summary
+    first = int(c["new_codes"].iloc[0])
+    later = [int(k) for k, n in zip(c["interviews"], c["new_codes"], strict=True)
+             if n > 0 and k > 1]
+    return (
+        f"Two panels. Left: a step line rising from {first} codes after the first interview "
+        f"to {int(c['codes_seen'].iloc[-1])} of {s['codes']}, in interview order, inside an "
+        f"light grey band for random orders that starts between "
+        f"{c['codes_seen_low'].iloc[0]:.0f} and {c['codes_seen_high'].iloc[0]:.0f} codes and "
+        f"narrows to the full count within a few interviews. Right: bars of new codes per "
+        f"interview: {first} at the first interview, then new codes only at interview"
+        f"{'s' if len(later) > 1 else ''} {join_words([str(k) for k in later]) or 'none'}, "
+        f"and none after; the dashed mean over random orders falls quickly towards zero."
+    )

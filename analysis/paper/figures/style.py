@@ -304,6 +304,40 @@ def figure_markdown(name: str, image: str, caption: str, alt: str, source: str) 
             f'{{#{label} fig-alt="{alt_attr}"}}\n')
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+
+
+#: A caption's first sentence longer than this loses its bracketed asides in the title.
+TITLE_LENGTH = 150
+
+
+def figure_title(caption: str) -> str:
+    """A short, readable title from a caption: its first sentence, up to a colon if any.
+
+    A colon inside brackets does not end the title; a first sentence longer
+    than :data:`TITLE_LENGTH` characters drops its bracketed asides.
+
+    >>> figure_title("Arrest by earlier calls: fitted probabilities. Bands are 95% intervals.")
+    'Arrest by earlier calls'
+    """
+    first = _SENTENCE_END.split(" ".join(caption.split()), maxsplit=1)[0]
+    depth, kept = 0, []
+    for i, char in enumerate(first):
+        if char == ":" and depth == 0 and first[i + 1:i + 2] == " ":
+            first = first[:i]
+            break
+        depth += {"(": 1, ")": -1}.get(char, 0)
+    if len(first) > TITLE_LENGTH:
+        depth = 0
+        for char in first:
+            depth += char == "("
+            if depth == 0:
+                kept.append(char)
+            depth -= char == ")"
+        first = re.sub(r"\s+([,;.])", r"\1", " ".join("".join(kept).split()))
+    return first.rstrip(".").strip()
+
+
 def _svg_with_title(svg: str, title: str, alt: str) -> str:
     """Give the SVG an accessible name and description (<title>, <desc>, role="img")."""
     start = svg.index("<svg")
@@ -339,21 +373,23 @@ def save_figure(fig: Figure, outstem: str | os.PathLike, caption: str, alt: str,
     -----
     PNG metadata drops the "Software" entry (matplotlib version); SVG metadata
     drops "Date" and "Creator"; ``svg.hashsalt`` fixes the SVG ids. Both carry
-    the alt text as their description.
+    the alt text as their description and :func:`figure_title` of the caption
+    as their title (the SVG has exactly one ``<title>``).
     """
     stem = Path(outstem)
     name = stem.name
+    title = figure_title(caption)
     sidecar = sidecar_text(caption, alt, source or f"analysis.paper.figures.{name}")
     with matplotlib.rc_context(RC):
         png = io.BytesIO()
         fig.savefig(png, format="png", dpi=DPI,
-                    metadata={"Software": None, "Title": name, "Description": alt})
+                    metadata={"Software": None, "Title": title, "Description": alt})
         svg = io.StringIO()
+        # No "Title" here: matplotlib would write a <title> of its own beside ours.
         fig.savefig(svg, format="svg",
-                    metadata={"Date": None, "Creator": None, "Title": name,
-                              "Description": alt})
+                    metadata={"Date": None, "Creator": None, "Description": alt})
     paths = [stem.with_suffix(".png"), stem.with_suffix(".svg"), stem.with_suffix(".yml")]
     write_bytes(paths[0], png.getvalue())
-    write_text(paths[1], _svg_with_title(svg.getvalue(), name, alt))
+    write_text(paths[1], _svg_with_title(svg.getvalue(), title, alt))
     write_text(paths[2], sidecar)
     return paths

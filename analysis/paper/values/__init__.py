@@ -57,6 +57,10 @@ class Bundle:
     agreement: pd.DataFrame
     agreement_overall: dict[str, Any]
     themes: pd.DataFrame
+    #: Synthetic builds only (None in restricted builds): see analysis.steps.qualitative.
+    disagreements: pd.DataFrame | None
+    saturation: dict[str, Any] | None
+    theme_excerpts: pd.DataFrame | None
     robustness: pd.DataFrame
     performance: pd.DataFrame
     sample_size: pd.DataFrame
@@ -67,12 +71,17 @@ class Bundle:
     committed_match: bool | None
 
 
+def _optional_csv(path: Path) -> pd.DataFrame | None:
+    return read_csv(path) if path.exists() else None
+
+
 def load_bundle(results: Path, data: Path, committed: Path | None) -> Bundle:
     """Read every result file the values step needs.
 
     ``committed`` is the report of the ``check-committed`` step (whether the
     study's tables match the committed ``data/synthetic/``); None: not checked.
     """
+    qualitative = results / "qualitative"
     hashes = {t: sha256(data / f"{t}.csv") for t in ALL_TABLES if (data / f"{t}.csv").exists()}
     match = None if committed is None else bool(read_json(committed)["match"])
     claims = read_json(results / "claims.json")
@@ -86,6 +95,10 @@ def load_bundle(results: Path, data: Path, committed: Path | None) -> Bundle:
         agreement=read_csv(results / "qualitative" / "agreement.csv"),
         agreement_overall=read_json(results / "qualitative" / "agreement.json"),
         themes=read_csv(results / "qualitative" / "themes.csv"),
+        disagreements=_optional_csv(qualitative / "disagreements.csv"),
+        saturation=(read_json(qualitative / "saturation.json")
+                    if (qualitative / "saturation.json").exists() else None),
+        theme_excerpts=_optional_csv(qualitative / "theme_excerpts.csv"),
         robustness=read_csv(results / "robustness" / "summary.csv"),
         performance=read_csv(results / "simulation" / "performance.csv"),
         sample_size=read_csv(results / "simulation" / "sample_size.csv"),
@@ -142,7 +155,8 @@ def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str,
         "models": model_values(bundle.models),
         "power": power_values(bundle.power),
         "qualitative": qualitative_values(bundle.agreement, bundle.agreement_overall,
-                                          bundle.themes),
+                                          bundle.themes, bundle.disagreements,
+                                          bundle.saturation, config["data_source"]),
         "robustness": robustness_values(bundle.claims, bundle.robustness),
         "simulation": simulation_values(bundle.claims, bundle.performance, bundle.sample_size,
                                         bundle.covariance, config,
