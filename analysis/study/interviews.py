@@ -17,7 +17,8 @@ random stream:
    does an answer about one code of a *confusable pair* (named in the
    codebook) when the case also has the other code, because it then has to
    describe both (a practice at one contact and none at another), and an
-   answer about who called when a family member or friend made a call.
+   answer about who called when a neighbour made a call (she may have asked
+   for it, which the codebook counts as her own call).
 3. **Coder B** (:func:`second_coder`) codes the same excerpts and departs from
    coder A where coding is hard: she may miss a code on its excerpt, more
    likely the more ambiguous the excerpt, or apply the other code of a
@@ -53,8 +54,8 @@ STYLES: tuple[str, ...] = ("full", "brief", "hedged")
 STYLE_AMBIGUITY: dict[str, float] = {"full": 0.0, "brief": 0.3, "hedged": 0.4}
 #: Added when the case also has the other code of a confusable pair (the answer describes both).
 MIXED_AMBIGUITY = 0.5
-#: Added to the answers about who called when a family member or friend made a call.
-FAMILY_CALL_AMBIGUITY = 0.3
+#: Added to the answers about who called when a neighbour made a call (she may have asked).
+NEIGHBOUR_CALL_AMBIGUITY = 0.3
 #: Coder B's weight for missing a code on its excerpt: this plus the excerpt's ambiguity.
 OMISSION_BASE = 0.03
 #: Coder B's weight for applying the other code of a confusable pair to an excerpt,
@@ -165,8 +166,8 @@ def answer_styles(coder_a: np.ndarray, participants: pd.DataFrame, incidents: pd
 
     ambiguity = STYLE_AMBIGUITY[style]
                 + MIXED_AMBIGUITY if a confusable partner code also applies to the case
-                + FAMILY_CALL_AMBIGUITY for the initiation codes when a family member
-                  or friend called at one of her contacts,
+                + NEIGHBOUR_CALL_AMBIGUITY for the initiation codes when a neighbour
+                  called at one of her contacts,
     clipped to [0, 1] and rounded to hundredths (so the excerpts table can
     store it exactly as a percentage).
     """
@@ -184,10 +185,10 @@ def answer_styles(coder_a: np.ndarray, participants: pd.DataFrame, incidents: pd
     for j, row in enumerate(confusable_partners(codes)):
         if row.any():  # a confusable partner of the code also applies to the case
             score[:, j] += hundredths(MIXED_AMBIGUITY) * applied[:, row].any(axis=1)
-    family = _any_by_participant(incidents["initiator"].to_numpy() == "family/friend",
-                                 len(participants), _owner(participants, incidents))
+    neighbour = _any_by_participant(incidents["initiator"].to_numpy() == "neighbour",
+                                    len(participants), _owner(participants, incidents))
     for code in ("self_initiated_call", "external_initiated_call"):
-        score[:, codes.index(code)] += hundredths(FAMILY_CALL_AMBIGUITY) * family
+        score[:, codes.index(code)] += hundredths(NEIGHBOUR_CALL_AMBIGUITY) * neighbour
     score = np.where(applied, np.minimum(score, 100), 0) / 100.0
     return AnswerStyles(style=style, ambiguity=score)
 

@@ -96,8 +96,6 @@ FIGURES: dict[str, FigureSpec] = {spec.name: spec for spec in (
                results=("tables/initiation_patterns.csv",)),
     FigureSpec("practices_by_initiator", "practices",
                results=("tables/practices_by.csv", "claims.json")),
-    FigureSpec("expected_vs_actual", "practices",
-               results=("tables/expected_vs_actual.csv", "claims.json")),
     FigureSpec("arrest_curve", "arrest", results=("claims.json", "inference/fits.json"),
                data=QUANT_TABLES, restricted_data=()),
     FigureSpec("race_forest", "disparities",

@@ -12,7 +12,6 @@ from matplotlib.figure import Figure
 from analysis.palette import INITIATOR_COLOURS, colour_name
 from analysis.paper.figures.style import (
     INITIATOR_LABELS,
-    REFERENCE,
     count_label,
     interval_errors,
     interval_level,
@@ -152,65 +151,6 @@ def practices_by_initiator_alt(results: Path, data: Path) -> str:
         text += (f"The share is higher when someone else called for {len(higher)} of "
                  f"{len(practices)} practices" + (f" ({join_words(higher)})." if higher else "."))
     return text
-
-
-@themed
-def expected_vs_actual(results: Path, data: Path) -> Figure:
-    """Dots: reported share of each practice by initiator, against 100% expected at every call."""
-    rows = _by_initiator(results, "expected_vs_actual")
-    if "expected" not in rows.columns:
-        raise ValueError("expected_vs_actual.csv: missing column expected")
-    labels = rows.drop_duplicates("outcome").set_index("outcome")["label"]
-    outcomes = list(labels.index)
-    expected = float(rows["expected"].max())
-    ypos = np.arange(len(outcomes), dtype=float)
-    fig, ax = new_figure(3.6)
-    ax.axvline(expected, color=REFERENCE, linestyle="--", linewidth=1.1, zorder=1)
-    _dodged(ax, rows, outcomes, ypos, _contacts(rows), "dot")
-    ax.set_yticks(ypos, [labels[o] for o in outcomes])
-    ax.set_ylim(len(outcomes) - 0.4, -1.1)
-    ax.text(expected - 0.01, -0.75, "expected at every call", ha="right", va="center",
-            fontsize=8.8, color=REFERENCE)
-    return _finish_share_axes(fig, ax, limits=(-0.015, 1.04))
-
-
-def expected_vs_actual_caption(results: Path, data: Path) -> str:
-    rows = _by_initiator(results, "expected_vs_actual")
-    contacts = _contacts(rows)
-    level = interval_level(results)
-    n_practices = rows["outcome"].nunique()
-    return (
-        f"Expected versus reported police practice. For each of the {n_practices} safety "
-        f"practices that officer guidance expects at every intimate partner violence call "
-        f"(dashed line at {percent(float(rows['expected'].max()))}), the share of police "
-        f"contacts at which survivors reported it, separately for contacts the survivor "
-        f"initiated ({contacts['self']}) and contacts someone else initiated "
-        f"({contacts['external']}). Points are shares and horizontal lines Wilson {level} "
-        f"intervals, which treat contacts as independent.{suppression_note('points')}"
-    )
-
-
-def expected_vs_actual_alt(results: Path, data: Path) -> str:
-    rows = _by_initiator(results, "expected_vs_actual")
-    labels = rows.drop_duplicates("outcome").set_index("outcome")["label"]
-    wide = rows.pivot(index="outcome", columns="level", values="share").reindex(labels.index)
-    expected = float(rows["expected"].max())
-    best = wide.max(axis=1)
-    top = best.idxmax()
-    detail = "; ".join(
-        f"{labels[o].lower()} {_pct(wide.loc[o, 'self'])} when the survivor called and "
-        f"{_pct(wide.loc[o, 'external'])} when someone else called" for o in labels.index)
-    return (
-        f"Dot plot with one row per police safety practice, two coloured dots per row "
-        f"({colour_name(INITIATOR_COLOURS['self'])}: the survivor called; "
-        f"{colour_name(INITIATOR_COLOURS['external'])}: someone else called) with horizontal "
-        f"interval lines, "
-        f"and a dashed vertical line at {percent(expected)} marking what officer guidance "
-        f"expects at every call. "
-        + ("Every dot lies to the left of the dashed line: " if best[top] < expected else "")
-        + f"the highest share is {percent(best[top])}, for {labels[top].lower()}. "
-        f"Shares: {detail}."
-    )
 
 
 def _finish_share_axes(fig: Figure, ax: Axes, **percent_options) -> Figure:
