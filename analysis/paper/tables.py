@@ -95,7 +95,7 @@ def claims_table(bundle: Bundle, config: Mapping[str, Any]) -> str:
                      v["truth"]["value"] if "truth" in v else "n/a", f"**{v['verdict']}**"))
     return pipe_table(("Claim", "Finding (our paraphrase)", "Primary level, estimate [95% CI]",
                        "Other level", "True value", "Verdict"), rows, "llllrl",
-                      widths=(6, 34, 22, 22, 9, 13))
+                      widths=(7, 31, 21, 21, 8, 15))
 
 
 TERM_LABELS = {"external_initiation": "Someone else called (vs survivor)",
@@ -139,7 +139,8 @@ def survivor_tests_table(bundle: Bundle) -> str:
         rows.append((row["label"], f"{exposed}: {row['exposed_yes']}/{row['exposed_n']}",
                      f"{reference}: {row['reference_yes']}/{row['reference_n']}", *tests))
     return pipe_table(("Survivor-level outcome", "Group", "Comparison group",
-                       "Difference, points [95% CI]", "p (Fisher)", "p (Holm)"), rows, "lllrrr")
+                       "Difference, points [95% CI]", "p (Fisher)", "p (Holm)"), rows, "lllrrr",
+                      widths=(26, 20, 20, 18, 8, 8))
 
 
 def agreement_table(bundle: Bundle, codebook: pd.DataFrame | None = None) -> str:
@@ -251,7 +252,7 @@ def expected_vs_actual_table(bundle: Bundle) -> str:
                      share_text(part.loc[("Race", "other")])))
     return pipe_table(("Practice", "Expected by the guidance read", "Share of",
                        "Reported (95% CI; contacts)", "Black survivors", "Other survivors"),
-                      rows, "lllrrr", widths=(16, 34, 14, 20, 8, 8))
+                      rows, "lllrrr", widths=(14, 32, 12, 22, 10, 10))
 
 
 def robustness_table(bundle: Bundle) -> str:

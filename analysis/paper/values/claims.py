@@ -82,6 +82,7 @@ def claim_values(claim: Mapping[str, Any], truth: Mapping[str, str] | None = Non
         "reason": claim["reason"],
         "reading_consistent": ("n/a" if claim.get("reading_consistent") is None
                                else "yes" if claim["reading_consistent"] else "no"),
+        "reading_sentence": _reading_sentence(claim),
     }
     for name, level in claim["levels"].items():
         # Restricted data: each level is withheld on its own counts.
@@ -89,6 +90,18 @@ def claim_values(claim: Mapping[str, Any], truth: Mapping[str, str] | None = Non
     if truth is not None:
         out["truth"] = truth
     return out
+
+
+def _reading_sentence(claim: Mapping[str, Any]) -> str:
+    """Whether a two-sided claim's estimate points the way of our reading, in words."""
+    reading, observed = claim.get("reading"), claim.get("observed_direction")
+    if not reading:
+        return "the claim states its own direction"
+    if observed not in ("positive", "negative"):
+        return f"the estimate shows no direction, so it neither agrees nor disagrees with our " \
+               f"reading ({reading})"
+    agree = "agrees with" if observed == reading else "runs against"
+    return f"the estimate is {observed}, which {agree} our reading ({reading})"
 
 
 def claims_values(claims: list[dict[str, Any]],

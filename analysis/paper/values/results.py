@@ -107,7 +107,7 @@ def power_values(power: Mapping[str, Any]) -> dict[str, Any]:
         n = {"n1": str(entry.get("n1")), "n0": str(entry.get("n0"))}
         if is_suppressed(entry.get("n1")) or is_suppressed(entry.get("n0")):
             values[contrast] = {**n, **dict.fromkeys(keys, SUPPRESSED), "reached": SUPPRESSED,
-                                "reason": ""}
+                                "reason": "", "sentence": "its size is withheld (suppressed)"}
             continue
         top = entry.get("power_at_one")
         values[contrast] = {
@@ -122,4 +122,19 @@ def power_values(power: Mapping[str, Any]) -> dict[str, Any]:
                               else fmt.number(entry["detectable_odds_ratio"], 1)),
             "reason": str(entry.get("reason") or ""),
         }
+        v = values[contrast]
+        alpha = fmt.no_leading_zero(f"{entry['alpha']:g}")
+        if entry.get("reached"):
+            v["sentence"] = (f"an exact Fisher test at \u03b1 = {alpha} has "
+                             f"{v['power']} power only when {v['detectable_pct']} of the first "
+                             f"group has the outcome against {v['baseline_pct']} of the second "
+                             f"(an odds ratio of about {v['detectable_or']})")
+        elif entry.get("estimable") is False and entry.get("power_at_one") is None:
+            v["sentence"] = f"no power can be computed ({v['reason']})"
+        else:
+            v["sentence"] = (f"no difference gives an exact Fisher test at \u03b1 = "
+                             f"{alpha} {v['power']} power: even when every "
+                             f"survivor of the first group has the outcome against "
+                             f"{v['baseline_pct']} of the second, its power is "
+                             f"{v['power_at_one']}")
     return values

@@ -15,7 +15,8 @@ from analysis.study.vocabulary import ROBUSTNESS_SCENARIOS
 SHARES = ("reproduced", "inconclusive", "not_reproduced")
 
 
-def robustness_values(claims: list[dict[str, Any]], summary: pd.DataFrame) -> dict[str, Any]:
+def robustness_values(claims: list[dict[str, Any]], summary: pd.DataFrame,
+                      alpha: float = 0.05) -> dict[str, Any]:
     """``robustness``: per claim and scenario the verdict shares with MCSEs, and summaries."""
     robust: dict[str, Any] = {}
     for claim in claims:
@@ -44,13 +45,38 @@ def robustness_values(claims: list[dict[str, Any]], summary: pd.DataFrame) -> di
     robust["null_max_claim"] = str(worst["claim"])
     robust["null_max_mcse"] = fmt.percent(worst["reproduced_mcse"], 1)
     robust["contrary_max"] = fmt.percent(contrary["reproduced_share"].max(), 1)
-    robust["published_min"] = fmt.percent(published["reproduced_share"].min(), 1)
-    robust["published_max"] = fmt.percent(published["reproduced_share"].max(), 1)
+    robust["contrary_phrase"] = (
+        "no claim was reproduced in any of them" if contrary["reproduced_share"].max() == 0
+        else f"no claim was reproduced in more than {robust['contrary_max']} of them")
+    # Over the association claims (the descriptive ones have their own summary below).
+    pub_assoc = published[published["claim"].isin(association)]
+    robust["published_min"] = fmt.percent(pub_assoc["reproduced_share"].min(), 1)
+    robust["published_max"] = fmt.percent(pub_assoc["reproduced_share"].max(), 1)
     descriptive = published[~published["claim"].isin(association)]
     null_desc = null[~null["claim"].isin(association)]
     robust["null_descriptive_min"] = fmt.percent(null_desc["reproduced_share"].min(), 1)
     robust["published_descriptive_min"] = fmt.percent(descriptive["reproduced_share"].min(), 1)
+    robust["assoc_below_half"] = str(int((pub_assoc["reproduced_share"] < 0.5).sum()))
+    # A null false reproduction above its nominal rate by more than two Monte Carlo SEs.
+    above = []
+    for cid in association:
+        rate = nominal_rate(next(c for c in claims if c["id"] == cid)["direction"], alpha)
+        robust[cid]["nominal"] = fmt.percent(rate, 1)
+        row = one(null, claim=cid)
+        if row["reproduced_share"] - rate > 2 * row["reproduced_mcse"]:
+            above.append(f"{cid} ({fmt.percent(row['reproduced_share'], 1)})")
+    robust["null_above_nominal"] = ", ".join(above) if above else "none"
     return robust
+
+
+def nominal_rate(direction: str, alpha: float = 0.05) -> float:
+    """How often a claim would be reproduced by chance when nothing is there.
+
+    A two-sided claim is reproduced when its interval excludes the null on
+    either side (``alpha``); a claim with a stated direction only when it
+    clears the null on that side (``alpha / 2``).
+    """
+    return alpha if direction == "two-sided" else alpha / 2
 
 
 def _measure(perf: pd.DataFrame, claim: str, method: str, n: int, multiplier: float,
