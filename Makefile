@@ -25,7 +25,7 @@ lock:
 	test -x $(VENV)-lock/bin/python || $(PYTHON) -m venv $(VENV)-lock
 	$(VENV)-lock/bin/python -m pip install --quiet $(PIP_TOOLS)
 	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)-lock/bin/pip-compile --quiet \
-	    --generate-hashes --allow-unsafe --all-build-deps --strip-extras \
+	    --generate-hashes --allow-unsafe --all-build-deps --strip-extras --extra qda \
 	    --no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
 	    -o $(LOCK) pyproject.toml
 

@@ -130,12 +130,13 @@ def test_defaults_filled_from_schema(config, key):
     assert key not in partial  # the input is not modified
 
 
-def test_robustness_shards_default_differs_from_config(config):
-    # config.yaml sets 2; the schema default is 8, so filling is visible.
-    assert config["robustness_shards"] == 2
+def test_a_missing_key_gets_the_schema_default(config):
+    default = load_schema()["properties"]["robustness_shards"]["default"]
     partial = copy.deepcopy(config)
+    partial["robustness_shards"] = default + 3
+    assert validate_config(partial)["robustness_shards"] == default + 3
     del partial["robustness_shards"]
-    assert validate_config(partial)["robustness_shards"] == 8
+    assert validate_config(partial)["robustness_shards"] == default
 
 
 def test_missing_required_section_is_named(config):

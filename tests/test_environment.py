@@ -127,7 +127,8 @@ def test_every_locked_package_has_sha256_hashes_and_no_location():
 def test_make_installs_from_the_lock_with_hashes():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "pip install --quiet --require-hashes -r $(LOCK)" in makefile
-    assert "pip install --quiet --no-deps --no-build-isolation -e ." in makefile
+    assert "pip install --quiet --no-deps --no-build-isolation -e '.[qda]'" in makefile
+    assert "--extra qda" in makefile  # the lock holds the readers the tests use
     assert "LOCK := requirements.lock" in makefile
 
 

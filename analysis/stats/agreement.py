@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
+
+from analysis.stats.distributions import normal_quantile
 
 
 def cohen_kappa(table: np.ndarray) -> float:
@@ -54,8 +55,8 @@ def cohen_kappa_interval(table: np.ndarray, alpha: float = 0.05) -> KappaInterva
     kappa -/+ z(1 - alpha/2) SE, clipped to [-1, 1]. Cases are independent
     within one code, which this interval assumes.
 
-    >>> round(cohen_kappa_interval(np.array([[10, 2], [3, 9]])).low, 3)
-    0.259
+    >>> round(cohen_kappa_interval(np.array([[10, 2], [3, 9]])).low, 4)
+    0.2595
     """
     from statsmodels.stats.inter_rater import cohens_kappa
 
@@ -71,7 +72,7 @@ def cohen_kappa_interval(table: np.ndarray, alpha: float = 0.05) -> KappaInterva
     if not np.isfinite(se) or se <= 1e-12:
         return KappaInterval(kappa, None, None, None,
                              "no interval: the coders agree on every case")
-    z = float(norm.ppf(1 - alpha / 2))
+    z = float(normal_quantile(1 - alpha / 2))
     return KappaInterval(kappa, se, max(-1.0, kappa - z * se), min(1.0, kappa + z * se))
 
 

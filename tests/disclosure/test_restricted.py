@@ -510,8 +510,8 @@ def test_fitted_models_quote_no_suppressed_count_of_contacts(restricted_build, t
     with restricted_mode(THRESHOLD):
         curves = arrest_curves(results, repo / "data" / "restricted")
         caption = arrest_curve_caption(results, repo / "data" / "restricted")
-    assert curves.held == {"black": 0.0}
-    assert "its share of contacts is suppressed" in caption
+    assert curves.composition == {"black": 0.0} and curves.withheld == ("black",)
+    assert "their share of contacts is suppressed" in caption
 
 
 def test_qualitative_outputs_are_suppressed_aggregates(restricted_build):

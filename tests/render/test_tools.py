@@ -92,7 +92,9 @@ def test_the_project_is_the_repository_root_and_names_its_resources():
                      "analysis/render/resources/typst_header.typ",
                      "analysis/render/resources/docx_alt.lua"]
     files = manuscript_files(REPO / "manuscript", REPO)
-    assert set(names) | {"manuscript/manuscript.qmd"} == set(files.sources)
+    sections = {p.relative_to(REPO).as_posix()
+                for p in (REPO / "manuscript" / "sections").glob("*.md")}
+    assert set(names) | {"manuscript/manuscript.qmd"} | sections == set(files.sources)
     assert "results/tables/software.md" in files.includes
     assert "results/figures/workflow_dag.png" in files.images
 

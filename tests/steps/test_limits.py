@@ -158,7 +158,9 @@ def test_inference_on_a_tiny_study_says_not_estimable(config, n, tmp_path):
     write_json(tmp_path / "power.json", out["power"])       # refuses inf and nan
     write_json(tmp_path / "fits.json", out["fits"])
     power = json.loads((tmp_path / "power.json").read_text())
-    assert power["estimable"] is False and power["reason"]
+    # Each contrast: not estimable with its reason (a group empty, or no share reaching 80%).
+    for contrast in ("black_vs_others", "colour_vs_white"):
+        assert power[contrast]["estimable"] is False and power[contrast]["reason"], contrast
     for fit in out["fits"].values():
         assert fit["estimable"] or fit["reason"]
     if n < MIN_CLUSTERS:

@@ -186,7 +186,8 @@ def test_saturation_over_random_orders_matches_its_exact_expectation(study):
     prevalence = matrix.sum(axis=0).to_numpy()
     for k in (1, 2, 3, 5, 8):
         exact = sum(1 - comb(n - int(c), k) / comb(n, k) for c in prevalence)
-        assert curve.loc[k - 1, "mean_codes_seen_random"] == pytest.approx(exact, abs=0.05)
+        # 2,000 random orders: a Monte Carlo SE of about 0.035 codes; allow 3.5 of them.
+        assert curve.loc[k - 1, "mean_codes_seen_random"] == pytest.approx(exact, abs=0.12)
     assert curve["mean_new_codes_random"].sum() == pytest.approx(summary["codes_observed"])
     assert summary["interviews_to_all_low"] <= summary["interviews_to_all_median"] \
         <= summary["interviews_to_all_high"]

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -87,14 +88,27 @@ def test_manuscript_quotes_the_values_and_leaves_no_raw_markup(built):
     html = (built / "results/manuscript/manuscript.html").read_text(encoding="utf-8")
     html = re.sub(r"\s+", " ", html)  # Pandoc wraps long lines
     values = yaml.safe_load((built / "results/values.yml").read_text(encoding="utf-8"))
-    for key in ("claims.C4.summary", "claims.C7.ci", "claims.C10.estimate", "study.seed",
-                "qualitative.pooled_kappa", "robustness.C7.sentence", "practices.any_overall"):
+    for key in ("claims.C4.contact.estimate", "claims.C7.ci", "claims.C10b.survivor.summary",
+                "study.seed", "qualitative.pooled_kappa", "robustness.null_max",
+                "practices.any_overall", "power.black_vs_others.sentence",
+                "simulation.C10b.survivors_needed"):
         value = dict(_leaves(values))[key]
         assert value.replace("\u2212", "&minus;") in html or value in html, key
     for raw in ("{{<", "@fig-", "@tbl-", "??"):
         assert raw not in html, raw
     assert "Content note" in html
     assert "synthetic" in html.lower()
+
+
+def test_the_rendered_paper_copies_no_eight_words_of_a_source(built):
+    """Values, tables and captions included: the paper as a reader gets it."""
+    from analysis.dev import overlap
+
+    html = (built / "results/manuscript/manuscript.html").read_text(encoding="utf-8")
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    text = unescape(re.sub(r"<[^>]+>", " ", text))
+    assert "Content note" in text
+    assert overlap.shared(text, overlap.read_fixture()) == []
 
 
 def test_the_paper_names_the_engine_that_rendered_it(built):

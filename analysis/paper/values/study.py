@@ -17,7 +17,8 @@ SYNTHETIC_NOTICE = (
     "by a model that encodes the directions the original study reports, so agreement between "
     "our results and the study's shows that the *analysis* recovers what the model contains, "
     "not that the findings hold for real survivors. The excerpts behind the qualitative "
-    "analysis were written by a program, from a phrase grammar of our own and each synthetic survivor's record, and are not quotations from anyone.")
+    "analysis were written by a program, from a phrase grammar of our own and each "
+    "synthetic survivor's record, and are not quotations from anyone.")
 RESTRICTED_NOTICE_TITLE = "This build analysed restricted data: aggregate results only"
 RESTRICTED_NOTICE = (
     "The study tables of this build are restricted data, analysed inside the research team's "
