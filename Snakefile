@@ -49,3 +49,7 @@ rule all:
     default_target: True
     input:
         final_targets(),
+
+
+# Every rule is defined: keep what the import graph read (workflow/rules/common.smk).
+save_cache()

@@ -23,6 +23,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from analysis.io import SAFE_LOADER
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 CONFIG_PATH = ROOT / "config" / "config.yaml"
@@ -86,7 +88,7 @@ def read_yaml(path: str | os.PathLike) -> Any:
         raise ConfigError(f"{name}: configuration file not found") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{name}: cannot be read ({error})") from None
-    loader = yaml.SafeLoader(text)
+    loader = SAFE_LOADER(text)
     loader.name = name
     try:
         node = loader.get_single_node()

@@ -15,14 +15,20 @@ workflow can build it at parse time in a few milliseconds):
 
 Module-level constants (a step's ``CONFIG_KEYS``) are read the same way, by
 :func:`module_constant`, without importing the module.
+
+Snakemake builds this graph on every run, a no-op included, so what each file
+imports and names can be kept between runs (:func:`use_cache`): a file whose
+size and modification time are unchanged is not parsed again.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import json
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,22 +75,87 @@ def _parse(path: Path) -> ast.Module:
     return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
 
+#: Per-file facts kept between runs: {path relative to ROOT: {"stamp": [mtime_ns, size],
+#: "imports": [...], "strings": [...]}} (see :func:`use_cache`).
+_FACTS: dict[str, dict[str, Any]] = {}
+_CACHE_FILE: list[Path] = []
+_DIRTY: list[bool] = [False]
+#: Bumped when what a file's facts hold changes, so an old cache is ignored.
+_CACHE_VERSION = 1
+
+
+def use_cache(path: Path) -> None:
+    """Keep per-file facts in ``path`` (JSON) between runs; :func:`save_cache` writes it."""
+    _CACHE_FILE[:] = [Path(path)]
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(data, dict) and data.get("version") == _CACHE_VERSION:
+        _FACTS.update(data.get("files", {}))
+
+
+def save_cache() -> None:
+    """Write the facts to the file named by :func:`use_cache`, if anything was parsed."""
+    if not _CACHE_FILE or not _DIRTY[0]:
+        return
+    path = _CACHE_FILE[0]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    tmp.write_text(json.dumps({"version": _CACHE_VERSION, "files": _FACTS}, sort_keys=True),
+                   encoding="utf-8")
+    os.replace(tmp, path)
+    _DIRTY[0] = False
+
+
+def _facts(path: Path) -> dict[str, Any]:
+    """What ``path`` imports (dotted names, unfiltered) and the file names it quotes."""
+    stat = path.stat()
+    stamp = [stat.st_mtime_ns, stat.st_size]
+    key = path.resolve().relative_to(ROOT).as_posix()
+    known = _FACTS.get(key)
+    if known is not None and known.get("stamp") == stamp:
+        return known
+    imports: list[str] = []
+    for node in _statements(_parse(path)):
+        if isinstance(node, ast.Import):
+            imports += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            # `from analysis.x import y`: y may be a submodule or a name in x.
+            imports += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+    # Simple quoted strings of the source (a file name has no quotes or escapes).
+    strings = sorted({m["s"] for m in _STRING.finditer(path.read_text(encoding="utf-8"))
+                      if FILE_NAME.fullmatch(m["s"]) and not m["s"].endswith(".py")})
+    facts = {"stamp": stamp, "imports": sorted(set(imports)), "strings": strings}
+    _FACTS[key] = facts
+    _DIRTY[0] = True
+    return facts
+
+
+def _statements(tree: ast.Module) -> Iterator[ast.stmt]:
+    """Every statement of ``tree``, nested ones included (imports are statements).
+
+    Walking statements only, not every expression, is what keeps the
+    workflow's start-up fast: the import graph is read on every Snakemake run.
+    """
+    stack: list[ast.stmt] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, field, None)
+            if children:
+                stack.extend(reversed([c for c in children if isinstance(c, ast.AST)]))
+
+
+_STRING = re.compile(r"""(?P<q>["'])(?P<s>[^"'\\\n]+)(?P=q)""")
+
+
 @functools.cache
 def direct_imports(module: str) -> frozenset[str]:
     """Modules of this package that ``module`` imports anywhere in its source."""
-    found: set[str] = set()
-    for node in ast.walk(_parse(module_path(module))):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            # `from analysis.x import y`: y may be a submodule or a name in x.
-            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-        else:
-            continue
-        for name in names:
-            if name.split(".")[0] == PACKAGE and _exists(name):
-                found.add(name)
-    return frozenset(found)
+    return frozenset(name for name in _facts(module_path(module))["imports"]
+                     if name.split(".")[0] == PACKAGE and _exists(name))
 
 
 def _packages(module: str) -> list[str]:
@@ -114,15 +185,11 @@ def data_files(module: str) -> tuple[Path, ...]:
     path = module_path(module)
     folders = (path.parent, path.parent / "resources")
     found: set[Path] = set()
-    for node in ast.walk(_parse(path)):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            name = node.value
-            if not FILE_NAME.fullmatch(name) or name.endswith(".py"):
-                continue
-            for folder in folders:
-                candidate = folder / name
-                if candidate.is_file():
-                    found.add(candidate)
+    for name in _facts(path)["strings"]:
+        for folder in folders:
+            candidate = folder / name
+            if candidate.is_file():
+                found.add(candidate)
     return tuple(sorted(found))
 
 

@@ -63,18 +63,24 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analysis.exports.names import CODEBOOK_FILE, PROJECT_FILE
-from analysis.exports.refiqda import check_study, codebook_xml, project_bytes
-from analysis.exports.spss_stata import stats_bytes
-from analysis.study.datapackage import read_study
 from analysis.study.vocabulary import QUANT_TABLES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The writers and the data package reader are imported where they are used: the workflow
+# imports analysis.exports.names while it builds the DAG, which runs this file, and should
+# not pay for pandas and the XML and SPSS/Stata writers every time.
 
 
 def build_exports(tables: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
     """Every export of a study as ``{file name: bytes}`` (checks first, writes nothing)."""
+    from analysis.exports.refiqda import check_study, codebook_xml, project_bytes
+    from analysis.exports.spss_stata import stats_bytes
+
     check_study(tables)
     files = {CODEBOOK_FILE: codebook_xml(tables["qual_codebook"]),
              PROJECT_FILE: project_bytes(tables)}
@@ -133,6 +139,8 @@ def export_all(data_dir: Path, outdir: Path) -> list[Path]:
         If a table fails its schema or a code application does not point at
         its excerpt in its transcript; nothing is written then.
     """
+    from analysis.study.datapackage import read_study
+
     tables = read_study(Path(data_dir))
     files = build_exports(tables)
     return publish(files, Path(outdir))

@@ -58,6 +58,7 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,7 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
+from analysis.io import BASE_LOADER, SAFE_LOADER
 from analysis.render.sources import (
     CONFIG_NAME,
     QMD_NAME,
@@ -159,7 +161,7 @@ class RenderResult:
 
 def _load_yaml(path: Path, *, strings: bool = False) -> dict[str, Any]:
     """Load a YAML mapping; with ``strings`` every scalar stays its source text."""
-    loader = yaml.BaseLoader if strings else yaml.SafeLoader
+    loader = BASE_LOADER if strings else SAFE_LOADER
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
     except yaml.YAMLError as exc:
@@ -174,7 +176,7 @@ def _front_matter(text: str, name: str, *, strings: bool) -> dict[str, Any]:
     match = FRONT_MATTER.match(text)
     if not match:
         return {}
-    loader = yaml.BaseLoader if strings else yaml.SafeLoader
+    loader = BASE_LOADER if strings else SAFE_LOADER
     try:
         data = yaml.load(match["yaml"], Loader=loader)
     except yaml.YAMLError as exc:
@@ -495,17 +497,12 @@ def _render_pandoc(project: _Project, epoch: int, env: dict[str, str]) -> dict[s
             html_args.append("--number-sections")
         if project.option("toc", "html", False):
             html_args.append("--toc")
-        page = _pandoc(html_args, json.dumps(ast), cwd, env)
-        _check_output(project, _html_text(page), "HTML output")
-
         docx_file = Path(tmp, f"{STEM}.docx")
         docx_args = [*start, *_filters(DOCX_ALT), *cite, "-t", "docx", "--resource-path", ".",
                      "-o", str(docx_file)]
         if project.option("number-sections", "docx", False):
             docx_args.append("--number-sections")
-        _pandoc(docx_args, json.dumps(ast), cwd, env)  # dated SOURCE_DATE_EPOCH: stable bytes
-        docx = docx_file.read_bytes()
-        _check_output(project, docx_text(docx), "DOCX output")
+        plain = json.dumps(ast)
 
         for target in _images(ast):
             if not target[0].startswith("data:"):
@@ -521,7 +518,17 @@ def _render_pandoc(project: _Project, epoch: int, env: dict[str, str]) -> dict[s
             typst_args += ["-V", "section-numbering=1.1"]
         if project.option("toc", "typst", False):
             typst_args.append("--toc")
-        source = _pandoc(typst_args, json.dumps(ast), cwd, env)
+
+        # The three conversions are independent Pandoc processes: run them side by side.
+        # DOCX is dated by SOURCE_DATE_EPOCH, so its bytes are stable.
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            jobs = [pool.submit(_pandoc, html_args, plain, cwd, env),
+                    pool.submit(_pandoc, docx_args, plain, cwd, env),
+                    pool.submit(_pandoc, typst_args, json.dumps(ast), cwd, env)]
+            page, _, source = (job.result() for job in jobs)
+        _check_output(project, _html_text(page), "HTML output")
+        docx = docx_file.read_bytes()
+        _check_output(project, docx_text(docx), "DOCX output")
         _check_output(project, _typst_text(source), "Typst source")
 
     try:

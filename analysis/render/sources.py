@@ -21,7 +21,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from analysis.io import load_yaml
 
 QMD_NAME = "manuscript.qmd"
 CONFIG_NAME = "_quarto.yml"
@@ -67,7 +67,7 @@ def config_files(root: Path) -> list[Path]:
     """``root/_quarto.yml``, ``_variables.yml`` if there is one, and every file
     ``_quarto.yml`` names (see :data:`FILE_KEYS`), in order."""
     config = root / CONFIG_NAME
-    settings = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    settings = load_yaml(config.read_text(encoding="utf-8")) or {}
     layers = [settings]
     formats = settings.get("format")
     if isinstance(formats, dict):

@@ -53,10 +53,10 @@ class RegistryError(ValueError):
 
 @lru_cache(maxsize=4)
 def _read_registry(path: Path) -> dict[str, Any]:
-    import yaml
+    from analysis.io import load_yaml
 
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
+        return load_yaml(fh) or {}
 
 
 def load_registry(path: Path = REGISTRY_PATH) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from what the code needs:
   (risk differences; this also gives Fisher's tests non-empty rows and the
   power statement non-empty groups), counted after the generator scales the
   configured composition to ``n_participants``
-  (:func:`analysis.study.generate.allocate`);
+  (:func:`analysis.study.model.allocate`);
 * **memory**: a build's heaviest job holds about :data:`MEMORY_PER_PARTICIPANT`
   bytes per participant plus :data:`MEMORY_BASE`; a study whose estimate exceeds
   the memory available on this machine is refused.
@@ -66,7 +66,7 @@ def largest_model(extra_covariates: list[str] | tuple[str, ...] = ()) -> int:
 
 def group_sizes(sample: Mapping[str, Any], n_participants: int) -> dict[str, int]:
     """Survivors in the compared group and in the rest, as the generator allocates them."""
-    from analysis.study.generate import allocate
+    from analysis.study.model import allocate
 
     counts = allocate(sample["race_ethnicity"], n_participants)
     group = counts.get(COMPARED_GROUP, 0)

@@ -42,8 +42,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from analysis.io import load_yaml
 from analysis.study.vocabulary import PRACTICES, STRATEGIES, slug
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
@@ -71,14 +71,14 @@ MAX_DEPARTURE = 0.9
 def qualitative_codebook() -> dict[str, Any]:
     """Themes, codes (definitions, rules, examples) and confusable pairs of the codebook."""
     with open(RESOURCES / "qualitative_codebook.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return load_yaml(fh)
 
 
 @lru_cache(maxsize=1)
 def interview_grammar() -> dict[str, Any]:
     """The phrase fragments the synthetic interviews are written from."""
     with open(RESOURCES / "interview_grammar.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return load_yaml(fh)
 
 
 def code_ids() -> list[str]:

@@ -12,6 +12,8 @@ if not RESTRICTED:
         output:
             tables=tables(V.ALL_TABLES),
             package=[f"{DATA}/{name}" for name in V.PACKAGE_FILES],
+        # Most jobs wait for the study: generate it first (scheduling order only).
+        priority: 20
         params:
             cfg=step_params("generate"),
             outdir=parent(0, "output"),

@@ -11,6 +11,7 @@ rule robustness_shard:
         code=step_code("robustness-shard"),
     output:
         temp(f"{RESULTS}/robustness/shards/{{scenario}}-{{shard}}.csv"),
+    priority: 8
     wildcard_constraints:
         scenario="|".join(V.ROBUSTNESS_SCENARIOS),
         shard=r"\d+",

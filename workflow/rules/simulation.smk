@@ -12,6 +12,8 @@ rule simulation_truth:
         code=step_code("simulation-truth"),
     output:
         f"{SIMULATION}/truth.csv",
+    # The longest jobs go first, so that the two cores stay busy to the end (order only).
+    priority: 10
     params:
         cfg=step_params("simulation-truth"),
     log:
@@ -27,6 +29,7 @@ rule simulation_shard:
         code=step_code("simulation-shard"),
     output:
         temp(f"{SIMULATION}/shards/n{{n}}-{{shard}}.pkl"),
+    priority: 5
     wildcard_constraints:
         n=r"\d+",
         shard=r"\d+",
