@@ -74,6 +74,7 @@ from analysis.render.sources import (
     VARIABLES_NAME,
     config_files,
     project_root,
+    resolve_include,
 )
 from analysis.render.tools import EngineError, RenderTools, detect
 
@@ -247,7 +248,7 @@ class _Expander:
                 return self.lookup(name, _arg(match, where), where)
             if name == "include":
                 arg = _arg(match, where)
-                target = (path.parent / arg).resolve()
+                target = resolve_include(arg, self.project_dir, _project_root(self.project_dir))
                 if not target.is_file():
                     raise RenderError(f"{where}: included file not found: {arg}")
                 if target in stack:

@@ -109,6 +109,19 @@ def _relative(path: Path, root: Path) -> str:
     return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
 
 
+def resolve_include(target: str, document_dir: Path, project_dir: Path) -> Path:
+    """Where ``{{< include target >}}`` points, as Quarto resolves it.
+
+    Quarto pastes an included file into the main document, so a relative path
+    in it, including one in a nested include, is relative to the *main
+    document's* folder, not the included file's; a path starting with ``/``
+    is relative to the project root.
+    """
+    if target.startswith("/"):
+        return (project_dir / target.lstrip("/")).resolve()
+    return (document_dir / target).resolve()
+
+
 def manuscript_files(project: Path, root: Path) -> ManuscriptFiles:
     """Sources, generated includes and figure images of the manuscript in ``project``.
 
@@ -127,7 +140,7 @@ def manuscript_files(project: Path, root: Path) -> ManuscriptFiles:
             continue
         seen.add(current)
         for target in include_targets(current.read_text(encoding="utf-8")):
-            path = (current.parent / target).resolve()
+            path = resolve_include(target, project, project_root(project))
             if _relative(path, root).startswith("results/"):
                 includes.append(path)
             else:

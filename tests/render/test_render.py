@@ -442,3 +442,19 @@ def test_quarto_failure_summary_takes_the_first_error_line() -> None:
     message = render.quarto_failure(1, output)
     assert message.splitlines()[0] == "quarto render failed (exit 1): ERROR: Unknown format x"
     assert render.quarto_failure(1, "a\nlast words\n\n").splitlines()[0].endswith("last words")
+
+
+def test_nested_includes_resolve_from_the_main_document(tmp_path: Path, figure_png: Path) -> None:
+    """As in Quarto: a path in an included file is relative to the main document's folder."""
+    from analysis.render.sources import manuscript_files
+
+    root = make_project(tmp_path / "p", figure_png)
+    run(root)
+    text = (root / "results" / "manuscript" / "manuscript.html").read_text(encoding="utf-8")
+    assert "A nested include, named relative to the main document" in text
+    files = manuscript_files(root / "manuscript", root)
+    assert "manuscript/sections/aside.md" in files.sources
+    # Named relative to the including file instead, it is not found, with the path given.
+    edit(root / "manuscript" / "sections" / "notice.md", "sections/aside.md", "aside.md")
+    with pytest.raises(RenderError, match="included file not found: aside.md"):
+        run(root)
