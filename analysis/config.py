@@ -269,7 +269,7 @@ def _scenario_checks(config: Mapping[str, Any]) -> list[str]:
                                        if k in base},
               "required": [k for k in schema.get("required", []) if k in base]}
     for name, spec in config["scenarios"].items():
-        merged = deep_merge(base, spec.get("overrides", {}))
+        merged = merge(base, spec.get("overrides", {}))
         validator = jsonschema.Draft202012Validator(schema)
         for error in sorted(validator.iter_errors(merged), key=lambda e: list(map(str, e.path))):
             for line in _error_lines(error):
@@ -392,17 +392,6 @@ def validate_subset(config: Mapping[str, Any], schema: Mapping[str, Any] | None 
     return copy.deepcopy(dict(config))
 
 
-def deep_merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """``base`` with ``overrides`` merged in: mappings merge key by key, anything else replaces."""
-    out = copy.deepcopy(dict(base))
-    for key, value in overrides.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def scenario_config(config: Mapping[str, Any], scenario: str | None = None
                     ) -> tuple[dict[str, Any], float]:
     """The configuration a scenario generates from, and its effect multiplier.
@@ -413,7 +402,7 @@ def scenario_config(config: Mapping[str, Any], scenario: str | None = None
     """
     name = config["scenario"] if scenario is None else scenario
     spec = config["scenarios"][name]
-    return deep_merge(config, spec.get("overrides", {})), float(spec["effect_multiplier"])
+    return merge(config, spec.get("overrides", {})), float(spec["effect_multiplier"])
 
 
 def effect(value: Mapping[str, Any] | float, multiplier: float = 1.0) -> float:

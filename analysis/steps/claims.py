@@ -172,6 +172,16 @@ def claim_methods(entry: Mapping[str, Any]) -> list[str]:
 # --- the verdict ------------------------------------------------------------------------------
 
 
+def nominal_rate(direction: str, alpha: float = 0.05) -> float:
+    """How often a claim's rule reproduces an association that is not there, by chance.
+
+    A two-sided claim is reproduced when its (1 - alpha) interval excludes no
+    effect on either side (``alpha``); a claim with a stated direction only
+    when the interval clears no effect on that side (``alpha / 2``).
+    """
+    return alpha if direction == "two-sided" else alpha / 2
+
+
 def direction_of(estimate: float | None, null: float) -> str:
     """``positive``, ``negative`` or ``none`` relative to ``null``; ``undetermined`` if missing."""
     if estimate is None or not np.isfinite(estimate):

@@ -23,7 +23,7 @@ from analysis.paper.figures.style import (
     require_columns,
     themed,
 )
-from analysis.steps.claims import VERDICTS, load_registry
+from analysis.steps.claims import VERDICTS, load_registry, nominal_rate
 from analysis.study.vocabulary import ROBUSTNESS_SCENARIOS
 
 #: Monte Carlo intervals: share +/- this many Monte Carlo standard errors.
@@ -54,16 +54,6 @@ def robustness_summary(results: Path) -> tuple[pd.DataFrame, list[dict], list[st
     if unknown:
         raise ValueError(f"robustness/summary.csv: unknown scenario(s) {', '.join(unknown)}")
     return frame, registry, scenarios
-
-
-def nominal_rate(entry: dict, alpha: float) -> float:
-    """The rate at which an association claim is reproduced when the effect is absent.
-
-    A two-sided claim is reproduced when its (1 - alpha) interval excludes no
-    effect on either side (alpha); a claim with a stated direction only on
-    its side (alpha / 2).
-    """
-    return alpha if entry.get("direction") == "two-sided" else alpha / 2
 
 
 def _shares(frame: pd.DataFrame, scenario: str, ids: list[str]) -> pd.DataFrame:
@@ -143,7 +133,7 @@ def _null_panel(ax, frame: pd.DataFrame, registry: list[dict], ys: np.ndarray,
     assoc = np.array([is_association(e) for e in registry])
     share = rows[SHARE_COLUMNS["reproduced"]].to_numpy(dtype=float)
     half = Z * rows[MCSE_COLUMNS["reproduced"]].to_numpy(dtype=float)
-    nominal = np.array([nominal_rate(e, alpha) for e in registry])
+    nominal = np.array([nominal_rate(e["direction"], alpha) for e in registry])
     top = max(0.2, float(np.max((share + half)[assoc])) + 0.02)
     top = np.ceil(top * 20) / 20
     for y, rate in zip(ys[assoc], nominal[assoc], strict=True):
@@ -218,7 +208,7 @@ def robustness_alt(results: Path, data: Path) -> str:
         null = rows[SHARE_COLUMNS["reproduced"]]
         mcse = rows[MCSE_COLUMNS["reproduced"]]
         above = [e["id"] for e in assoc
-                 if null[e["id"]] - Z * mcse[e["id"]] > nominal_rate(e, alpha)]
+                 if null[e["id"]] - Z * mcse[e["id"]] > nominal_rate(e["direction"], alpha)]
         text += (
             f" A last panel shows, for the {len(assoc)} association claims, the share reproduced "
             f"under the null on an enlarged scale, with a dash at each claim's nominal rate; "

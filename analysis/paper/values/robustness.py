@@ -10,6 +10,7 @@ import pandas as pd
 
 from analysis.paper import fmt
 from analysis.paper.values.common import one, rows
+from analysis.steps.claims import nominal_rate
 from analysis.study.vocabulary import ROBUSTNESS_SCENARIOS
 
 SHARES = ("reproduced", "inconclusive", "not_reproduced")
@@ -68,15 +69,6 @@ def robustness_values(claims: list[dict[str, Any]], summary: pd.DataFrame,
     robust["null_above_nominal"] = ", ".join(above) if above else "none"
     return robust
 
-
-def nominal_rate(direction: str, alpha: float = 0.05) -> float:
-    """How often a claim would be reproduced by chance when nothing is there.
-
-    A two-sided claim is reproduced when its interval excludes the null on
-    either side (``alpha``); a claim with a stated direction only when it
-    clears the null on that side (``alpha / 2``).
-    """
-    return alpha if direction == "two-sided" else alpha / 2
 
 
 def _measure(perf: pd.DataFrame, claim: str, method: str, n: int, multiplier: float,
