@@ -162,7 +162,7 @@ def test_lab_has_six_exercises_with_commands_questions_and_answer_keys():
     assert ("setup", "tools") in steps
 
 
-def test_lab_builds_use_the_lab_settings_and_two_cores():
+def test_lab_builds_use_few_replications_and_two_cores():
     """Every command reads lab-runs/lab.yaml, so no command reruns a study at full size."""
     for block in lab_blocks():
         for line in block.code.splitlines():
@@ -537,7 +537,7 @@ def test_exercise_2_sampling_variability(lab):
 
 
 @pytest.mark.slow
-def test_exercise_3_null_reversed_and_contrary_worlds(lab):
+def test_exercise_3_null_and_reversed_worlds(lab):
     workdir, _ = lab
     output = ran(lab, "exercise-3", "scenarios").output
     runs = workdir / "lab-runs"
@@ -616,7 +616,7 @@ def test_exercise_3_null_reversed_and_contrary_worlds(lab):
 
 
 @pytest.mark.slow
-def test_exercise_4_power_and_the_simulation_study(lab):
+def test_exercise_4_power(lab):
     workdir, _ = lab
     output = ran(lab, "exercise-4", "power").output
     runs = workdir / "lab-runs"
@@ -704,17 +704,21 @@ def test_exercise_4_power_and_the_simulation_study(lab):
     cited("within a point of zero")
     coverage = [perf[(cid, 1.0, 24, "coverage")] for cid in ASSOCIATION_CLAIMS]
     assert percent(min(c["estimate"] for c in coverage), "92%")
-    assert percent(max(c["estimate"] for c in coverage), "98%")
+    assert percent(max(c["estimate"] for c in coverage), "96%")
     assert max(c["mcse"] for c in coverage) <= 0.03 and cited("MCSEs of up to 3 points")
-    cited("in 92% to 98% of the studies")
+    cited("in 92% to 96% of the studies")
     covariance = {r["covariance"]: r for r in read_csv(sim / "covariance.csv")}
-    assert [c for c, r in covariance.items() if r["chosen"] == "True"] == ["scaled"]
     assert json.loads((workdir / "results" / "claims.json").read_text())["settings"] == \
         {"gee_covariance": "scaled"}
-    for name, fragment in [("sandwich", "plain sandwich covers 91.7%"),
-                           ("scaled", "before any build, 95.6%"),
-                           ("mancl_derouen", "Mancl–DeRouen 96.7%")]:
+    for name, fragment in [("sandwich", "plain sandwich covers 91.9%"),
+                           ("scaled", "before any build, covers 96.0%"),
+                           ("mancl_derouen", "Mancl–DeRouen 96.4%")]:
         assert cites_percent(float(covariance[name]["mean_coverage"]), fragment), name
+    assert float(covariance["sandwich"]["mean_coverage"]) < 0.95
+    tied = [c for c, r in covariance.items() if r["chosen"] == "True"]
+    assert sorted(tied) == ["mancl_derouen", "scaled"]
+    assert covariance["scaled"]["mean_distance"] == covariance["mancl_derouen"]["mean_distance"]
+    cited("those two are equally near 95% on average, so `chosen` marks both")
 
 
 @pytest.mark.slow
