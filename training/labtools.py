@@ -44,27 +44,27 @@ def _p(value: float | None) -> str:
 
 
 def claims_rows(paths: Sequence[Path]) -> list[str]:
-    """One block per claim, one line per run: estimate, interval, p-value, verdict."""
+    """One block per claim, one line per run: primary estimate, interval, p-value, verdict."""
     runs = [(label(p), json.loads(p.read_text(encoding="utf-8"))["claims"]) for p in paths]
     width = max(len(name) for name, _ in runs)
     lines: list[str] = []
     for i, first in enumerate(runs[0][1]):
         kind = "odds ratio" if first["id"] in ODDS_RATIO_CLAIMS else "estimate"
         lines.append(f"{first['id']}  {first['statement']}")
-        lines.append(f"    expected: {first['expected_direction']}; {kind} [95% interval]")
+        lines.append(f"    expected: {first['expected_direction']}; {kind} [95% interval] at the "
+                     f"{first['primary_level']} level")
         for name, claims in runs:
             c = claims[i]
             interval = (f"[{_num(c['ci_low'])}, {_num(c['ci_high'])}]"
                         if c["ci_low"] is not None else "")
-            verdict = "reproduced" if c["reproduced"] else "NOT reproduced"
             lines.append(f"    {name:<{width}}  {_num(c['estimate']):>7} {interval:<18} "
-                         f"{_p(c['p_value']):<8} {c['observed_direction']:<15} {verdict}")
+                         f"{_p(c['p_value']):<8} {c['observed_direction']:<15} {c['verdict']}")
         lines.append("")
     for name, claims in runs:
-        failed = [c["id"] for c in claims if not c["reproduced"]]
-        significant = [c["id"] for c in claims if c["significant"]]
-        lines.append(f"{name:<{width}}  not reproduced: {', '.join(failed) or 'none'}; "
-                     f"p < alpha: {', '.join(significant) or 'none'}")
+        counts = {v: [c["id"] for c in claims if c["verdict"] == v]
+                  for v in ("reproduced", "inconclusive", "not reproduced")}
+        lines.append(f"{name:<{width}}  " + "; ".join(
+            f"{v}: {len(ids)} ({', '.join(ids) or 'none'})" for v, ids in counts.items()))
     return lines
 
 
@@ -81,24 +81,25 @@ def _share(value: str) -> str:
 
 
 def robustness_rows(paths: Sequence[Path]) -> list[str]:
-    """Per claim and run: reproduced and p < alpha shares under published and null."""
+    """Per claim and run: reproduced / inconclusive / not reproduced shares per scenario."""
     runs = [(label(p), _read_summary(p)) for p in paths]
     width = max(len(name) for name, _ in runs)
     claims = list(dict.fromkeys(claim for claim, _ in runs[0][1]))
+    scenarios = list(dict.fromkeys(scenario for _, scenario in runs[0][1]))
     reps = ", ".join(f"{name}: {next(iter(rows.values()))['replications']}"
                      for name, rows in runs)
-    lines = ["share of replications in which the claim is reproduced / reaches p < alpha",
+    lines = ["share of replications reproduced / inconclusive / not reproduced",
              f"replications per scenario: {reps}",
-             f"{'claim':<6}{'run':<{width}}  {'published':>17}  {'null':>17}"]
+             f"{'claim':<6}{'run':<{width}}  " + "  ".join(f"{s:>21}" for s in scenarios)]
     for claim in claims:
         for name, rows in runs:
             cells = []
-            for scenario in ("published", "null"):
+            for scenario in scenarios:
                 row = rows.get((claim, scenario))
-                cells.append("-" if row is None else
-                             f"{_share(row['reproduced_share'])} / "
-                             f"{_share(row['significant_share'])}")
-            lines.append(f"{claim:<6}{name:<{width}}  {cells[0]:>17}  {cells[1]:>17}")
+                cells.append("-" if row is None else " / ".join(
+                    _share(row[f"{v}_share"])
+                    for v in ("reproduced", "inconclusive", "not_reproduced")))
+            lines.append(f"{claim:<6}{name:<{width}}  " + "  ".join(f"{c:>21}" for c in cells))
     return lines
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from analysis.disclosure.markers import SUPPRESSED, count_text
@@ -19,6 +18,7 @@ from analysis.paper.values import Bundle, true_values
 from analysis.paper.values.claims import claim_values
 from analysis.paper.values.common import extreme_text, row_suppressed, share_text
 from analysis.paper.values.reproducibility import software_rows
+from analysis.steps.performance import needed_text
 from analysis.study.vocabulary import PRACTICES, RACE_CATEGORIES, ROBUSTNESS_SCENARIOS
 
 #: Every Markdown table the values step writes (``results/tables/<name>.md``).
@@ -283,8 +283,7 @@ def sample_size_table(bundle: Bundle, config: Mapping[str, Any]) -> str:
                     & (perf["effect_multiplier"] == 1.0) & (perf["n_participants"] == n)]
         power = part[part["measure"] == "reproduced"]
         coverage = part[part["measure"] == "coverage"]
-        needed = (str(int(np.ceil(row["survivors_needed"]))) if row["reached"]
-                  else f"more than {int(row['largest_n'])}")
+        needed = needed_text(row)
         rows.append((row["claim"], METHOD_LABELS.get(row["method"], row["method"]),
                      fmt.percent(power["estimate"].iloc[0], 1) if len(power) else "n/a",
                      fmt.percent(coverage["estimate"].iloc[0], 1) if len(coverage) else "n/a",

@@ -8,7 +8,8 @@ measure carries its Monte Carlo standard error, as Morris, White & Crowther
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -141,10 +142,23 @@ def survivors_needed(perf: pd.DataFrame, target: float = 0.8, multiplier: float 
         rows.append({"claim": claim, "method": curve["method"].iloc[0], "target": target,
                      "effect_multiplier": multiplier, "survivors_needed": needed,
                      "reached": reached, "largest_n": int(ns.max()),
+                     "smallest_n": int(ns.min()),
                      "power_at_largest": float(power[-1]),
                      "power_at_24": float(power[ns == 24][0]) if np.any(ns == 24)
                      else float("nan")})
     return pd.DataFrame(rows)
+
+
+def needed_text(row: Mapping[str, Any]) -> str:
+    """A row of :func:`survivors_needed` in words: '127', '24 or fewer', 'more than 240'.
+
+    When the smallest size of the grid already reaches the target, the grid
+    says only that no more are needed; the number is an upper bound.
+    """
+    if not row["reached"]:
+        return f"more than {int(row['largest_n'])}"
+    needed = int(np.ceil(row["survivors_needed"]))
+    return f"{needed} or fewer" if needed <= int(row.get("smallest_n", 0)) else str(needed)
 
 
 def covariance_choice(perf: pd.DataFrame, n: int) -> pd.DataFrame:

@@ -466,8 +466,8 @@ def test_robustness_bars_are_the_summary_shares(inputs):
     null = summary[(summary["scenario"] == "null") & (summary["tested"] > 0)]
     worst = null.loc[null["reproduced_share"].idxmax()]
     caption = robustness_caption(results, data)
-    assert (f"highest false-reproduction rate was {round(100 * worst['reproduced_share'])}% "
-            f"({worst['claim']})") in caption
+    assert (f"highest false-reproduction rate was {100 * worst['reproduced_share']:.1f}% "
+            f"({worst['claim']}") in caption
 
 
 # --- simulation figures ----------------------------------------------------------------------

@@ -375,7 +375,7 @@ def code_saturation_alt(results: Path, data: Path) -> str:
              if n > 0 and k > 1]
     return (
         f"Two panels. Left: a step line rising from {first} codes after the first interview "
-        f"to {int(c['codes_seen'].iloc[-1])} of {s['codes']}, in interview order, inside an "
+        f"to {int(c['codes_seen'].iloc[-1])} of {s['codes']}, in interview order, inside a "
         f"light grey band for random orders that starts between "
         f"{c['codes_seen_low'].iloc[0]:.0f} and {c['codes_seen_high'].iloc[0]:.0f} codes and "
         f"narrows to the full count within a few interviews. Right: bars of new codes per "

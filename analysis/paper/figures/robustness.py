@@ -166,7 +166,7 @@ def robustness_caption(results: Path, data: Path) -> str:
     assoc = [e for e in registry if is_association(e)]
     if NULL in scenarios and assoc:
         null = _shares(frame, NULL, [e["id"] for e in assoc])[SHARE_COLUMNS["reproduced"]]
-        worst = null.idxmax()
+        worst = join_words([c for c in null.index if null[c] == null.max()])
         two = [e["id"] for e in assoc if e.get("direction") == "two-sided"]
         one = [e["id"] for e in assoc if e.get("direction") != "two-sided"]
         rates = []
@@ -180,7 +180,7 @@ def robustness_caption(results: Path, data: Path) -> str:
             f"{len(assoc)} association claims: there every reproduction is a false one, and "
             f"the dashes mark the rate the {percent(1 - alpha)} intervals allow, "
             f"{join_words(rates)}. The highest false-reproduction rate was "
-            f"{percent(null[worst])} ({worst}); a dash in that panel marks a claim about a share "
+            f"{percent(null.max(), 1)} ({worst}); a dash in that panel marks a claim about a share "
             f"or a pattern, which has no false reproduction to count.")
     return text
 
@@ -216,5 +216,6 @@ def robustness_alt(results: Path, data: Path) -> str:
                f"than the Monte Carlo interval"
                if above else "no claim lies above its nominal rate by more than the Monte Carlo "
                              "interval")
-            + f", and the highest is {percent(null.max())} ({null.idxmax()}).")
+            + f", and the highest is {percent(null.max(), 1)} "
+              f"({join_words([c for c in null.index if null[c] == null.max()])}).")
     return text

@@ -44,6 +44,7 @@ from analysis.paper.figures.style import (
 )
 from analysis.paper.fmt import number
 from analysis.steps.claims import load_registry
+from analysis.steps.performance import needed_text
 
 #: Monte Carlo intervals: estimate +/- this many Monte Carlo standard errors.
 Z = 1.959963984540054
@@ -246,7 +247,7 @@ def power_curves_caption(results: Path, data: Path) -> str:
                  f"({min(at, key=at.get)}) to {percent(at[best])} ({best}).")
     needed = _needed(results)
     if not needed.empty:
-        reached = [f"{e['id']} {int(np.ceil(needed.loc[e['id'], 'survivors_needed']))}"
+        reached = [f"{e['id']} {needed_text(needed.loc[e['id']])}"
                    for e in registry if e["id"] in needed.index
                    and bool(needed.loc[e["id"], "reached"])]
         never = [e["id"] for e in registry if e["id"] in needed.index

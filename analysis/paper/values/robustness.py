@@ -11,6 +11,7 @@ import pandas as pd
 from analysis.paper import fmt
 from analysis.paper.values.common import one, rows
 from analysis.steps.claims import nominal_rate
+from analysis.steps.performance import needed_text
 from analysis.study.vocabulary import ROBUSTNESS_SCENARIOS
 
 SHARES = ("reproduced", "inconclusive", "not_reproduced")
@@ -43,7 +44,9 @@ def robustness_values(claims: list[dict[str, Any]], summary: pd.DataFrame,
     null_assoc = null[null["claim"].isin(association)]
     worst = null_assoc.loc[null_assoc["reproduced_share"].idxmax()]
     robust["null_max"] = fmt.percent(worst["reproduced_share"], 1)
-    robust["null_max_claim"] = str(worst["claim"])
+    top = null_assoc["reproduced_share"].max()
+    robust["null_max_claim"] = " and ".join(
+        null_assoc.loc[null_assoc["reproduced_share"] == top, "claim"].astype(str))
     robust["null_max_mcse"] = fmt.percent(worst["reproduced_mcse"], 1)
     robust["contrary_max"] = fmt.percent(contrary["reproduced_share"].max(), 1)
     robust["contrary_phrase"] = (
@@ -113,15 +116,15 @@ def simulation_values(claims: list[dict[str, Any]], perf: pd.DataFrame,
         values[cid] = entry
     for _, row in sample_size.iterrows():
         cid = row["claim"]
-        values.setdefault(cid, {})["survivors_needed"] = (
-            str(int(np.ceil(row["survivors_needed"]))) if row["reached"]
-            else f"more than {int(row['largest_n'])}")
+        values.setdefault(cid, {})["survivors_needed"] = needed_text(row)
     if not covariance.empty:
-        chosen = covariance[covariance["chosen"]].iloc[0]
-        values["covariance_chosen"] = str(chosen["covariance"])
+        tied = [str(c) for c in covariance.loc[covariance["chosen"], "covariance"]]
+        # Covariances tied for the best coverage: the registry's, if it is one of them.
+        chosen = {"covariance": registry_covariance if registry_covariance in tied else tied[0]}
+        values["covariance_chosen"] = (chosen["covariance"] if len(tied) == 1
+                                       else " and ".join(tied) + " (tied)")
         for _, row in covariance.iterrows():
             values[f"coverage_{row['covariance']}"] = fmt.percent(row["mean_coverage"], 1)
         values["covariance_registry"] = registry_covariance
-        values["covariance_agrees"] = ("yes" if str(chosen["covariance"]) == registry_covariance
-                                       else "no")
+        values["covariance_agrees"] = "yes" if registry_covariance in tied else "no"
     return values
