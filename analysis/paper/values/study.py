@@ -54,13 +54,18 @@ def study_values(tables: Mapping[str, Any], config: Mapping[str, Any],
         "n_contacts": str(n_contacts),
         "alpha": fmt.no_leading_zero(f"{config['alpha']:.2f}"),
         "replications": fmt.count(config["robustness_replications"]),
-        "shards": str(config["robustness_shards"]),
+        "shards": _jobs(int(config["robustness_shards"])),
         "commit": commit,
         "disagreement_rate": fmt.percent(config["qualitative"]["coder_disagreement_rate"]),
         "target_kappa": fmt.number(config["qualitative"]["target_kappa"]),
         "data_notice_title": title,
         "data_notice": notice,
     }
+
+
+def _jobs(n: int) -> str:
+    """'1 job', '2 jobs': the robustness shards as the reproducibility statement names them."""
+    return f"{fmt.count(n)} job" + ("" if n == 1 else "s")
 
 
 def sample_values(tables: Mapping[str, Any]) -> dict[str, Any]:
