@@ -13,6 +13,7 @@ from matplotlib.patches import Patch
 from analysis.palette import NEUTRAL, VERDICT_COLOURS, colour_name
 from analysis.paper.figures.labels import claim_label, grouped_rows, is_association, row_text
 from analysis.paper.figures.style import (
+    MC_Z,
     REFERENCE,
     join_words,
     new_figure,
@@ -26,8 +27,6 @@ from analysis.paper.figures.style import (
 from analysis.steps.claims import VERDICTS, load_registry, nominal_rate
 from analysis.study.vocabulary import ROBUSTNESS_SCENARIOS
 
-#: Monte Carlo intervals: share +/- this many Monte Carlo standard errors.
-Z = 1.959963984540054
 SCENARIO_TITLES = {"published": "Published", "null": "Null", "reversed": "Reversed",
                    "contrary": "Contrary"}
 SCENARIO_MEANING = {"published": "with the associations the study reports",
@@ -84,7 +83,7 @@ def robustness(results: Path, data: Path) -> Figure:
                     edgecolor="white", linewidth=0.5, label=verdict)
             left += share
         reproduced = rows[SHARE_COLUMNS["reproduced"]].to_numpy(dtype=float)
-        half = Z * rows[MCSE_COLUMNS["reproduced"]].to_numpy(dtype=float)
+        half = MC_Z * rows[MCSE_COLUMNS["reproduced"]].to_numpy(dtype=float)
         shown = half > 0
         ax.errorbar(reproduced[shown], ys_arr[shown], xerr=half[shown], fmt="none",
                     ecolor=NEUTRAL, elinewidth=0.9, capsize=1.5)
@@ -110,7 +109,7 @@ def robustness(results: Path, data: Path) -> Figure:
         ax.tick_params(axis="x", labelsize=7)
     handles = [Patch(color=VERDICT_COLOURS[v], label=v.capitalize()) for v in VERDICTS]
     handles.append(Line2D([], [], color=NEUTRAL, linewidth=0.9, marker="|", markersize=5,
-                          label=f"\u00b1{Z:.2f} Monte Carlo SE"))
+                          label=f"\u00b1{MC_Z:.2f} Monte Carlo SE"))
     if zoom:
         handles.append(Line2D([], [], color=REFERENCE, linewidth=1.1, linestyle=(0, (2, 1.2)),
                               label="Nominal false rate"))
@@ -132,7 +131,7 @@ def _null_panel(ax, frame: pd.DataFrame, registry: list[dict], ys: np.ndarray,
     rows = _shares(frame, NULL, [e["id"] for e in registry])
     assoc = np.array([is_association(e) for e in registry])
     share = rows[SHARE_COLUMNS["reproduced"]].to_numpy(dtype=float)
-    half = Z * rows[MCSE_COLUMNS["reproduced"]].to_numpy(dtype=float)
+    half = MC_Z * rows[MCSE_COLUMNS["reproduced"]].to_numpy(dtype=float)
     nominal = np.array([nominal_rate(e["direction"], alpha) for e in registry])
     top = max(0.2, float(np.max((share + half)[assoc])) + 0.02)
     top = np.ceil(top * 20) / 20
@@ -161,7 +160,7 @@ def robustness_caption(results: Path, data: Path) -> str:
         f"regenerated synthetic studies of the same size in which each claim was reproduced, "
         f"inconclusive or not reproduced under its registry rule, for {runs}. Race claims are "
         f"grouped under their outcome. Black lines at the end of the reproduced segment are "
-        f"Monte Carlo intervals of the reproduced share ({Z:.2f} Monte Carlo standard errors "
+        f"Monte Carlo intervals of the reproduced share ({MC_Z:.2f} Monte Carlo standard errors "
         f"either side); there is none when every study, or none, reproduced the claim.")
     assoc = [e for e in registry if is_association(e)]
     if NULL in scenarios and assoc:
@@ -208,7 +207,7 @@ def robustness_alt(results: Path, data: Path) -> str:
         null = rows[SHARE_COLUMNS["reproduced"]]
         mcse = rows[MCSE_COLUMNS["reproduced"]]
         above = [e["id"] for e in assoc
-                 if null[e["id"]] - Z * mcse[e["id"]] > nominal_rate(e["direction"], alpha)]
+                 if null[e["id"]] - MC_Z * mcse[e["id"]] > nominal_rate(e["direction"], alpha)]
         text += (
             f" A last panel shows, for the {len(assoc)} association claims, the share reproduced "
             f"under the null on an enlarged scale, with a dash at each claim's nominal rate; "

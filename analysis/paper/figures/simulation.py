@@ -32,6 +32,7 @@ from analysis.paper.figures.labels import (
 )
 from analysis.paper.figures.style import (
     LEVEL_MARKERS,
+    MC_Z,
     REFERENCE,
     join_words,
     new_figure,
@@ -46,8 +47,6 @@ from analysis.paper.fmt import number
 from analysis.steps.claims import load_registry
 from analysis.steps.performance import needed_text
 
-#: Monte Carlo intervals: estimate +/- this many Monte Carlo standard errors.
-Z = 1.959963984540054
 COLUMNS = ["claim", "n_participants", "effect_multiplier", "method", "role", "measure",
            "estimate", "mcse"]
 #: The power figure's target share (the dashed line) and panels per row.
@@ -173,7 +172,7 @@ def power_curves(results: Path, data: Path) -> Figure:
             line = claim[claim["effect_multiplier"] == m].sort_values("n_participants")
             x = line["n_participants"].to_numpy(dtype=float)
             y = line["estimate"].to_numpy(dtype=float)
-            half = Z * line["mcse"].to_numpy(dtype=float)
+            half = MC_Z * line["mcse"].to_numpy(dtype=float)
             ax.fill_between(x, np.clip(y - half, 0, 1), np.clip(y + half, 0, 1),
                             color=greys[m], alpha=0.25, linewidth=0)
             ax.plot(x, y, color=greys[m], linewidth=2.0 if m == 1.0 else 1.2, marker="o",
@@ -235,7 +234,7 @@ def power_curves_caption(results: Path, data: Path) -> str:
         f"log scale) and the strength of every association as a multiple of the published "
         f"model's, one line per multiplier: {join_words([_multiplier_text(m) for m in ms])}, "
         f"darker for stronger effects{f'; {reps} studies per cell' if reps else ''}. Each claim "
-        f"uses its primary method: {method_text}. Bands are {Z:.2f} Monte Carlo standard "
+        f"uses its primary method: {method_text}. Bands are {MC_Z:.2f} Monte Carlo standard "
         f"errors either side; "
         f"the dashed line is {percent(TARGET)}. At {_multiplier_text(0.0)} every reproduction "
         f"is a false one.")
@@ -334,7 +333,7 @@ def coverage(results: Path, data: Path) -> Figure:
                            sharex=True, sharey=True)
     axes = np.array(axes, dtype=object).reshape(len(shown), len(families))
     drawn = table[table["effect_multiplier"].isin(shown)]
-    low = min(0.9, float((drawn["estimate"] - Z * drawn["mcse"]).min()) - 0.005)
+    low = min(0.9, float((drawn["estimate"] - MC_Z * drawn["mcse"]).min()) - 0.005)
     low = np.floor(low * 20) / 20
     legends = {}
     for col, (key, title, ids) in enumerate(families):
@@ -351,7 +350,7 @@ def coverage(results: Path, data: Path) -> Figure:
                     continue
                 x = part["n_participants"].to_numpy(dtype=float) * np.exp(dodge[method])
                 y = part["estimate"].to_numpy(dtype=float)
-                half = Z * part["mcse"].to_numpy(dtype=float)
+                half = MC_Z * part["mcse"].to_numpy(dtype=float)
                 primary = part["role"].iloc[0] == "primary"
                 handle = ax.errorbar(
                     x, y, yerr=np.vstack([np.minimum(half, y), np.minimum(half, 1 - y)]),
@@ -402,7 +401,7 @@ def coverage_caption(results: Path, data: Path) -> str:
         f"{f'; {reps} studies per cell' if reps else ''}. The rows are effect multipliers: "
         f"{join_words([_multiplier_text(m) for m in shown])}. Squares are contact-level methods "
         f"and circles survivor-level ones; the filled marker is each family's primary method. "
-        f"Bars are {Z:.2f} Monte Carlo standard errors of the mean either side; the "
+        f"Bars are {MC_Z:.2f} Monte Carlo standard errors of the mean either side; the "
         f"horizontal line is {percent(level)}. Coverage is over the studies in which a method "
         f"gave an interval.")
     est = frame[(frame["measure"] == "estimable") & (frame["n_participants"] == ns[0])

@@ -107,6 +107,8 @@ RC: dict[str, Any] = {
 INITIATOR_LABELS: dict[str, str] = {"self": "Survivor called", "external": "Someone else called"}
 INJURY_LABELS: dict[int, str] = {0: "No visible injury", 1: "Visible injury"}
 REFERENCE = ".35"   # reference lines (0, 50%, 100%)
+#: Monte Carlo intervals: estimate +/- this many Monte Carlo standard errors (z at 97.5%).
+MC_Z = 1.959963984540054
 #: Level of analysis by marker shape, in every figure; a filled marker is the primary one.
 LEVEL_MARKERS: dict[str, str] = {"contact": "s", "survivor": "o"}
 LEVEL_LABELS: dict[str, str] = {"contact": "contact level", "survivor": "survivor level"}
