@@ -463,6 +463,19 @@ class _Writer:
         if self.d.chance(0.35):
             self.say(self.d.pick(self.g["answer_open"]))
 
+    def children_question(self, sec: dict[str, Any], code: str) -> None:
+        """A section's question about the children: asked when she has children or the
+        code applies; answered with the code's excerpt, or with the section's 'none'."""
+        if self.coded[code] or self.r.children:
+            self.ask(self.prompt(sec["children_prompt"]))
+            if self.coded[code]:
+                c = self.g["codes"][code]
+                full = _sentences(self.fill(self.d.pick(c["full"])), self.d.pick(c["coda"]))
+                self.say(self.styled(code, full, self.fill(self.d.pick(c["brief"]))), code)
+            else:
+                self.say(self.d.pick(sec["children_none"]))
+            self.end_answer()
+
     # --- the sections of the interview guide ---------------------------------------------
     def relationship(self) -> None:
         sec = self.g["sections"]
@@ -480,17 +493,7 @@ class _Writer:
             else:
                 self.say(self.d.pick(sec["control_none"]))
             self.end_answer()
-        if self.coded["harm_through_children"] or self.r.children:
-            self.ask(self.prompt(sec["children_prompt"]))
-            if self.coded["harm_through_children"]:
-                c = self.g["codes"]["harm_through_children"]
-                full = _sentences(self.fill(self.d.pick(c["full"])), self.d.pick(c["coda"]))
-                self.say(self.styled("harm_through_children", full,
-                                     self.fill(self.d.pick(c["brief"]))),
-                         "harm_through_children")
-            else:
-                self.say(self.d.pick(sec["children_none"]))
-            self.end_answer()
+        self.children_question(sec, "harm_through_children")
 
     def ongoing(self) -> str:
         c = self.g["codes"]["ongoing_strategic_violence"]
@@ -725,16 +728,7 @@ class _Writer:
         else:
             self.say(self.d.pick(sec["none"]))
         self.end_answer()
-        if self.coded["protecting_children"] or self.r.children:
-            self.ask(self.prompt(sec["children_prompt"]))
-            if self.coded["protecting_children"]:
-                c = self.g["codes"]["protecting_children"]
-                full = _sentences(self.fill(self.d.pick(c["full"])), self.d.pick(c["coda"]))
-                self.say(self.styled("protecting_children", full,
-                                     self.fill(self.d.pick(c["brief"]))), "protecting_children")
-            else:
-                self.say(self.d.pick(sec["children_none"]))
-            self.end_answer()
+        self.children_question(sec, "protecting_children")
 
     def closing(self) -> None:
         self.ask(self.prompt(self.g["closing_prompt"]))
