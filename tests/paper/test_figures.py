@@ -558,3 +558,24 @@ def test_arrest_curve_draws_observed_contacts_outside_the_probability_axis(input
     assert f"{black} of the {len(study.cluster)} contacts were with Black survivors" in caption
     assert "averaged over the sample's composition" in caption
     assert "held at" not in caption and "(0." not in caption
+
+
+def test_figure_data_is_computed_once_per_figure_and_afresh_outside_one():
+    """The figure, its caption and its alt text share one computation of their data
+    while one figure is built; outside a build every call computes again."""
+    from analysis.paper.figures.style import once_per_figure, one_figure
+
+    calls = []
+
+    @once_per_figure
+    def data(results, data_dir, step=0.05):
+        calls.append((results, data_dir, step))
+        return [len(calls)]
+
+    with one_figure():
+        assert data("r", "d") is data("r", "d")
+        assert data("r", "d", step=0.1) == [2]
+    with one_figure():
+        assert data("r", "d") == [3]
+    assert data("r", "d") == [4] and data("r", "d") == [5]
+    assert len(calls) == 5

@@ -145,12 +145,17 @@ def build(name: str, results: Path, data: Path, outdir: Path,
     a single survivor's data.
     """
     from analysis.io import write_text
-    from analysis.paper.figures.style import figure_markdown, restricted_mode, save_figure
+    from analysis.paper.figures.style import (
+        figure_markdown,
+        one_figure,
+        restricted_mode,
+        save_figure,
+    )
 
     spec = FIGURES[name]
     draw, caption, alt = figure_functions(name)
     results, data, outdir = Path(results), Path(data), Path(outdir)
-    with restricted_mode(small_cell_threshold):
+    with restricted_mode(small_cell_threshold), one_figure():
         fig = draw(results, data)
         caption_text, alt_text = caption(results, data), alt(results, data)
     paths = save_figure(fig, outdir / name, caption_text, alt_text,

@@ -18,6 +18,7 @@ from analysis.paper.figures.style import (
     INJURY_LABELS,
     join_words,
     new_figure,
+    once_per_figure,
     percent,
     percent_axis,
     read_claims,
@@ -104,6 +105,7 @@ def composition_weights(composition: dict[str, float]) -> tuple[np.ndarray, np.n
     return values, weights
 
 
+@once_per_figure
 def arrest_curves(results: Path, data: Path, step: float = 0.05) -> ArrestCurves:
     """Predict the study's arrest model over earlier calls, by injury status.
 

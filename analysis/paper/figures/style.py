@@ -151,6 +151,40 @@ def restricted_mode(threshold: int | None) -> Iterator[None]:
         _THRESHOLD.reset(token)
 
 
+_MEMO: ContextVar[dict[tuple, Any] | None] = ContextVar("figure_memo", default=None)
+
+
+@contextlib.contextmanager
+def one_figure() -> Iterator[None]:
+    """While one figure is drawn, captioned and described, compute each
+    :func:`once_per_figure` result once (all three read the same files)."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def once_per_figure(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Compute ``fn`` once per arguments inside :func:`one_figure`; elsewhere call through.
+
+    For the data behind a figure that its drawing function, caption and alt
+    text each need; callers must not modify what it returns.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        memo = _MEMO.get()
+        if memo is None:
+            return fn(*args, **kwargs)
+        key = (fn.__qualname__, args, tuple(sorted(kwargs.items())))
+        if key not in memo:
+            memo[key] = fn(*args, **kwargs)
+        return memo[key]
+
+    return wrapper
+
+
 def small_cell_threshold() -> int | None:
     """The small-cell threshold when drawing restricted data, else None."""
     return _THRESHOLD.get()
