@@ -31,7 +31,7 @@ from analysis.paper.figures.style import (
     text_on,
     themed,
 )
-from analysis.paper.fmt import MINUS
+from analysis.paper.fmt import MINUS, points, points_interval
 from analysis.steps.claims import load_registry
 
 #: Where a race contrast's contacts are counted in tables/arrests_by.csv: (factor, exposed
@@ -118,18 +118,12 @@ def group_sizes(results: Path) -> dict[str, dict[str, tuple[Any, Any]]]:
     return sizes
 
 
-def _pp(value: float) -> str:
-    """A difference in percentage points with its sign: +41, −35, 0."""
-    rounded = int(np.floor(abs(value) * 100 + 0.5)) * (1 if value >= 0 else -1)
-    return "0" if rounded == 0 else (f"+{rounded}" if rounded > 0 else f"{MINUS}{-rounded}")
-
-
 def _interval_text(value: dict[str, float] | None, claim: dict[str, Any]) -> str:
     if claim.get("suppressed"):
         return "suppressed"
     if value is None:
         return "not estimable"
-    return f"{_pp(value['estimate'])} [{_pp(value['ci_low'])}, {_pp(value['ci_high'])}]"
+    return f"{points(value['estimate'])} {points_interval(value['ci_low'], value['ci_high'])}"
 
 
 @themed
@@ -160,7 +154,7 @@ def race_forest(results: Path, data: Path) -> Figure:
     bound = 20 * np.ceil(extent * 100 / 20 + 0.05)
     ax.set_xlim(-bound, bound)
     ax.xaxis.set_major_locator(_locator(bound))
-    ax.xaxis.set_major_formatter(lambda v, _: _pp(v / 100))
+    ax.xaxis.set_major_formatter(lambda v, _: points(v / 100))
     ax.set_xlabel("Difference, first group minus second (percentage points)")
     ax.set_yticks([*(h for h, _ in headings), *ys],
                   [*(text for _, text in headings), *(row_text(c) for c in claims)],
@@ -284,8 +278,8 @@ def race_forest_alt(results: Path, data: Path) -> str:
             side = ("entirely above zero" if value["ci_low"] > 0 else
                     "entirely below zero" if value["ci_high"] < 0 else "crossing zero")
             parts.append(f"{lv} level{' (primary)' if lv == c.get('primary_level') else ''} "
-                         f"{_pp(value['estimate'])} points, {level} interval "
-                         f"{_pp(value['ci_low'])} to {_pp(value['ci_high'])}, {side}")
+                         f"{points(value['estimate'])} points, {level} interval "
+                         f"{points(value['ci_low'])} to {points(value['ci_high'])}, {side}")
         rows.append(f"{name}: {'; '.join(parts)}; verdict {c['verdict']}")
     text = (
         f"Forest plot with {len(claims)} rows grouped by outcome, each with a circle "

@@ -43,8 +43,8 @@ def robustness_values(claims: list[dict[str, Any]], summary: pd.DataFrame,
     contrary = rows(summary, scenario="contrary")
     null_assoc = null[null["claim"].isin(association)]
     worst = null_assoc.loc[null_assoc["reproduced_share"].idxmax()]
-    robust["null_max"] = fmt.percent(worst["reproduced_share"], 1)
-    top = null_assoc["reproduced_share"].max()
+    top = worst["reproduced_share"]
+    robust["null_max"] = fmt.percent(top, 1)
     robust["null_max_claim"] = " and ".join(
         null_assoc.loc[null_assoc["reproduced_share"] == top, "claim"].astype(str))
     robust["null_max_mcse"] = fmt.percent(worst["reproduced_mcse"], 1)
@@ -111,7 +111,7 @@ def simulation_values(claims: list[dict[str, Any]], perf: pd.DataFrame,
             share, mcse = _measure(perf, cid, method, n, multiplier, "reproduced")
             entry[f"{name}_reproduced"] = fmt.percent(share, 1)
             entry[f"{name}_reproduced_mcse"] = fmt.percent(mcse, 1)
-            cov, cov_mcse = _measure(perf, cid, method, n, multiplier, "coverage")
+            cov, _ = _measure(perf, cid, method, n, multiplier, "coverage")
             entry[f"{name}_coverage"] = fmt.percent(cov, 1)
         values[cid] = entry
     for _, row in sample_size.iterrows():
@@ -119,10 +119,8 @@ def simulation_values(claims: list[dict[str, Any]], perf: pd.DataFrame,
         values.setdefault(cid, {})["survivors_needed"] = needed_text(row)
     if not covariance.empty:
         tied = [str(c) for c in covariance.loc[covariance["chosen"], "covariance"]]
-        # Covariances tied for the best coverage: the registry's, if it is one of them.
-        chosen = {"covariance": registry_covariance if registry_covariance in tied else tied[0]}
-        values["covariance_chosen"] = (chosen["covariance"] if len(tied) == 1
-                                       else " and ".join(tied) + " (tied)")
+        # Covariances tied for the best coverage are all named.
+        values["covariance_chosen"] = tied[0] if len(tied) == 1 else " and ".join(tied) + " (tied)"
         for _, row in covariance.iterrows():
             values[f"coverage_{row['covariance']}"] = fmt.percent(row["mean_coverage"], 1)
         values["covariance_registry"] = registry_covariance
