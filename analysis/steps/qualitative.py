@@ -302,7 +302,8 @@ def saturation(matrix: pd.DataFrame, orders: int = SATURATION_ORDERS,
         return np.where(seen, ordered.argmax(axis=0) + 1, n + 1)
 
     def cumulative(first: np.ndarray) -> np.ndarray:
-        return np.array([(first <= k).sum() for k in range(1, n + 1)])
+        """Per interview k = 1..n, the number of codes first seen at or before it."""
+        return np.bincount(first, minlength=n + 2)[1:n + 1].cumsum()
 
     in_order = cumulative(first_seen(np.arange(n)))
     rng = np.random.default_rng(seed)
