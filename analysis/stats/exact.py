@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from analysis.stats.distributions import beta_quantile
 from analysis.stats.estimate import Estimate, not_estimable
+from analysis.stats.proportions import clopper_pearson
 
 
 def fisher_exact_2x2(table: np.ndarray, alternative: str = "two-sided",
@@ -94,8 +94,7 @@ def sign_test(positive: int, negative: int, alpha: float = 0.05) -> Estimate:
     if n == 0:
         return not_estimable(method, "no survivor has contacts of both kinds with a difference",
                              positive=0, negative=0)
-    lo = 0.0 if positive == 0 else float(beta_quantile(alpha / 2, positive, n - positive + 1))
-    hi = 1.0 if positive == n else float(beta_quantile(1 - alpha / 2, positive + 1, n - positive))
+    lo, hi = clopper_pearson(int(positive), n, alpha)
     from scipy import stats
 
     p = float(stats.binomtest(int(positive), n, 0.5, alternative="two-sided").pvalue)

@@ -37,7 +37,6 @@ from analysis.study.vocabulary import RACE_CATEGORIES, REFERENCE_RACE
 #: Columns of the table :func:`evaluate_batch` returns.
 COLUMNS = ("study", "claim", "method", "role", "level", "theta", "theta_low", "theta_high", "se",
            "p_value", "estimable", "verdict")
-VERDICT_CODE = {v: i for i, v in enumerate(VERDICTS)}
 REPRODUCED, INCONCLUSIVE, NOT_REPRODUCED = range(3)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.steps.replications import share_with_mcse
 from analysis.study.vocabulary import VERDICTS
 
 #: The grid's scenario (the published model, scaled by each multiplier).
@@ -32,14 +33,6 @@ def merge_shards(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     frame = frame.sort_values(["n_participants", "effect_multiplier", "study", "_c", "_m"],
                               kind="mergesort")
     return frame.drop(columns=["_c", "_m"]).reset_index(drop=True)
-
-
-def _share(hits: np.ndarray) -> tuple[float, float]:
-    n = hits.size
-    if n == 0:
-        return float("nan"), float("nan")
-    p = float(np.mean(hits))
-    return p, float(np.sqrt(p * (1 - p) / n))
 
 
 def measures(part: pd.DataFrame, truth: float, alpha: float) -> dict[str, tuple[float, float]]:
@@ -76,18 +69,18 @@ def measures(part: pd.DataFrame, truth: float, alpha: float) -> dict[str, tuple[
         low = part["theta_low"].to_numpy(dtype=float)[ok]
         high = part["theta_high"].to_numpy(dtype=float)[ok]
         finite = np.isfinite(low) & np.isfinite(high)
-        out["coverage"] = _share((low[finite] <= truth) & (truth <= high[finite]))
+        out["coverage"] = share_with_mcse((low[finite] <= truth) & (truth <= high[finite]))
     else:
         for name in ("bias", "relative_bias", "empirical_se", "model_se", "coverage"):
             out[name] = nan
     p = part["p_value"].to_numpy(dtype=float)
     tested = np.isfinite(p)
-    out["rejection"] = _share(p[tested] < alpha) if tested.any() else nan
+    out["rejection"] = share_with_mcse(p[tested] < alpha) if tested.any() else nan
     verdicts = part["verdict"].to_numpy()
     for verdict, name in zip(VERDICTS, ("reproduced", "inconclusive", "not_reproduced"),
                              strict=True):
-        out[name] = _share(verdicts == verdict)
-    out["estimable"] = _share(ok)
+        out[name] = share_with_mcse(verdicts == verdict)
+    out["estimable"] = share_with_mcse(ok)
     return out
 
 
