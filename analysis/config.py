@@ -242,7 +242,7 @@ def _fill_defaults(config: dict, schema: Mapping[str, Any]) -> None:
             config[key] = copy.deepcopy(sub["default"])
 
 
-def _cross_checks(config: Mapping[str, Any]) -> list[str]:
+def _cross_checks(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
     """Rules a JSON Schema cannot state: orderings and sums across keys.
 
     Only the sections present in ``config`` are checked (a step's part of the
@@ -256,27 +256,26 @@ def _cross_checks(config: Mapping[str, Any]) -> list[str]:
     if "strategies" in config:
         problems += _strategy_checks(config["strategies"])
     if "scenarios" in config:
-        problems += _scenario_checks(config)
+        problems += _scenario_checks(config, schema)
     return problems
 
 
-def _scenario_checks(config: Mapping[str, Any]) -> list[str]:
-    """Every scenario's merged configuration must itself be valid."""
+def _scenario_checks(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
+    """Every scenario's merged configuration must itself be valid (against ``schema``)."""
     problems: list[str] = []
     base = {k: v for k, v in config.items() if k != "scenarios"}
-    schema = load_schema()
-    schema = {**schema, "properties": {k: v for k, v in schema["properties"].items()
-                                       if k in base},
-              "required": [k for k in schema.get("required", []) if k in base]}
+    validator = jsonschema.Draft202012Validator(
+        {**schema, "properties": {k: v for k, v in schema["properties"].items() if k in base},
+         "required": [k for k in schema.get("required", []) if k in base]})
     for name, spec in config["scenarios"].items():
         merged = merge(base, spec.get("overrides", {}))
-        validator = jsonschema.Draft202012Validator(schema)
         for error in sorted(validator.iter_errors(merged), key=lambda e: list(map(str, e.path))):
             for line in _error_lines(error):
                 problems.append(f"scenario '{name}' overrides: {line}")
         if not problems:
             problems += [f"scenario '{name}' overrides: {line}" for line in
-                         _cross_checks({k: v for k, v in merged.items() if k != "scenarios"})]
+                         _cross_checks({k: v for k, v in merged.items() if k != "scenarios"},
+                                       schema)]
     return problems
 
 
@@ -361,7 +360,7 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any] | None 
     errors = sorted(validator.iter_errors(filled), key=lambda e: list(map(str, e.absolute_path)))
     lines = [line for error in errors for line in _error_lines(error)]
     if not lines:
-        lines = _cross_checks(filled)
+        lines = _cross_checks(filled, schema)
     if not lines:
         lines = [line for check in checks for line in check(filled)]
     if lines:
@@ -386,7 +385,7 @@ def validate_subset(config: Mapping[str, Any], schema: Mapping[str, Any] | None 
                     key=lambda e: list(map(str, e.absolute_path)))
     lines = [line for error in errors for line in _error_lines(error)]
     if not lines:
-        lines = _cross_checks(config)
+        lines = _cross_checks(config, schema)
     if lines:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
     return copy.deepcopy(dict(config))
