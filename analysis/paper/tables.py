@@ -16,8 +16,9 @@ from analysis.paper import fmt
 from analysis.paper.benchmark import expectation_text
 from analysis.paper.values import Bundle, true_values
 from analysis.paper.values.claims import claim_values
-from analysis.paper.values.common import extreme_text, row_suppressed, share_text
+from analysis.paper.values.common import extreme_text, one, row_suppressed, share_text
 from analysis.paper.values.reproducibility import software_rows
+from analysis.paper.values.robustness import performance_measure
 from analysis.steps.performance import needed_text
 from analysis.study.vocabulary import PRACTICES, RACE_CATEGORIES, ROBUSTNESS_SCENARIOS
 
@@ -262,7 +263,7 @@ def robustness_table(bundle: Bundle) -> str:
     for claim in bundle.claims:
         cells = [claim["id"]]
         for scenario in ROBUSTNESS_SCENARIOS:
-            row = rob[(rob["claim"] == claim["id"]) & (rob["scenario"] == scenario)].iloc[0]
+            row = one(rob, claim=claim["id"], scenario=scenario)
             cells.append(f"{fmt.percent(row['reproduced_share'], 1)} "
                          f"({fmt.percent(row['reproduced_mcse'], 1)})")
             cells.append(fmt.percent(row["inconclusive_share"], 1))
@@ -279,15 +280,10 @@ def sample_size_table(bundle: Bundle, config: Mapping[str, Any]) -> str:
     perf = bundle.performance
     rows = []
     for _, row in bundle.sample_size.iterrows():
-        part = perf[(perf["claim"] == row["claim"]) & (perf["method"] == row["method"])
-                    & (perf["effect_multiplier"] == 1.0) & (perf["n_participants"] == n)]
-        power = part[part["measure"] == "reproduced"]
-        coverage = part[part["measure"] == "coverage"]
-        needed = needed_text(row)
+        power, _ = performance_measure(perf, row["claim"], row["method"], n, 1.0, "reproduced")
+        coverage, _ = performance_measure(perf, row["claim"], row["method"], n, 1.0, "coverage")
         rows.append((row["claim"], METHOD_LABELS.get(row["method"], row["method"]),
-                     fmt.percent(power["estimate"].iloc[0], 1) if len(power) else "n/a",
-                     fmt.percent(coverage["estimate"].iloc[0], 1) if len(coverage) else "n/a",
-                     needed))
+                     fmt.percent(power, 1), fmt.percent(coverage, 1), needed_text(row)))
     return pipe_table(("Claim", "Primary method", f"Reproduced at {n} survivors",
                        f"Coverage at {n}", "Survivors for 80%"), rows, "llrrr")
 

@@ -74,8 +74,9 @@ def robustness_values(claims: list[dict[str, Any]], summary: pd.DataFrame,
 
 
 
-def _measure(perf: pd.DataFrame, claim: str, method: str, n: int, multiplier: float,
-             measure: str) -> tuple[float, float]:
+def performance_measure(perf: pd.DataFrame, claim: str, method: str, n: int, multiplier: float,
+                        measure: str) -> tuple[float, float]:
+    """A simulation measure's estimate and MCSE in one cell; NaN, NaN when it is not there."""
     row = perf[(perf["claim"] == claim) & (perf["method"] == method)
                & (perf["n_participants"] == n) & (perf["effect_multiplier"] == multiplier)
                & (perf["measure"] == measure)]
@@ -108,10 +109,10 @@ def simulation_values(claims: list[dict[str, Any]], perf: pd.DataFrame,
         method = methods.iloc[0]
         entry = {"method": method}
         for multiplier, name in ((1.0, "power"), (0.0, "null")):
-            share, mcse = _measure(perf, cid, method, n, multiplier, "reproduced")
+            share, mcse = performance_measure(perf, cid, method, n, multiplier, "reproduced")
             entry[f"{name}_reproduced"] = fmt.percent(share, 1)
             entry[f"{name}_reproduced_mcse"] = fmt.percent(mcse, 1)
-            cov, _ = _measure(perf, cid, method, n, multiplier, "coverage")
+            cov, _ = performance_measure(perf, cid, method, n, multiplier, "coverage")
             entry[f"{name}_coverage"] = fmt.percent(cov, 1)
         values[cid] = entry
     for _, row in sample_size.iterrows():
