@@ -14,6 +14,7 @@ error names the file, the line and the column.
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -217,6 +218,8 @@ def _describe_rule(error: jsonschema.ValidationError) -> str:
         return "known keys only: " + ", ".join(allowed)
     if validator == "required":
         return f"the keys {', '.join(error.validator_value)} to be present"
+    if validator == "pattern":
+        return f"text matching {error.validator_value}"
     return error.message
 
 
@@ -260,15 +263,50 @@ def _cross_checks(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[
     return problems
 
 
+def _scenario_names(config: Mapping[str, Any]) -> list[str]:
+    """The scenario a study is generated in and the robustness scenarios must be defined.
+
+    Checked with the schema (a name is a value of these keys, like an enum's), so a wrong
+    name is reported with every other wrong value.
+    """
+    if not isinstance(config.get("scenarios"), Mapping):
+        return []
+    names = list(config["scenarios"])
+    allowed = "one of " + ", ".join(repr(n) for n in names) + " (the names of scenarios)"
+    problems = []
+    if "scenario" in config and config["scenario"] not in names:
+        problems.append(f"config key 'scenario' has value {config['scenario']!r}; "
+                        f"allowed: {allowed}")
+    listed = config.get("robustness_scenarios", [])
+    for i, name in enumerate(listed if isinstance(listed, list) else []):
+        if name not in names:
+            problems.append(f"config key 'robustness_scenarios.{i}' has value {name!r}; "
+                            f"allowed: {allowed}")
+    keys: dict[int, str] = {}
+    for name in names:
+        other = keys.setdefault(scenario_key(name), name)
+        if other != name:
+            problems.append(f"config key 'scenarios.{name}' has the seed stream of scenario "
+                            f"'{other}'; allowed: a name whose key differs (rename one)")
+    return problems
+
+
 def _scenario_checks(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
-    """Every scenario's merged configuration must itself be valid (against ``schema``)."""
+    """Every scenario's merged configuration must itself be valid (against ``schema``).
+
+    Only the sections present in ``config`` are checked: a step given part of
+    the configuration checks the overrides of that part (the whole configuration
+    is checked before any job runs).
+    """
     problems: list[str] = []
     base = {k: v for k, v in config.items() if k != "scenarios"}
     validator = jsonschema.Draft202012Validator(
         {**schema, "properties": {k: v for k, v in schema["properties"].items() if k in base},
          "required": [k for k in schema.get("required", []) if k in base]})
     for name, spec in config["scenarios"].items():
-        merged = merge(base, spec.get("overrides", {}))
+        # A step's part of the configuration checks the overrides of the sections it holds.
+        overrides = {k: v for k, v in spec.get("overrides", {}).items() if k in base}
+        merged = merge(base, overrides)
         for error in sorted(validator.iter_errors(merged), key=lambda e: list(map(str, e.path))):
             for line in _error_lines(error):
                 problems.append(f"scenario '{name}' overrides: {line}")
@@ -358,7 +396,7 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any] | None 
     validator = jsonschema.Draft202012Validator(schema)
     # bool is a subclass of int in Python but not in JSON Schema; jsonschema handles that.
     errors = sorted(validator.iter_errors(filled), key=lambda e: list(map(str, e.absolute_path)))
-    lines = [line for error in errors for line in _error_lines(error)]
+    lines = [line for error in errors for line in _error_lines(error)] + _scenario_names(filled)
     if not lines:
         lines = _cross_checks(filled, schema)
     if not lines:
@@ -383,7 +421,7 @@ def validate_subset(config: Mapping[str, Any], schema: Mapping[str, Any] | None 
     validator = jsonschema.Draft202012Validator(sub_schema)
     errors = sorted(validator.iter_errors(dict(config)),
                     key=lambda e: list(map(str, e.absolute_path)))
-    lines = [line for error in errors for line in _error_lines(error)]
+    lines = [line for error in errors for line in _error_lines(error)] + _scenario_names(config)
     if not lines:
         lines = _cross_checks(config, schema)
     if lines:
@@ -402,6 +440,20 @@ def scenario_config(config: Mapping[str, Any], scenario: str | None = None
     name = config["scenario"] if scenario is None else scenario
     spec = config["scenarios"][name]
     return merge(config, spec.get("overrides", {})), float(spec["effect_multiplier"])
+
+
+def scenario_key(name: str) -> int:
+    """The key of a scenario's seed stream, derived from its name alone.
+
+    The first four bytes of the SHA-256 digest of the name's UTF-8 bytes, as a
+    big-endian integer: stable across runs and machines, and independent of
+    which other scenarios exist or their order, so adding a scenario leaves
+    every other scenario's replications as they were.
+
+    >>> scenario_key("published")
+    2957926050
+    """
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:4], "big")
 
 
 def effect(value: Mapping[str, Any] | float, multiplier: float = 1.0) -> float:

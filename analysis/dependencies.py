@@ -28,7 +28,7 @@ import functools
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -206,11 +206,6 @@ def code_files(*modules: str, root: Path = ROOT) -> list[str]:
 def all_modules() -> list[str]:
     """Every module of this package (sorted)."""
     return sorted(module_name(p) for p in PACKAGE_DIR.rglob("*.py"))
-
-
-def importers(target: str, entries: Iterable[str]) -> list[str]:
-    """The entry modules that import ``target``, directly or through other modules."""
-    return [entry for entry in entries if target in transitive_imports(entry)]
 
 
 def module_constant(module: str, name: str, default: Any = None) -> Any:

@@ -64,11 +64,6 @@ ABSENT: str = "#EDEDED"
 #: Ordered magnitudes, lightest first (e.g. effect multipliers 0 to 2): lightness is the size.
 MAGNITUDE_GREYS: tuple[str, ...] = ("#BDBDBD", "#969696", "#636363", "#3A3A3A", "#000000")
 
-#: Every colour that carries a meaning in a figure, by meaning (no colour appears twice).
-SEMANTIC: dict[str, dict] = {"initiator": INITIATOR_COLOURS, "injury": INJURY_COLOURS,
-                             "verdict": VERDICT_COLOURS}
-
-
 
 def colour_name(colour: str) -> str:
     """The name of a palette colour for alt text ("reddish purple"), from its hex code."""

@@ -11,9 +11,9 @@ table, also written to ``results/benchmark.csv``:
 * no-op rebuild, rebuild after editing one figure function, and after
   changing one configuration value, with the jobs that ran;
 * the render step alone (Quarto where installed, otherwise Pandoc + Typst);
-* the batch engine against the loop a user would write with statsmodels and
-  scipy (:mod:`analysis.dev.reference`), on the same replications in one
-  process: milliseconds per replication and the ratio;
+* the batch engine against the one-study path (statsmodels and scipy,
+  :func:`analysis.steps.claims.evaluate_claims`) looped over the same
+  replications in one process: milliseconds per replication and the ratio;
 * peak memory of one robustness job at several batch sizes;
 * the generator at 24, 10,000 and 1,000,000 participants.
 
@@ -165,12 +165,11 @@ for count in (small, large):
 print('@@', (times[1] - times[0]) / (large - small), times[1] / large)
 """
 
-_REFERENCE = """
+_ONE_STUDY = """
 import sys, time
-from analysis.config import load_config, scenario_config
-from analysis.dev.reference import evaluate_reference
-from analysis.steps.claims import load_registry
-from analysis.steps.robustness import SCENARIO_KEYS, cell_rngs
+from analysis.config import load_config, scenario_config, scenario_key
+from analysis.steps.claims import evaluate_claims, load_registry
+from analysis.steps.robustness import cell_rngs
 from analysis.study.batch import generate_batch
 count = int(sys.argv[1])
 config, registry = load_config(), load_registry()
@@ -178,9 +177,9 @@ extra = {'arrest': list(config['arrest_model_extra_covariates'])}
 generating, multiplier = scenario_config(config, 'published')
 def loop(replications):
     batch = generate_batch(generating, multiplier, config['n_participants'],
-                           cell_rngs(config['seed'], (SCENARIO_KEYS['published'],), replications))
+                           cell_rngs(config['seed'], (scenario_key('published'),), replications))
     for b in range(batch.B):
-        evaluate_reference(batch.study_arrays(b), registry, extra)
+        evaluate_claims(batch.study_arrays(b), registry, config['alpha'], extra)
 loop(range(3))
 start = time.process_time()
 loop(range(count))
@@ -189,17 +188,18 @@ print('@@', (time.process_time() - start) / count)
 
 
 def engine_against_loop(small: int = 1000, large: int = 3000, loop: int = 40) -> list[dict]:
-    """CPU milliseconds per replication: the batch engine and the statsmodels loop, one run."""
+    """CPU milliseconds per replication: the batch engine and the one-study path, one run each."""
     engine = run([sys.executable, "-c", _ENGINE, str(small), str(large)], ROOT)
     marginal, average = _marker(engine, "batch engine")
-    reference = run([sys.executable, "-c", _REFERENCE, str(loop)], ROOT)
-    (per_loop,) = _marker(reference, "statsmodels loop")
+    reference = run([sys.executable, "-c", _ONE_STUDY, str(loop)], ROOT)
+    (per_loop,) = _marker(reference, "one-study loop")
     return [
         _row("batch engine, per replication", marginal, engine.peak_rss_mb,
              f"marginal CPU ms per replication {marginal * 1000:.3f} "
              f"({large} minus {small} replications, one core); "
              f"average {average * 1000:.3f} ms at {large}"),
-        _row("statsmodels + scipy loop, per replication", per_loop, reference.peak_rss_mb,
+        _row("one-study path (statsmodels + scipy), per replication", per_loop,
+             reference.peak_rss_mb,
              f"CPU ms per replication {per_loop * 1000:.1f} ({loop} replications)"),
         _row("engine speed-up", 0.0, None,
              f"{per_loop / marginal:.0f} times cheaper per replication (marginal cost)"),

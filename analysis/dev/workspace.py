@@ -8,7 +8,6 @@ exactly the installed, pinned environment.
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -111,8 +110,3 @@ def snakemake(args: Sequence[str], cwd: Path, timeout: float = 3600,
     """Run the installed Snakemake with ``args`` in ``cwd``."""
     executable = Path(sys.executable).parent / "snakemake"
     return run([str(executable), *args], cwd, timeout, env)
-
-
-def peak_rss_self_mb() -> float:
-    """Peak RSS of this process so far, in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

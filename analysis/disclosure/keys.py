@@ -9,6 +9,7 @@ gets one suppression decision everywhere.
 from __future__ import annotations
 
 from analysis.disclosure.markers import Key
+from analysis.study.variables import CONTACT_VARIABLES, CONTRASTS, PREDICTORS
 from analysis.study.vocabulary import RACE_CATEGORIES, REFERENCE_RACE, SURVIVORS_OF_COLOUR
 
 ALL_SURVIVORS = "All survivors"
@@ -35,9 +36,7 @@ CONTRAST_GROUPS: dict[str, tuple[str, str]] = {
 }
 #: Each contrast's contact-level factor and its (exposed, reference) levels in the describe tables.
 CONTRAST_LEVELS: dict[str, tuple[str, str, str]] = {
-    "colour_vs_white": ("Survivors of colour", "of colour", REFERENCE_RACE),
-    "black_vs_others": ("Race", "Black", "other"),
-}
+    name: contrast.levels for name, contrast in CONTRASTS.items()}
 #: The contact-level factor levels of the race contrasts, by the categories they hold.
 CONTACT_GROUPS: dict[tuple[str, str], tuple[str, ...]] = {
     (factor, level): SURVIVOR_GROUPS[group]
@@ -89,13 +88,17 @@ def rate_key(outcome: str, factor: str, level: str) -> Key:
     return ("rate", outcome, factor, level)
 
 
+def variable_key(cell: tuple[str, str]) -> Key:
+    """The key of a contact variable's cell (:attr:`ContactVariable.cell`): the contacts
+    where it is 1, counted in the describe tables (or those a practice applies to)."""
+    factor, level = cell
+    if factor == "applies":
+        return denominator_key(ALL_CONTACTS, ALL_CONTACTS_LEVEL, level)
+    return contacts_key(factor, level)
+
+
 #: A 0/1 contact-level predictor of the clustered models: the cell of the contacts where it
 #: is 1 (its mean over contacts, in fits.json, is that count over all contacts).
 PREDICTOR_CELLS: dict[str, Key] = {
-    "external_initiation": contacts_key("Who initiated", "external"),
-    "visible_injury": contacts_key("Visible injury", "visible injury"),
-    "black": contacts_key("Race", "Black"),
-    "treated_poorly": contacts_key("Treatment by officers", "treated poorly"),
-    "children_in_home": denominator_key(ALL_CONTACTS, ALL_CONTACTS_LEVEL,
-                                        "contacts with children in the home"),
-}
+    name: variable_key(CONTACT_VARIABLES[name].cell) for name in PREDICTORS
+    if CONTACT_VARIABLES[name].cell is not None}

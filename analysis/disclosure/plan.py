@@ -76,15 +76,21 @@ from analysis.steps.describe import (
 )
 from analysis.steps.infer import survivor_level_tests
 from analysis.steps.qualitative import code_by_case
-from analysis.study.arrays import CONTRASTS, StudyArrays
+from analysis.steps.statistics import initiation_patterns, sign_vectors
+from analysis.study.arrays import StudyArrays
+from analysis.study.variables import (
+    AMONG,
+    CONTACT_VARIABLES,
+    CONTRASTS,
+    OUTCOMES,
+    SURVIVOR_INDICATORS,
+)
 from analysis.study.vocabulary import INITIATION_PATTERNS, RACE_CATEGORIES
 
 #: Contact outcomes that are a level of a factor of the describe tables (all contacts).
 OUTCOME_LEVELS: dict[str, tuple[str, str]] = {
-    "self_initiated": ("Who initiated", "self"),
-    "outcome_as_wanted": ("Arrest outcome", "outcome as wanted"),
-    "treated_poorly": ("Treatment by officers", "treated poorly"),
-}
+    name: CONTACT_VARIABLES[name].cell for name in OUTCOMES
+    if CONTACT_VARIABLES[name].cell is not None}
 #: The fields of a claim level that hold counts.
 COUNT_FIELDS: tuple[str, ...] = (
     "successes", "n", "positive", "negative", "exposed_yes", "exposed_n", "reference_yes",
@@ -218,14 +224,6 @@ def _sample_cells(b: _Builder, frames: Mapping[str, pd.DataFrame]) -> None:
     b.survivors(participants["children_in_home"].to_numpy() == 1, ("children", "yes"))
 
 
-def _pattern_vectors(study: StudyArrays) -> dict[str, np.ndarray]:
-    n = study.n_participants
-    has_self = np.bincount(study.cluster[study.initiator_self], minlength=n) > 0
-    has_ext = np.bincount(study.cluster[~study.initiator_self], minlength=n) > 0
-    return {"self only": has_self & ~has_ext, "external only": ~has_self & has_ext,
-            "dual": has_self & has_ext}
-
-
 def _pattern_cells(b: _Builder, frames: Mapping[str, pd.DataFrame]) -> None:
     cells = b.cells
     patterns = frames["initiation_patterns"]
@@ -236,7 +234,8 @@ def _pattern_cells(b: _Builder, frames: Mapping[str, pd.DataFrame]) -> None:
     for pattern in dict.fromkeys(patterns["pattern"]):
         cells.total(("pattern", ALL_SURVIVORS, pattern),
                     [("pattern", r, pattern) for r in RACE_CATEGORIES])
-    vectors = _pattern_vectors(b.study)
+    vectors = initiation_patterns(b.study.cluster, b.study.n_participants,
+                                  b.study.initiator_self)
     for pattern, vector in vectors.items():
         b.survivors(vector, ("pattern", ALL_SURVIVORS, pattern))
     # Survivors who ever called themselves / were ever reached through someone else.
@@ -377,26 +376,6 @@ def _summary_cells(b: _Builder, names: dict[bytes, tuple[str, str]], outcome: st
     return outcome, how
 
 
-def _sign_vectors(study: StudyArrays, exposure: str, outcome: str
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Survivors with a positive and a negative sign, and with both kinds of contacts.
-
-    The survivor level of a within-survivor association
-    (:func:`analysis.steps.claims.within_survivor_signs`), survivor by survivor.
-    """
-    n = study.n_participants
-    x, y = study.predictors[exposure], study.outcomes[outcome]
-    split, value = (y > 0, x) if exposure == "prior_calls" else (x > 0, y)
-    c1 = np.bincount(study.cluster, weights=split.astype(float), minlength=n)
-    c0 = np.bincount(study.cluster, weights=(~split).astype(float), minlength=n)
-    s1 = np.bincount(study.cluster, weights=value * split, minlength=n)
-    s0 = np.bincount(study.cluster, weights=value * ~split, minlength=n)
-    both = (c1 > 0) & (c0 > 0)
-    diff = (np.divide(s1, c1, out=np.zeros(n), where=c1 > 0)
-            - np.divide(s0, c0, out=np.zeros(n), where=c0 > 0))
-    return both & (diff > 1e-12), both & (diff < -1e-12), both
-
-
 def _claim_cells(b: _Builder, registry: Sequence[Mapping[str, Any]], alpha: float
                  ) -> dict[str, dict[str, dict[str, Any]]]:
     """The cells of every claim's counts, and the cells each level's estimate rests on."""
@@ -410,9 +389,11 @@ def _claim_cells(b: _Builder, registry: Sequence[Mapping[str, Any]], alpha: floa
     mixed_vector = (arrests > 0) & (arrests < study.n_contacts) & (study.n_contacts >= 2)
     mixed = b.survivors(mixed_vector, ("survivors", "arrest and no arrest"), published=False)
     b.within(mixed, several)
-    contacted = b.survivors(study.n_contacts > 0, ("survivors", "with police contact"),
-                            published=False)
-    b.within(contacted, SURVIVOR_N)
+    # The survivors a share may be restricted to (those with police contact).
+    among = {words: b.survivors(holds(study.n_contacts), ("survivors", words), published=False)
+             for words, holds in AMONG.items()}
+    for key in among.values():
+        b.within(key, SURVIVOR_N)
 
     names: dict[bytes, tuple[str, str]] = {}
     keys: dict[str, dict[str, dict[str, Any]]] = {}
@@ -421,14 +402,14 @@ def _claim_cells(b: _Builder, registry: Sequence[Mapping[str, Any]], alpha: floa
         levels: dict[str, dict[str, Any]] = {}
         if statistic in ("share_above", "universal_share"):
             if statistic == "universal_share":
-                k = b.survivors(study.n_strategies > 0, ("strategy_any",))
+                k = b.survivors(study.indicators["any_strategy"] > 0, ("strategy_any",))
                 n = SURVIVOR_N
             else:
                 column = entry["column"]
-                among = (study.n_contacts > 0 if column == "beyond_police_capacity"
-                         else np.ones(study.n_participants, dtype=bool))
-                n = contacted if column == "beyond_police_capacity" else SURVIVOR_N
-                k = b.survivors((study.violence[column] == 1) & among,
+                indicator = SURVIVOR_INDICATORS[column]
+                n = SURVIVOR_N if indicator.among is None else among[indicator.among]
+                k = b.survivors((study.indicators[column] == 1)
+                                & indicator.among_mask(study.n_contacts),
                                 ("violence", column, "with police contact"))
                 b.within(k, ("violence", column))
                 b.within(k, n)
@@ -464,7 +445,7 @@ def _claim_cells(b: _Builder, registry: Sequence[Mapping[str, Any]], alpha: floa
                                             ("st", *name, "all"), published=False))
         elif statistic == "association":
             exposure, outcome = entry["exposure"], entry["outcome"]
-            positive, negative, both = _sign_vectors(study, exposure, outcome)
+            positive, negative, both = sign_vectors(study, exposure, outcome)
             both_key = b.survivors(both, ("survivors", "both kinds", exposure, outcome),
                                    published=False)
             b.within(both_key, several)
@@ -566,8 +547,8 @@ def study_cells(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05,
     for name, prefix in (("violence_forms", "violence"), ("informal_strategies", "strategy")):
         for _, row in frames[name].iterrows():
             cells.share((prefix, row["column"]), row["successes"], SURVIVOR_N)
-    cells.share(("strategy_any",), int(np.sum(b.study.n_strategies > 0)), SURVIVOR_N,
-                published=False)
+    cells.share(("strategy_any",), int(np.sum(b.study.indicators["any_strategy"] > 0)),
+                SURVIVOR_N, published=False)
     _register_indicators(b, frames)
     claim_keys = _claim_cells(b, registry, alpha)
     extra = _qualitative_cells(b)
@@ -584,7 +565,7 @@ def _register_indicators(b: _Builder, frames: Mapping[str, pd.DataFrame]) -> Non
         b.survivors(violence[column].to_numpy() == 1, ("violence", column))
     for column in frames["informal_strategies"]["column"]:
         b.survivors(strategies[column].to_numpy() == 1, ("strategy", column))
-    b.survivors(b.study.n_strategies > 0, ("strategy_any",), published=False)
+    b.survivors(b.study.indicators["any_strategy"] > 0, ("strategy_any",), published=False)
 
 
 def study_plan(tables: Mapping[str, pd.DataFrame], threshold: int,

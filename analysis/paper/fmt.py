@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 DASH = "\u2013"
 MINUS = "\u2212"
@@ -124,6 +124,7 @@ def interval(low: float | None, high: float | None,
     return f"[{formatter(low)}, {formatter(high)}]"
 
 
-def signed_interval(low: float | None, high: float | None) -> str:
-    """An interval of differences with signs: '[+0.18, +0.65]'."""
-    return interval(low, high, signed)
+def join_words(items: Sequence[str]) -> str:
+    """["a", "b", "c"] -> "a, b and c"."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -20,7 +20,9 @@ from analysis.paper.values.common import extreme_text, one, row_suppressed, shar
 from analysis.paper.values.reproducibility import software_rows
 from analysis.paper.values.robustness import performance_measure
 from analysis.steps.performance import needed_text
-from analysis.study.vocabulary import PRACTICES, RACE_CATEGORIES, ROBUSTNESS_SCENARIOS
+from analysis.steps.statistics import METHODS
+from analysis.study.variables import CONTACT_VARIABLES, CONTRASTS
+from analysis.study.vocabulary import PRACTICES, RACE_CATEGORIES
 
 #: Every Markdown table the values step writes (``results/tables/<name>.md``).
 TABLES: tuple[str, ...] = ("sample", "claims", "models", "survivor_tests", "excerpts",
@@ -99,10 +101,7 @@ def claims_table(bundle: Bundle, config: Mapping[str, Any]) -> str:
                       widths=(7, 31, 21, 21, 8, 15))
 
 
-TERM_LABELS = {"external_initiation": "Someone else called (vs survivor)",
-               "visible_injury": "Visible injury", "prior_calls": "Each earlier call",
-               "black": "Black survivor (vs other)", "treated_poorly": "Treated poorly",
-               "children_in_home": "Children in the home"}
+TERM_LABELS = {name: v.term for name, v in CONTACT_VARIABLES.items() if v.term}
 
 
 def models_table(bundle: Bundle) -> str:
@@ -122,8 +121,7 @@ def models_table(bundle: Bundle) -> str:
 def survivor_tests_table(bundle: Bundle) -> str:
     """Survivor-level comparisons of both contrasts: shares, difference, Fisher and Holm p."""
     rows = []
-    labels = {"colour_vs_white": ("Survivors of colour", "White survivors"),
-              "black_vs_others": ("Black survivors", "All other survivors")}
+    labels = {name: c.headings for name, c in CONTRASTS.items()}
     for _, row in bundle.survivor_tests.iterrows():
         exposed, reference = labels[row["contrast"]]
         counts = ("exposed_yes", "exposed_n", "reference_yes", "reference_n")
@@ -262,16 +260,16 @@ def robustness_table(bundle: Bundle) -> str:
     rows = []
     for claim in bundle.claims:
         cells = [claim["id"]]
-        for scenario in ROBUSTNESS_SCENARIOS:
-            row = one(rob, claim=claim["id"], scenario=scenario)
+        for scenario in bundle.scenarios:
+            row = one(rob, claim=claim["id"], scenario=scenario["name"])
             cells.append(f"{fmt.percent(row['reproduced_share'], 1)} "
                          f"({fmt.percent(row['reproduced_mcse'], 1)})")
             cells.append(fmt.percent(row["inconclusive_share"], 1))
         rows.append(cells)
     headers = ["Claim"]
-    for scenario in ROBUSTNESS_SCENARIOS:
-        headers += [f"{scenario.capitalize()}: reproduced (MCSE)", "inconclusive"]
-    return pipe_table(headers, rows, "l" + "rr" * len(ROBUSTNESS_SCENARIOS))
+    for scenario in bundle.scenarios:
+        headers += [f"{scenario['title']}: reproduced (MCSE)", "inconclusive"]
+    return pipe_table(headers, rows, "l" + "rr" * len(bundle.scenarios))
 
 
 def sample_size_table(bundle: Bundle, config: Mapping[str, Any]) -> str:
@@ -303,13 +301,7 @@ def covariance_table(bundle: Bundle) -> str:
 
 
 #: How the tables name the batch engine's methods.
-METHOD_LABELS = {"gee_sandwich": "GEE, plain sandwich (normal)",
-                 "gee_scaled": "GEE, sandwich × G/(G−k) (t)",
-                 "gee_mancl_derouen": "GEE, Mancl–DeRouen (t)",
-                 "sign_test": "survivor-level sign test",
-                 "risk_difference": "contact-level risk difference",
-                 "survivor_exact": "survivor-level difference, Fisher test",
-                 "rule": "the claim's rule"}
+METHOD_LABELS = {m.id: m.table for m in METHODS.values()}
 
 
 def parameters_table(config: Mapping[str, Any]) -> str:

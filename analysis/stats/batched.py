@@ -1,9 +1,12 @@
 """The estimators of :mod:`analysis.stats`, for many studies in one array operation.
 
-Each function takes flat arrays over all studies of a batch (a study index,
-or survivor and contact indices) and returns one value per study. They
-compute what their one-study counterparts compute, step by step (the tests
-compare them to 1e-8 on sampled studies, and with statsmodels and scipy):
+Hand-written: statsmodels and scipy compute each of these for one study at a
+time, and the robustness and simulation studies need hundreds of thousands of
+them; no maintained library evaluates them for a batch of studies as array
+operations. Each function takes flat arrays over all studies of a batch (a
+study index, or survivor and contact indices) and returns one value per study.
+They compute what their one-study counterparts (statsmodels and scipy) compute,
+step by step; the tests compare them with statsmodels and scipy directly:
 
 * :func:`wilson`, :func:`clopper_pearson`, :func:`newcombe` intervals;
 * :func:`binom_two_sided` and :func:`fisher_two_sided`: exact p-values by
@@ -28,7 +31,8 @@ import numpy as np
 from scipy import sparse, special
 
 from analysis.stats.distributions import normal_quantile, normal_sf, t_quantile, t_sf
-from analysis.stats.gee import COVARIANCES, MIN_CLUSTERS
+from analysis.stats.gee import COVARIANCES, SEPARATED_LOG_ODDS, UNSTABLE_SE
+from analysis.stats.minimums import MIN_CLUSTERS, MIN_RESIDUAL_DF
 
 
 def _sum_by(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
@@ -377,10 +381,15 @@ def gee_exchangeable(y: np.ndarray, X: np.ndarray, cluster: np.ndarray,
 
     ``X`` has the intercept column; ``cluster`` maps rows (sorted by cluster)
     to clusters 0..G-1 and ``study_of_cluster`` clusters (sorted by study) to
-    studies 0..B-1. The algorithm, the stopping rule and the checks are those
-    of :func:`analysis.stats.gee.gee_logit`, applied to each study separately:
-    a study stops iterating when it converges, and the studies still
-    iterating are computed on their own (the layout shrinks as they stop).
+    studies 0..B-1. The algorithm and the stopping rule are statsmodels' (an
+    independence start, then a Fisher-scoring step for the coefficients
+    alternating with a moment update of the correlation, until the score under
+    the latest correlation is below ``tol``), and the checks those of
+    :func:`analysis.stats.gee.gee_logit`, applied to each study separately: a
+    study stops iterating when it converges, and the studies still iterating
+    are computed on their own (the layout shrinks as they stop). The
+    correlation is kept inside the range where the working correlation matrix
+    of the largest cluster is positive definite (statsmodels does not clip it).
     """
     lay = _Layout(cluster, study_of_cluster, B)
     k = X.shape[1]
@@ -398,7 +407,7 @@ def gee_exchangeable(y: np.ndarray, X: np.ndarray, cluster: np.ndarray,
     fail(np.any(low[:, 1:] == high[:, 1:], axis=1), "a predictor is constant")
     fail(_separated(lay, y, X), "(quasi-)complete separation: an empty cell in outcome by a "
                                 "binary predictor")
-    fail(lay.clusters_per_study - k < 2, "too few participants for the coefficients")
+    fail(lay.clusters_per_study - k < MIN_RESIDUAL_DF, "too few participants for the coefficients")
 
     beta = np.zeros((B, k))
     rho = np.zeros(B)
@@ -423,7 +432,9 @@ def gee_exchangeable(y: np.ndarray, X: np.ndarray, cluster: np.ndarray,
         updates = np.zeros(B, dtype=int)
         running = reason == ""
         if running.any():
-            # Alternate a scoring step for beta with a moment update of rho.
+            # Alternate a scoring step for beta with a moment update of rho, and stop as
+            # statsmodels does: once the score under the latest rho (before the step, which
+            # is still taken) is below tol, after at least one update of rho.
             act = _Active(lay, X, y, running)
             rows = _rows(act.lay, act.X, act.y, beta[act.studies])
             for _ in range(maxiter):
@@ -436,7 +447,6 @@ def gee_exchangeable(y: np.ndarray, X: np.ndarray, cluster: np.ndarray,
                 run &= ~singular
                 beta[ids] += step
                 rows = _rows(act.lay, act.X, act.y, beta[ids])
-                score, *_ = _assemble(act.lay, rows, rho[ids], info=False)
                 done = run & (np.sqrt(np.sum(score ** 2, axis=1)) < tol) & (updates[ids] > 0)
                 converged[ids] |= done
                 run &= ~done
@@ -452,7 +462,8 @@ def gee_exchangeable(y: np.ndarray, X: np.ndarray, cluster: np.ndarray,
         fail(~converged, "the model did not converge")
         eta = np.einsum("ij,ij->i", X, beta[lay.study])
         big = np.maximum.reduceat(np.abs(eta), lay.row_study_starts)
-        fail(big > 15, "(quasi-)complete separation: fitted probabilities of 0 or 1")
+        fail(big > SEPARATED_LOG_ODDS,
+             "(quasi-)complete separation: fitted probabilities of 0 or 1")
 
         rows = _rows(lay, X, y, beta)
         score, info, contrib, c = _assemble(lay, rows, rho)
@@ -487,9 +498,9 @@ def _mancl_derouen(lay: _Layout, rows: _Rows, contrib: np.ndarray, c: np.ndarray
     (I - D C)^-1 = I + D (I - C D)^-1 C with C = B^-1 D' V^-1, and C D = B^-1 Q
     with Q = D' V^-1 D the cluster's share of the information, so the
     adjusted score D' V^-1 (I - H)^-1 r is ``u + Q (I - B^-1 Q)^-1 B^-1 u`` with
-    u = D' V^-1 r the cluster's plain score: k x k algebra per cluster. (The
-    one-study path, :func:`analysis.stats.gee.mancl_derouen_covariance`, solves
-    with I - H directly, as statsmodels does; the tests compare the two.)
+    u = D' V^-1 r the cluster's plain score: k x k algebra per cluster.
+    (statsmodels' ``cov_type="bias_reduced"``, the one-study path, solves with
+    I - H directly; the tests compare the two.)
     """
     k = contrib.shape[1]
     rho_c = rho[lay.study_of_cluster]
@@ -521,7 +532,7 @@ def gee_terms(fit: BatchFit, term: int, covariance: str, alpha: float = 0.05
         se_all = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0, None))
     se = se_all[:, term]
     stable = (np.all(np.isfinite(fit.params), axis=1) & np.all(np.isfinite(se_all), axis=1)
-              & ~np.any(se_all[:, 1:] > 10, axis=1))
+              & ~np.any(se_all[:, 1:] > UNSTABLE_SE, axis=1))
     estimable = fit.estimable & stable
     reference = COVARIANCES[covariance][1]
     df = np.maximum(fit.df, 1)

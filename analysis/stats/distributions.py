@@ -2,7 +2,7 @@
 
 :mod:`scipy.stats` takes most of a second to import, which every workflow job
 would pay; these are the same special functions :mod:`scipy.stats` calls for
-``norm``, ``t`` and ``beta`` (bit for bit; the tests compare), at a third of
+``norm`` and ``t`` (bit for bit; the tests compare), at a third of
 the import cost. Exact tests that need :mod:`scipy.stats` import it where they
 are computed.
 """
@@ -31,9 +31,3 @@ def t_quantile(p: float | np.ndarray, df: float | np.ndarray) -> float | np.ndar
 def t_sf(x: float | np.ndarray, df: float | np.ndarray) -> float | np.ndarray:
     """The upper tail of Student's t (``scipy.stats.t.sf``)."""
     return special.stdtr(df, -np.asarray(x, dtype=float))
-
-
-def beta_quantile(q: float | np.ndarray, a: float | np.ndarray,
-                  b: float | np.ndarray) -> float | np.ndarray:
-    """The quantile of the beta distribution (``scipy.stats.beta.ppf``)."""
-    return special.betaincinv(a, b, q)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from analysis.stats.limits import MIN_GROUP_SIZE
+from analysis.stats.minimums import MIN_GROUP_SIZE
 
 
 def fisher_power(n1: int, n0: int, p1: float, p0: float, alpha: float = 0.05) -> float:
@@ -40,7 +40,7 @@ def fisher_detectable_share(n1: int, n0: int, baseline: float = 0.5, power: floa
 
     Bisection on the first group's share above ``baseline`` (power rises
     with it). ``estimable`` is False, with the ``reason``, when a group has
-    fewer than :data:`~analysis.stats.limits.MIN_GROUP_SIZE` survivors or when
+    fewer than :data:`~analysis.stats.minimums.MIN_GROUP_SIZE` survivors or when
     even a share of 1 does not reach ``power`` (``reached`` False; the power
     at a share of 1 is still given). Nothing is ever infinite: a quantity that
     does not exist is None.

@@ -1,4 +1,7 @@
-"""Intervals and tests for one binomial proportion.
+"""Intervals and tests for one binomial proportion, and for a difference of two.
+
+Every interval is statsmodels' (:mod:`statsmodels.stats.proportion`) and every
+test scipy's; :mod:`analysis.stats.batched` has their batched twins.
 
 References
 ----------
@@ -6,40 +9,44 @@ Wilson, E. B. (1927). Probable inference, the law of succession, and
 statistical inference. JASA, 22, 209-212.
 Clopper, C. J., & Pearson, E. S. (1934). The use of confidence or fiducial
 limits illustrated in the case of the binomial. Biometrika, 26, 404-413.
+Newcombe, R. G. (1998). Interval estimation for the difference between
+independent proportions: comparison of eleven methods. Statistics in
+Medicine, 17, 873-890.
 """
 
 from __future__ import annotations
 
 import math
 
-from analysis.stats.distributions import beta_quantile, normal_quantile
 from analysis.stats.estimate import Estimate, not_estimable
 
 
 def wilson_interval(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion.
+    """Wilson score interval for a binomial proportion (statsmodels ``method="wilson"``).
+
+    statsmodels' arithmetic leaves the bound at k = 0 or k = n a rounding
+    error away from 0 or 1 (2.8e-17, 0.9999999999999999), outside the
+    estimate; the interval is widened to hold its estimate, so those bounds
+    are exactly 0 and 1.
 
     >>> [round(x, 3) for x in wilson_interval(18, 24)]
     [0.551, 0.88]
     """
     if n <= 0:
         return (math.nan, math.nan)
-    z = float(normal_quantile(1 - alpha / 2))
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    # At k = 0 and k = n the bound is exactly 0 or 1; rounding must not exclude the estimate.
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == n else min(1.0, centre + half)
-    return (low, high)
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(successes, n, alpha, method="wilson")
+    share = successes / n
+    return (min(float(low), share), max(float(high), share))
 
 
 def clopper_pearson(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) interval for a binomial proportion."""
-    lo = 0.0 if successes == 0 else beta_quantile(alpha / 2, successes, n - successes + 1)
-    hi = 1.0 if successes == n else beta_quantile(1 - alpha / 2, successes + 1, n - successes)
-    return (float(lo), float(hi))
+    """Exact (Clopper-Pearson) interval for a binomial proportion (statsmodels ``"beta"``)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(successes, n, alpha, method="beta")
+    return (float(low), float(high))
 
 
 def proportion(successes: int, n: int, alpha: float = 0.05, null: float | None = None,
@@ -76,17 +83,15 @@ def newcombe_difference(k1: int, n1: int, k0: int, n0: int, alpha: float = 0.05
                         ) -> tuple[float, float, float]:
     """Difference of two proportions ``k1/n1 - k0/n0`` with Newcombe's hybrid score interval.
 
-    Newcombe (1998, Statistics in Medicine 17, 873-890), method 10: the
-    interval is built from the two Wilson intervals (l1, u1) and (l0, u0) as
-    ``d - sqrt((p1 - l1)^2 + (u0 - p0)^2)`` to ``d + sqrt((u1 - p1)^2 + (p0 - l0)^2)``.
-    It stays inside [-1, 1] and is defined when a group has all or none of
-    the outcome, where odds ratios are 0 or infinite.
+    statsmodels' ``confint_proportions_2indep(method="newcomb")``: Newcombe's
+    (1998) method 10, built from the two Wilson intervals. It stays inside
+    [-1, 1] and is defined when a group has all or none of the outcome, where
+    odds ratios are 0 or infinite. Returns (difference, low, high).
     """
     if n1 <= 0 or n0 <= 0:
         raise ValueError("both groups need at least one member")
-    p1, p0 = k1 / n1, k0 / n0
-    l1, u1 = wilson_interval(k1, n1, alpha)
-    l0, u0 = wilson_interval(k0, n0, alpha)
-    d = p1 - p0
-    return d, d - math.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2), d + math.sqrt(
-        (u1 - p1) ** 2 + (p0 - l0) ** 2)
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    low, high = confint_proportions_2indep(k1, n1, k0, n0, method="newcomb", compare="diff",
+                                           alpha=alpha)
+    return k1 / n1 - k0 / n0, float(low), float(high)

@@ -14,7 +14,7 @@ import numpy as np
 
 from analysis.stats.distributions import t_quantile, t_sf
 from analysis.stats.estimate import Estimate, not_estimable
-from analysis.stats.limits import MIN_CLUSTERS_PER_GROUP
+from analysis.stats.minimums import MIN_CLUSTERS_PER_GROUP
 
 
 def cluster_risk_difference(y: np.ndarray, exposed: np.ndarray, clusters: np.ndarray,

@@ -16,36 +16,34 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.stats import batched
 from analysis.stats.exact import holm
-from analysis.stats.gee import ModelFit, gee_logit
-from analysis.stats.models import MODELS, ModelSpec
+from analysis.stats.gee import ModelFit
+from analysis.stats.models import MODELS
 from analysis.stats.power import fisher_detectable_share
-from analysis.steps.claims import load_registry, registry_settings, survivor_contrast
-from analysis.study.arrays import CONTRASTS, StudyArrays
+from analysis.steps.claims import load_registry, registry_settings
+from analysis.steps.statistics import fit_model, survivor_contrast
+from analysis.study.arrays import StudyArrays
+from analysis.study.variables import CONTACT_VARIABLES, CONTRASTS, SUMMARIES
 
 
-def fit_model(study: StudyArrays, spec: ModelSpec, alpha: float = 0.05,
-              extra_covariates: Mapping[str, Sequence[str]] | None = None,
-              covariance: str = "scaled") -> ModelFit:
-    """Fit one model specification to a study (configured extra covariates included)."""
-    terms = spec.terms(extra_covariates)
-    X = np.column_stack([study.predictors[p] for p in terms])
-    return gee_logit(study.outcomes[spec.outcome], X, study.cluster, terms, alpha, covariance)
+def batched_difference(study: StudyArrays, terms: Sequence[str], outcome: str,
+                       fit: ModelFit) -> float | None:
+    """Largest absolute difference in log-odds between the fit and the batched engine's.
 
-
-def _statsmodels_difference(study: StudyArrays, spec: ModelSpec, terms: Sequence[str],
-                            fit: ModelFit) -> float:
-    """Largest absolute difference in log-odds between our fit and statsmodels' GEE."""
-    from statsmodels.genmod import families
-    from statsmodels.genmod.cov_struct import Exchangeable
-    from statsmodels.genmod.generalized_estimating_equations import GEE
-
-    X = np.column_stack([study.predictors[p] for p in terms])
-    y = study.outcomes[spec.outcome]
-    design = np.column_stack([np.ones(len(y)), X])
-    reference = GEE(y, design, groups=study.cluster, family=families.Binomial(),
-                    cov_struct=Exchangeable()).fit()
-    return float(np.max(np.abs(np.asarray(reference.params) - fit.params)))
+    The robustness and simulation studies fit every model with
+    :func:`analysis.stats.batched.gee_exchangeable`; this says how closely it
+    reproduces statsmodels' fit on this study (None where it cannot fit it).
+    """
+    order = np.argsort(study.cluster, kind="stable")
+    design = np.column_stack([np.ones(study.cluster.size)]
+                             + [study.predictors[p] for p in terms])[order]
+    _, cluster = np.unique(study.cluster[order], return_inverse=True)
+    many = batched.gee_exchangeable(study.outcomes[outcome][order], design, cluster,
+                                    np.zeros(int(cluster.max()) + 1, dtype=np.intp), 1)
+    if not many.estimable[0]:
+        return None
+    return float(np.max(np.abs(many.params[0] - fit.params)))
 
 
 def model_table(study: StudyArrays, alpha: float = 0.05,
@@ -53,14 +51,16 @@ def model_table(study: StudyArrays, alpha: float = 0.05,
                 fits: Mapping[str, ModelFit] | None = None) -> pd.DataFrame:
     """Every model of :data:`MODELS`: odds ratios, intervals, p-values, and a cross-check.
 
-    The cross-check refits each model with statsmodels' own GEE and records the
-    largest absolute difference in log-odds from the array-based fit.
+    The cross-check fits each model again with the batched engine and records
+    the largest absolute difference in log-odds from statsmodels' fit.
     """
+    covariance = registry_settings()["gee_covariance"]
     rows = []
     for spec in MODELS.values():
         terms = spec.terms(extra_covariates)
-        fit = (fits or {}).get(spec.id) or fit_model(study, spec, alpha, extra_covariates)
-        check = _statsmodels_difference(study, spec, terms, fit) if fit.estimable else None
+        fit = (fits or {}).get(spec.id) or fit_model(study, spec.id, alpha, extra_covariates,
+                                                     covariance)
+        check = batched_difference(study, terms, spec.outcome, fit) if fit.estimable else None
         for term in terms:
             est = fit.terms[term]
             rows.append({
@@ -70,7 +70,7 @@ def model_table(study: StudyArrays, alpha: float = 0.05,
                 "se": est.extra.get("se"), "rho": est.extra.get("rho"),
                 "n_contacts": fit.n_obs, "n_survivors": fit.n_clusters,
                 "estimable": fit.estimable, "reason": fit.reason,
-                "statsmodels_max_abs_diff": check, "method": fit.method,
+                "batched_max_abs_diff": check, "method": fit.method,
             })
     return pd.DataFrame(rows)
 
@@ -116,17 +116,6 @@ def model_fits(study: StudyArrays, fits: Mapping[str, ModelFit],
     return out
 
 
-#: How the survivor-level comparison of each contact-level outcome is worded.
-OUTCOME_WORDS: dict[str, str] = {
-    "self_initiated": "called police herself",
-    "any_practice": "had a safety practice",
-    "arrest": "saw her partner arrested",
-    "outcome_as_wanted": "got the arrest outcome she wanted",
-}
-SUMMARY_WORDS: dict[str, str] = {"ever": "at least once", "most": "at most of her contacts",
-                                 "always": "at every contact"}
-
-
 def survivor_level_tests(study: StudyArrays, alpha: float = 0.05,
                          registry: Sequence[Mapping[str, Any]] | None = None) -> pd.DataFrame:
     """The survivor level of every race claim: both contrasts, Holm-adjusted per contrast.
@@ -144,8 +133,10 @@ def survivor_level_tests(study: StudyArrays, alpha: float = 0.05,
         est = survivor_contrast(study, contrast, outcome, how, alpha)
         x = est.extra
         rows.append({"claim": entry["id"], "contrast": contrast,
-                     "contrast_label": CONTRASTS[contrast], "outcome": outcome, "summary": how,
-                     "label": f"{OUTCOME_WORDS[outcome].capitalize()} {SUMMARY_WORDS[how]}",
+                     "contrast_label": CONTRASTS[contrast].description, "outcome": outcome,
+                     "summary": how,
+                     "label": f"{CONTACT_VARIABLES[outcome].outcome_words.capitalize()} "
+                              f"{SUMMARIES[how].words}",
                      "exposed_yes": x["exposed_yes"], "exposed_n": x["exposed_n"],
                      "reference_yes": x["reference_yes"], "reference_n": x["reference_n"],
                      "difference": est.estimate, "ci_low": est.ci_low, "ci_high": est.ci_high,
@@ -183,7 +174,7 @@ def run_inference(study: StudyArrays, alpha: float = 0.05,
     ``covariance`` the clustered models' covariance (default: the registry's).
     """
     covariance = covariance or registry_settings()["gee_covariance"]
-    fits = {spec.id: fit_model(study, spec, alpha, extra_covariates, covariance)
+    fits = {spec.id: fit_model(study, spec.id, alpha, extra_covariates, covariance)
             for spec in MODELS.values()}
     return {
         "models": model_table(study, alpha, extra_covariates, fits),

@@ -6,12 +6,12 @@ The workflow validates the configuration with these checks at parse time
 the key, its value and what is allowed, before any job. Every limit is derived
 from what the code needs:
 
-* **sample size**: the clustered models need :data:`~analysis.stats.limits.MIN_CLUSTERS`
-  survivors, and G - k of at least :data:`~analysis.stats.limits.MIN_RESIDUAL_DF`
+* **sample size**: the clustered models need :data:`~analysis.stats.minimums.MIN_CLUSTERS`
+  survivors, and G - k of at least :data:`~analysis.stats.minimums.MIN_RESIDUAL_DF`
   for the largest model of :data:`analysis.stats.models.MODELS` (with the
   configured extra covariates);
 * **group sizes**: the comparisons of Black and other survivors need
-  :data:`~analysis.stats.limits.MIN_CLUSTERS_PER_GROUP` survivors in each group
+  :data:`~analysis.stats.minimums.MIN_CLUSTERS_PER_GROUP` survivors in each group
   (risk differences; this also gives Fisher's tests non-empty rows and the
   power statement non-empty groups), counted after the generator scales the
   configured composition to ``n_participants``
@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from analysis.stats.limits import MIN_CLUSTERS, MIN_CLUSTERS_PER_GROUP, MIN_RESIDUAL_DF
+from analysis.stats.minimums import MIN_CLUSTERS, MIN_CLUSTERS_PER_GROUP, MIN_RESIDUAL_DF
 from analysis.stats.models import MODELS
 
 #: Peak memory per participant of a build's heaviest job, ``exchange`` (the REFI-QDA

@@ -19,8 +19,6 @@ from analysis.study.vocabulary import VERDICTS
 
 #: The grid's scenario (the published model, scaled by each multiplier).
 SCENARIO = "published"
-MEASURES = ("bias", "relative_bias", "empirical_se", "model_se", "coverage", "rejection",
-            "reproduced", "inconclusive", "not_reproduced", "estimable")
 
 
 def merge_shards(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -1,18 +1,20 @@
-"""Replications: the robustness study (published, null, contrary) and the simulation study.
+"""Replications: the robustness study (the configured scenarios) and the simulation study.
 
 Both regenerate the study many times and evaluate the whole claims registry on
 every replication with the batch engine (:func:`analysis.study.batch.generate_batch`
-and :func:`analysis.steps.batch.evaluate_batch`), in batches of
+and :func:`analysis.steps.claims.evaluate_batch`), in batches of
 ``batch_size`` studies so that memory stays bounded. A *cell* is a scenario,
 an effect multiplier and a number of survivors; replication ``r`` of a cell
 draws from ``SeedSequence(seed, spawn_key=(cell keys..., r))``, so results do
 not depend on the batch size, on how replications are split into shards, or
 on the cores that run them.
 
-* The robustness study: the scenarios of :data:`ROBUSTNESS_SCENARIOS` at the
-  study's size; :func:`summarize` gives per claim and scenario the share of
-  replications reproducing it, inconclusive and not reproducing it, each with
-  its Monte Carlo standard error.
+* The robustness study: the scenarios of ``robustness_scenarios`` at the
+  study's size, each drawing from the seed stream of its name
+  (:func:`analysis.config.scenario_key`);
+  :func:`analysis.steps.replications.summarize` gives per claim and scenario the
+  share of replications reproducing it, inconclusive and not reproducing it,
+  each with its Monte Carlo standard error.
 * The simulation study (:mod:`analysis.steps.simulation`) runs the grid of
   effect multipliers and sample sizes in the same way.
 """
@@ -25,15 +27,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.config import scenario_config
-from analysis.steps.batch import COLUMNS as BATCH_COLUMNS
-from analysis.steps.batch import evaluate_batch
-from analysis.steps.claims import VERDICTS, registry_settings
+from analysis.config import scenario_config, scenario_key
+from analysis.steps.claims import BATCH_COLUMNS, evaluate_batch, registry_settings
 from analysis.steps.replications import COLUMNS
+from analysis.steps.verdicts import REPRODUCED
 from analysis.study.batch import generate_batch, replication_rng
 
-#: Spawn key of each scenario's replications (fixed for good: changing one changes the data).
-SCENARIO_KEYS: dict[str, int] = {"published": 101, "null": 102, "reversed": 103, "contrary": 104}
 DEFAULT_BATCH = 1000
 
 
@@ -49,7 +48,7 @@ def run_cell(config: Mapping[str, Any], registry: Sequence[Mapping[str, Any]], s
     """Regenerate and evaluate ``replications`` of one cell, ``batch_size`` studies at a time.
 
     ``multiplier`` scales every association (None: the scenario's own).
-    Returns the rows of :func:`analysis.steps.batch.evaluate_batch`, with the
+    Returns the rows of :func:`analysis.steps.claims.evaluate_batch`, with the
     replication number in ``study``.
     """
     generating, own = scenario_config(config, scenario)
@@ -75,7 +74,7 @@ def run_replications(config: Mapping[str, Any], registry: Sequence[Mapping[str, 
                      scenario: str, replications: Iterable[int]) -> pd.DataFrame:
     """The robustness replications of one scenario at the study's size (columns :data:`COLUMNS`)."""
     rows = run_cell(config, registry, scenario, None, int(config["n_participants"]),
-                    (SCENARIO_KEYS[scenario],), list(replications),
+                    (scenario_key(scenario),), list(replications),
                     int(config.get("batch_size", DEFAULT_BATCH)))
     primary = rows[rows["role"] == "primary"].copy()
     natural = primary["method"].str.startswith("gee_")
@@ -85,7 +84,7 @@ def run_replications(config: Mapping[str, Any], registry: Sequence[Mapping[str, 
         "replication": primary["study"].to_numpy(),
         "claim": primary["claim"].to_numpy(),
         "verdict": primary["verdict"].to_numpy(),
-        "reproduced": (primary["verdict"] == VERDICTS[0]).to_numpy(),
+        "reproduced": (primary["verdict"] == REPRODUCED).to_numpy(),
         "significant": pd.array(np.where(primary["p_value"].isna(), None,
                                          primary["p_value"] < alpha), dtype="boolean"),
         "estimable": primary["estimable"].to_numpy(),

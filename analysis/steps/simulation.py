@@ -11,7 +11,7 @@ Planned and reported in the ADEMP structure of Morris, White & Crowther
   multiplied by each of ``simulation.effect_multipliers``, at each of
   ``simulation.n_participants`` (a cell is one multiplier and one size).
 * Estimands: each claim's estimand (its registry ``estimand``), per method on
-  that method's analysis scale (:mod:`analysis.steps.batch`); the true value
+  that method's analysis scale (:mod:`analysis.steps.statistics`); the true value
   is the same estimator applied to one study of
   ``simulation.truth_participants`` survivors at the cell's multiplier
   (:func:`true_values`).
@@ -32,17 +32,15 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.config import scenario_config
-from analysis.steps.batch import evaluate_batch
-from analysis.steps.claims import registry_settings
+from analysis.config import scenario_config, scenario_key
+from analysis.steps.claims import evaluate_batch, registry_settings
+from analysis.steps.performance import SCENARIO
 from analysis.steps.replications import shard_replications
-from analysis.steps.robustness import SCENARIO_KEYS, run_cell
+from analysis.steps.robustness import run_cell
 from analysis.study.batch import generate_batch, replication_rng
 
 #: Spawn keys of the simulation's replications and of its true values.
 SIMULATION_KEY, TRUTH_KEY = 201, 301
-#: The fields of a replication kept for the performance measures.
-SCENARIO = "published"
 
 
 def multiplier_key(multiplier: float) -> int:
@@ -81,7 +79,7 @@ def true_values(config: Mapping[str, Any], registry: Sequence[Mapping[str, Any]]
     multiplier = own if multiplier is None else float(multiplier)
     n = int(config["simulation"]["truth_participants"])
     rng = replication_rng(config["seed"], (TRUTH_KEY, multiplier_key(multiplier),
-                                           SCENARIO_KEYS[scenario]), 0)
+                                           scenario_key(scenario)), 0)
     batch = generate_batch(generating, multiplier, n, [rng])
     rows = evaluate_batch(batch, registry, float(config["alpha"]),
                           {"arrest": list(config.get("arrest_model_extra_covariates", []))},

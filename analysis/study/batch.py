@@ -25,7 +25,15 @@ from typing import Any
 
 import numpy as np
 
+from analysis.study.arrays import StudyArrays
 from analysis.study.model import INTERCEPTS, Coefficients, allocate, expit
+from analysis.study.variables import (
+    OUTCOMES,
+    PREDICTORS,
+    SURVIVOR_INDICATORS,
+    ContactVariable,
+    contact_columns,
+)
 from analysis.study.vocabulary import RACE_CATEGORIES, STRATEGIES
 
 #: Uniform draws per survivor: children, together, ongoing, beyond, any strategy.
@@ -72,40 +80,25 @@ class StudyBatch:
         return np.repeat(np.arange(self.B), self.n)
 
     @property
-    def outcome_as_wanted(self) -> np.ndarray:
-        return (self.arrest == self.wanted_arrest).astype(float)
+    def race_labels(self) -> np.ndarray:
+        """Per survivor: her race/ethnicity label."""
+        return np.array(RACE_CATEGORIES, dtype=object)[self.race].astype(str)
 
-    def study_arrays(self, b: int):
+    def study_arrays(self, b: int) -> StudyArrays:
         """Study ``b`` as the :class:`~analysis.study.arrays.StudyArrays` of the one-study path."""
-        from analysis.study.arrays import StudyArrays
-
         rows = slice(b * self.n, (b + 1) * self.n)
         contacts = self.study == b
-        cluster = self.cluster[contacts] - b * self.n
-        race = np.array(RACE_CATEGORIES, dtype=object)[self.race[rows]].astype(str)
-        black = (race == "Black").astype(float)
-        self_init = self.self_initiated[contacts]
-        outcomes = {
-            "any_practice": self.any_practice[contacts].astype(float),
-            "arrest": self.arrest[contacts].astype(float),
-            "self_initiated": self_init.astype(float),
-            "treated_poorly": self.treated_poorly[contacts].astype(float),
-            "outcome_as_wanted": self.outcome_as_wanted[contacts],
-        }
-        predictors = {
-            "external_initiation": 1.0 - self_init,
-            "visible_injury": self.visible_injury[contacts].astype(float),
-            "prior_calls": self.prior_calls[contacts].astype(float),
-            "black": black[cluster],
-            "treated_poorly": self.treated_poorly[contacts].astype(float),
-            "children_in_home": self.children[rows].astype(float)[cluster],
-        }
+
+        def values(variable: ContactVariable) -> np.ndarray:
+            return variable.many(self)[contacts]
+
         return StudyArrays(
-            cluster=cluster, black_incident=black[cluster], race=race, outcomes=outcomes,
-            predictors=predictors, initiator_self=self_init > 0, n_participants=self.n,
-            violence={"ongoing_strategic": self.ongoing[rows].astype(np.int64),
-                      "beyond_police_capacity": self.beyond[rows].astype(np.int64)},
-            n_strategies=self.any_strategy[rows].astype(np.int64),
+            cluster=self.cluster[contacts] - b * self.n, race=self.race_labels[rows],
+            outcomes=contact_columns(OUTCOMES, values),
+            predictors=contact_columns(PREDICTORS, values),
+            initiator_self=self.self_initiated[contacts] > 0, n_participants=self.n,
+            indicators={name: np.asarray(v.many(self))[rows].astype(np.int64)
+                        for name, v in SURVIVOR_INDICATORS.items()},
             n_contacts=self.n_contacts[rows])
 
 

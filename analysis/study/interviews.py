@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.io import load_yaml
-from analysis.study.vocabulary import PRACTICES, STRATEGIES, slug
+from analysis.study.vocabulary import PRACTICES, STRATEGIES, number_word, slug
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 
@@ -69,9 +69,19 @@ MAX_DEPARTURE = 0.9
 
 @lru_cache(maxsize=1)
 def qualitative_codebook() -> dict[str, Any]:
-    """Themes, codes (definitions, rules, examples) and confusable pairs of the codebook."""
+    """Themes, codes (definitions, rules, examples) and confusable pairs of the codebook.
+
+    A count the code knows is written into the text where the file names it
+    (``{practice_count}``: the number of safety practices, in words).
+    """
     with open(RESOURCES / "qualitative_codebook.yaml", encoding="utf-8") as fh:
-        return load_yaml(fh)
+        book = load_yaml(fh)
+    counts = {"practice_count": number_word(len(PRACTICES))}
+    for code in book["codes"]:
+        for key, value in code.items():
+            if isinstance(value, str) and "{" in value:
+                code[key] = value.format(**counts)
+    return book
 
 
 @lru_cache(maxsize=1)

@@ -16,8 +16,8 @@ import pandas as pd
 
 from analysis.study.interviews import STYLES as ANSWER_STYLES
 from analysis.study.interviews import qualitative_codebook
+from analysis.study.variables import ANY_PRACTICE_MEANING
 from analysis.study.vocabulary import (
-    EXTERNAL_INITIATORS,
     FORMS,
     INITIATORS,
     PRACTICES,
@@ -96,7 +96,7 @@ def _variables() -> dict[str, list[Variable]]:
             Variable("initiator", "string", "Who initiated police contact", allowed=INITIATORS),
             _flag("visible_injury", "Visible injury at the time of the intervention"),
             *practice_flags,
-            _flag("any_practice", "At least one of the seven safety practices reported"),
+            _flag("any_practice", ANY_PRACTICE_MEANING),
             _flag("treated_poorly", "Survivor felt treated poorly by officers"),
             _flag("arrest", "Partner arrested as a result of this intervention"),
             _flag("wanted_arrest", "Survivor wanted an arrest at this intervention"),
@@ -184,7 +184,6 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "excerpts": "Synthetic excerpts with character offsets into their transcripts.",
     "code_applications": "Code applications by two independent coders (A and B).",
 }
-EXTERNAL = EXTERNAL_INITIATORS
 
 
 class TableError(ValueError):

@@ -81,10 +81,16 @@ QUALITATIVE_SYNTHETIC_ONLY: tuple[str, ...] = ("code_by_case", "disagreements", 
                                                "theme_excerpts")
 #: The three verdicts a claim can reach (analysis.steps.claims).
 VERDICTS: tuple[str, ...] = ("reproduced", "inconclusive", "not reproduced")
-#: Scenarios of the generating model (config ``scenarios``).
-SCENARIOS: tuple[str, ...] = ("published", "null", "reversed", "contrary")
-#: Robustness scenarios: regenerated and evaluated in the robustness study.
-ROBUSTNESS_SCENARIOS: tuple[str, ...] = ("published", "null", "contrary")
+
+
+#: Small counts in words, for sentences that state a count the code knows.
+NUMBER_WORDS: tuple[str, ...] = ("zero", "one", "two", "three", "four", "five", "six", "seven",
+                                 "eight", "nine", "ten")
+
+
+def number_word(n: int) -> str:
+    """``n`` in words up to ten, in digits beyond: ``number_word(8) == 'eight'``."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
 
 
 def slug(label: str) -> str:

@@ -33,8 +33,10 @@ from analysis.paper.figures.style import (
 )
 from analysis.study.datapackage import write_package
 from analysis.study.generate import generate_study
-from analysis.study.vocabulary import QUANT_TABLES, ROBUSTNESS_SCENARIOS
+from analysis.study.vocabulary import QUANT_TABLES, VERDICTS
 from tests.conftest import write_config
+
+SCENARIOS = load_config()["robustness_scenarios"]
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = list(FIGURES)
@@ -59,10 +61,11 @@ def inputs(tmp_path_factory) -> tuple[Path, Path]:
         ["qualitative", *conf, "--data", data, "--outdir", results / "qualitative"],
         ["claims", *conf, "--data", data, "--output", results / "claims.json"],
         *(["robustness-shard", *conf, "--scenario", scenario, "--shard", "0",
-           "--output", base / f"{scenario}-0.csv"] for scenario in ROBUSTNESS_SCENARIOS),
-        ["robustness-merge", "--inputs", *(base / f"{s}-0.csv" for s in ROBUSTNESS_SCENARIOS),
+           "--output", base / f"{scenario}-0.csv"] for scenario in SCENARIOS),
+        ["robustness-merge", *conf, "--inputs", *(base / f"{s}-0.csv" for s in SCENARIOS),
          "--replications", results / "robustness" / "replications.csv",
-         "--summary", results / "robustness" / "summary.csv"],
+         "--summary", results / "robustness" / "summary.csv",
+         "--scenarios", results / "robustness" / "scenarios.json"],
         *(["simulation-shard", *conf, "--n", n, "--shard", "0", "--output", base / f"n{n}.pkl"]
           for n in sizes),
         ["simulation-truth", *conf, "--output", results / "simulation" / "truth.csv"],
@@ -305,16 +308,20 @@ def test_cli_reports_bad_input_with_status_2(inputs, tmp_path, capsys):
 def test_no_colour_carries_two_meanings():
     from analysis.palette import (
         ABSENT,
+        INITIATOR_COLOURS,
+        INJURY_COLOURS,
         MAGNITUDE_GREYS,
         NEUTRAL,
         NEUTRAL_FILL,
         OKABE_ITO,
-        SEMANTIC,
+        VERDICT_COLOURS,
         colour_name,
     )
 
     seen = {}
-    for meaning, colours in SEMANTIC.items():
+    semantic = {"initiator": INITIATOR_COLOURS, "injury": INJURY_COLOURS,
+                "verdict": VERDICT_COLOURS}
+    for meaning, colours in semantic.items():
         for key, colour in colours.items():
             assert colour.upper() in {c.upper() for c in OKABE_ITO.values()}, (meaning, key)
             assert colour.upper() not in seen, (meaning, key, seen.get(colour.upper()))
@@ -446,13 +453,14 @@ def test_robustness_bars_are_the_summary_shares(inputs):
     from matplotlib.container import BarContainer
 
     from analysis.paper.figures.robustness import robustness, robustness_alt, robustness_caption
-    from analysis.steps.claims import VERDICTS, load_registry
+    from analysis.steps.claims import load_registry
 
     results, data = inputs
     summary = read_csv(results / "robustness" / "summary.csv")
     ids = [e["id"] for e in load_registry()]
     fig = robustness(results, data)
-    for ax, scenario in zip(fig.axes, ROBUSTNESS_SCENARIOS, strict=False):
+    titles = {name: spec["title"] for name, spec in load_config()["scenarios"].items()}
+    for ax, scenario in zip(fig.axes, SCENARIOS, strict=False):
         rows = summary[summary["scenario"] == scenario].set_index("claim").reindex(ids)
         bars = {c.get_label(): c for c in ax.containers if isinstance(c, BarContainer)}
         assert list(bars) == list(VERDICTS)
@@ -460,7 +468,7 @@ def test_robustness_bars_are_the_summary_shares(inputs):
             column = verdict.replace(" ", "_") + "_share"
             np.testing.assert_allclose([p.get_width() for p in bar.patches],
                                        rows[column].to_numpy(dtype=float))
-        assert scenario.capitalize() in ax.get_title()
+        assert titles[scenario] in ax.get_title()
     alt = robustness_alt(results, data)
     assert all(f"({i})" in alt for i in ids)
     null = summary[(summary["scenario"] == "null") & (summary["tested"] > 0)]

@@ -35,7 +35,7 @@ def _bundle(out: Path, restricted: bool = False) -> Bundle:
                   disagreements=None if restricted else read_csv(out / "disagreements.csv"),
                   saturation=None if restricted else read_json(out / "saturation.json"),
                   theme_excerpts=None if restricted else read_csv(out / "theme_excerpts.csv"),
-                  robustness=pd.DataFrame(), performance=pd.DataFrame(),
+                  robustness=pd.DataFrame(), scenarios=[], performance=pd.DataFrame(),
                   sample_size=pd.DataFrame(), covariance=pd.DataFrame(), truth=pd.DataFrame(),
                   settings={}, hashes={}, committed_match=None)
 

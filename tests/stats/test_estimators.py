@@ -1,5 +1,10 @@
-"""The pure estimators against their reference implementations (statsmodels, scipy)
-and hand computations."""
+"""The pure estimators against independent computations (closed forms, scipy, by hand).
+
+The one-study estimators are statsmodels' and scipy's; what is tested here is
+what this package adds around them (the small-sample covariances' intervals,
+the bounds at the edges, the reasons a model cannot be estimated) and the
+batched engine of the robustness study against statsmodels directly.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +19,12 @@ from scipy import stats
 from statsmodels.genmod import families
 from statsmodels.genmod.cov_struct import Exchangeable
 from statsmodels.genmod.generalized_estimating_equations import GEE
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis.stats import gee as gee_module
-from analysis.stats.exact import fisher_exact_2x2, holm, two_by_two
-from analysis.stats.gee import fit_gee_exchangeable, gee_logit
+from analysis.stats import batched
+from analysis.stats.exact import holm, two_by_two
+from analysis.stats.gee import gee_logit
+from analysis.stats.minimums import MIN_CLUSTERS
 from analysis.stats.proportions import clopper_pearson, proportion, wilson_interval
 from analysis.stats.risk import cluster_risk_difference
 
@@ -27,16 +32,22 @@ COUNTS = [(0, 10), (10, 10), (1, 1), (0, 1), (3, 24), (12, 24), (18, 24), (24, 2
           (7, 65), (999, 1000)]
 
 
+def _wilson_by_formula(k: int, n: int, alpha: float) -> tuple[float, float]:
+    """Wilson (1927): the roots of (p - k/n)^2 = z^2 p (1 - p) / n."""
+    z = stats.norm.ppf(1 - alpha / 2)
+    a = 1 + z * z / n
+    b = -(2 * k / n + z * z / n)
+    c = (k / n) ** 2
+    root = math.sqrt(max(b * b - 4 * a * c, 0.0))
+    return (-b - root) / (2 * a), (-b + root) / (2 * a)
+
+
 @pytest.mark.parametrize(("k", "n"), COUNTS)
-def test_wilson_matches_statsmodels(k, n):
-    lo, hi = wilson_interval(k, n)
-    ref = proportion_confint(k, n, alpha=0.05, method="wilson")
-    assert lo == pytest.approx(ref[0], abs=1e-12)
-    assert hi == pytest.approx(ref[1], abs=1e-12)
-    lo90, hi90 = wilson_interval(k, n, alpha=0.1)
-    ref90 = proportion_confint(k, n, alpha=0.1, method="wilson")
-    assert (lo90, hi90) == pytest.approx(ref90, abs=1e-12)
-    assert -1e-12 <= lo <= k / n + 1e-12 and k / n - 1e-12 <= hi <= 1.0
+def test_wilson_is_the_score_interval(k, n):
+    for alpha in (0.05, 0.1):
+        lo, hi = wilson_interval(k, n, alpha)
+        assert (lo, hi) == pytest.approx(_wilson_by_formula(k, n, alpha), abs=1e-12)
+        assert 0.0 <= lo <= k / n <= hi <= 1.0
 
 
 def test_wilson_bounds_exact_at_the_edges():
@@ -45,9 +56,20 @@ def test_wilson_bounds_exact_at_the_edges():
 
 
 @pytest.mark.parametrize(("k", "n"), COUNTS)
-def test_clopper_pearson_matches_statsmodels(k, n):
-    ref = proportion_confint(k, n, alpha=0.05, method="beta")
-    assert clopper_pearson(k, n) == pytest.approx(ref, abs=1e-12)
+def test_clopper_pearson_matches_scipy(k, n):
+    ci = stats.binomtest(k, n).proportion_ci(0.95, method="exact")
+    assert clopper_pearson(k, n) == pytest.approx((ci.low, ci.high), abs=1e-12)
+
+
+@pytest.mark.parametrize(("k", "n"), COUNTS)
+def test_batched_proportion_intervals_match_statsmodels(k, n):
+    ks, ns = np.array([k, k]), np.array([n, n])
+    low, high = batched.wilson(ks, ns, 0.1)
+    assert (low[0], high[0]) == pytest.approx(
+        proportion_confint(k, n, alpha=0.1, method="wilson"), abs=1e-12)
+    assert (low[0] == 0.0) == (k == 0) and (high[0] == 1.0) == (k == n)  # exact at the edges
+    low, high = batched.clopper_pearson(ks, ns)
+    assert (low[0], high[0]) == pytest.approx(proportion_confint(k, n, method="beta"), abs=1e-12)
 
 
 def test_wilson_empty_and_doc_example():
@@ -72,26 +94,13 @@ def test_proportion_estimate_and_test():
 # --- Fisher ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("table", [[[5, 2], [3, 6]], [[9, 2], [4, 9]], [[1, 10], [7, 6]],
-                                   [[30, 5], [12, 20]], [[3, 3], [3, 3]]])
-@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
-def test_fisher_matches_scipy(table, alternative):
-    est = fisher_exact_2x2(np.array(table), alternative=alternative)
-    ref = stats.fisher_exact(table, alternative=alternative)
-    assert est.p_value == pytest.approx(ref.pvalue, rel=1e-12)
-    conditional = stats.contingency.odds_ratio(np.array(table), kind="conditional")
-    assert est.estimate == pytest.approx(conditional.statistic)
-    ci = conditional.confidence_interval(0.95)
-    assert (est.ci_low, est.ci_high) == pytest.approx((ci.low, ci.high))
-    assert est.estimable
+def test_fisher_p_value_matches_scipy_and_is_one_without_a_margin():
+    from analysis.stats.exact import fisher_p_value
 
-
-def test_fisher_zero_cell_and_empty_margin():
-    zero = fisher_exact_2x2(np.array([[5, 0], [3, 6]]))
-    assert not zero.estimable and "zero" in zero.reason
-    assert zero.p_value == pytest.approx(stats.fisher_exact([[5, 0], [3, 6]]).pvalue)
-    empty = fisher_exact_2x2(np.array([[0, 0], [3, 6]]))
-    assert not empty.estimable and "empty" in empty.reason and empty.p_value is None
+    for table in ([[5, 2], [3, 6]], [[9, 2], [4, 9]], [[1, 10], [7, 6]], [[5, 0], [3, 6]]):
+        assert fisher_p_value(np.array(table)) == pytest.approx(
+            stats.fisher_exact(table).pvalue, rel=1e-12)
+    assert fisher_p_value(np.array([[0, 0], [3, 6]])) == 1.0
 
 
 def test_two_by_two_layout():
@@ -103,15 +112,26 @@ def test_two_by_two_layout():
 # --- Holm -----------------------------------------------------------------------------
 
 
+def _holm_by_hand(p: list[float]) -> list[float]:
+    """Holm (1979) step by step: the i-th smallest times (m - i), running maximum, cap 1."""
+    order = sorted(range(len(p)), key=lambda i: p[i])
+    out, running = [0.0] * len(p), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p) - rank) * p[i]))
+        out[i] = running
+    return out
+
+
 @pytest.mark.parametrize("seed", range(8))
-def test_holm_matches_statsmodels(seed):
+def test_holm_by_hand_and_batched(seed):
     rng = np.random.default_rng(seed)
     m = int(rng.integers(1, 12))
     p = rng.random(m) ** 3
     if seed % 2:
         p[: m // 2] = p[0]  # ties
-    ref = multipletests(p, method="holm")[1]
+    ref = _holm_by_hand(list(p))
     np.testing.assert_allclose(holm(list(p)), ref, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(batched.holm(p[None, :])[0], ref, rtol=0, atol=1e-15)
     # None entries are skipped and the rest adjusted among themselves
     with_none: list[float | None] = list(p)
     for i in range(0, m + 2, 3):
@@ -152,25 +172,43 @@ def statsmodels_gee(y, X, groups):
                    family=families.Binomial(), cov_struct=Exchangeable()).fit()
 
 
-@pytest.mark.parametrize(("seed", "clusters"), [(0, 24), (1, 40), (2, 100), (3, 300), (4, 24),
-                                                (5, 60)])
-def test_gee_matches_statsmodels(seed, clusters):
-    y, X, groups = simulate_clustered(seed, clusters)
-    ref = statsmodels_gee(y, X, groups)
-    params, cov, rho, converged, _ = fit_gee_exchangeable(
-        y, np.column_stack([np.ones(len(y)), X]), groups)
-    assert converged
-    np.testing.assert_allclose(params, ref.params, rtol=0, atol=1e-4)
-    np.testing.assert_allclose(cov, ref.cov_robust, rtol=0, atol=1e-4)
-    assert rho == pytest.approx(ref.cov_struct.dep_params, abs=1e-4)
+SIMULATED = [(0, 24), (1, 40), (2, 100), (3, 300), (4, 24), (5, 60)]
 
 
-def test_gee_matches_statsmodels_with_string_labels():
+def test_batched_gee_matches_statsmodels_on_a_batch_of_studies():
+    """The batched engine fits every study of a batch as statsmodels fits each one alone."""
+    studies = [simulate_clustered(seed, clusters) for seed, clusters in SIMULATED]
+    ys, designs, clusters, study_of_cluster, offset = [], [], [], [], 0
+    for b, (y, X, groups) in enumerate(studies):
+        ys.append(y)
+        designs.append(np.column_stack([np.ones(len(y)), X]))
+        clusters.append(groups + offset)
+        study_of_cluster.append(np.full(groups.max() + 1, b))
+        offset += groups.max() + 1
+    fit = batched.gee_exchangeable(np.concatenate(ys), np.vstack(designs),
+                                   np.concatenate(clusters), np.concatenate(study_of_cluster),
+                                   len(studies))
+    for b, (y, X, groups) in enumerate(studies):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = GEE(y, np.column_stack([np.ones(len(y)), X]), groups=groups,
+                      family=families.Binomial(), cov_struct=Exchangeable()).fit(
+                          cov_type="bias_reduced")
+        assert fit.estimable[b]
+        np.testing.assert_allclose(fit.params[b], ref.params, rtol=0, atol=1e-5)
+        np.testing.assert_allclose(fit.covs["sandwich"][b], ref.cov_robust, rtol=0, atol=1e-5)
+        np.testing.assert_allclose(fit.covs["mancl_derouen"][b], ref.cov_robust_bc, rtol=0,
+                                   atol=1e-5)
+        assert fit.rho[b] == pytest.approx(ref.cov_struct.dep_params, abs=1e-5)
+
+
+def test_gee_logit_accepts_string_labels():
     y, X, groups = simulate_clustered(7, 30)
     labels = np.array([f"P{g:02d}" for g in groups], dtype=object)
-    ref = statsmodels_gee(y, X, groups)
-    params, cov, *_ = fit_gee_exchangeable(y, np.column_stack([np.ones(len(y)), X]), labels)
-    np.testing.assert_allclose(params, ref.params, atol=1e-4)
+    by_label = gee_logit(y, X, labels, ["x1", "x2", "x3"])
+    by_number = gee_logit(y, X, groups, ["x1", "x2", "x3"])
+    assert by_label.n_clusters == 30
+    np.testing.assert_allclose(by_label.params, by_number.params, atol=1e-10)
 
 
 def test_gee_logit_small_sample_inference():
@@ -247,16 +285,23 @@ def test_sign_test_against_scipy():
     assert not sign_test(0, 0).estimable
 
 
-def test_newcombe_difference_matches_statsmodels():
-    from statsmodels.stats.proportion import confint_proportions_2indep
-
+def test_newcombe_difference_is_the_hybrid_score_interval():
+    """Newcombe (1998) method 10 from the two Wilson intervals; the batched twin agrees."""
     from analysis.stats.proportions import newcombe_difference
 
-    for k1, n1, k0, n0 in ((10, 17, 6, 7), (11, 11, 8, 13), (0, 7, 5, 17), (3, 24, 20, 24)):
+    cases = ((10, 17, 6, 7), (11, 11, 8, 13), (0, 7, 5, 17), (3, 24, 20, 24), (7, 7, 0, 9))
+    for k1, n1, k0, n0 in cases:
+        p1, p0 = k1 / n1, k0 / n0
+        l1, u1 = _wilson_by_formula(k1, n1, 0.05)
+        l0, u0 = _wilson_by_formula(k0, n0, 0.05)
         d, low, high = newcombe_difference(k1, n1, k0, n0)
-        ref = confint_proportions_2indep(k1, n1, k0, n0, method="newcomb", compare="diff")
-        assert d == pytest.approx(k1 / n1 - k0 / n0)
-        assert (low, high) == pytest.approx(ref, abs=1e-10)
+        assert d == pytest.approx(p1 - p0)
+        assert low == pytest.approx(p1 - p0 - math.hypot(p1 - l1, u0 - p0), abs=1e-12)
+        assert high == pytest.approx(p1 - p0 + math.hypot(u1 - p1, p0 - l0), abs=1e-12)
+    k1, n1, k0, n0 = (np.array(c, dtype=float) for c in zip(*cases, strict=True))
+    d, low, high = batched.newcombe(k1, n1, k0, n0)
+    for i, case in enumerate(cases):
+        assert (d[i], low[i], high[i]) == pytest.approx(newcombe_difference(*case), abs=1e-12)
 
 
 def test_fisher_power_by_enumeration():
@@ -436,18 +481,7 @@ def test_cluster_risk_difference_zero_variance():
 
 
 def test_min_clusters_constant():
-    assert gee_module.MIN_CLUSTERS == 8
-
-
-def test_fisher_interval_level_follows_alpha():
-    table = np.array([[9, 2], [4, 9]])
-    reference = stats.contingency.odds_ratio(table, kind="conditional")
-    for alpha in (0.05, 0.1, 0.2):
-        est = fisher_exact_2x2(table, alpha=alpha)
-        ci = reference.confidence_interval(1 - alpha)
-        assert (est.ci_low, est.ci_high) == pytest.approx((ci.low, ci.high), rel=1e-12)
-    wide, narrow = fisher_exact_2x2(table, alpha=0.05), fisher_exact_2x2(table, alpha=0.2)
-    assert wide.ci_low < narrow.ci_low < narrow.ci_high < wide.ci_high
+    assert MIN_CLUSTERS == 8
 
 
 @pytest.mark.parametrize(("n1", "n0"), [(0, 5), (5, 0), (0, 0)])

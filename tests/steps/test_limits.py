@@ -13,7 +13,7 @@ import pytest
 
 from analysis.config import ConfigError, validate_config
 from analysis.io import write_json
-from analysis.stats.limits import MIN_CLUSTERS, MIN_CLUSTERS_PER_GROUP, MIN_RESIDUAL_DF
+from analysis.stats.minimums import MIN_CLUSTERS, MIN_CLUSTERS_PER_GROUP, MIN_RESIDUAL_DF
 from analysis.stats.models import MODELS
 from analysis.steps.infer import run_inference
 from analysis.steps.limits import (

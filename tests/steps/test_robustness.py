@@ -11,14 +11,16 @@ import pandas as pd
 import pytest
 
 from analysis import cli
-from analysis.cli import robustness_shard
-from analysis.config import load_config
-from analysis.io import read_csv
-from analysis.steps.claims import VERDICTS, load_registry
+from analysis.cli import robustness_merge, robustness_shard
+from analysis.config import load_config, scenario_key
+from analysis.io import read_csv, read_json
+from analysis.steps.claims import load_registry
 from analysis.steps.replications import COLUMNS, merge_shards, shard_replications, summarize
-from analysis.steps.robustness import SCENARIO_KEYS, run_replications
+from analysis.steps.robustness import run_replications
 from analysis.study.batch import replication_rng
-from analysis.study.vocabulary import ROBUSTNESS_SCENARIOS
+from analysis.study.vocabulary import VERDICTS
+
+SCENARIOS = load_config()["robustness_scenarios"]
 
 
 @pytest.fixture(scope="module")
@@ -30,17 +32,41 @@ def registry():
 def forty(registry):
     config = load_config()
     rows = pd.concat([run_replications(config, registry, s, range(40))
-                      for s in ROBUSTNESS_SCENARIOS], ignore_index=True)
-    return merge_shards([rows]), config
+                      for s in SCENARIOS], ignore_index=True)
+    return merge_shards([rows], SCENARIOS), config
 
 
 def test_each_replication_has_its_own_stream():
-    a = replication_rng(34933576, (SCENARIO_KEYS["published"],), 7).random(3)
-    b = replication_rng(34933576, (SCENARIO_KEYS["published"],), 7).random(3)
-    c = replication_rng(34933576, (SCENARIO_KEYS["null"],), 7).random(3)
-    d = replication_rng(34933576, (SCENARIO_KEYS["published"],), 8).random(3)
+    a = replication_rng(34933576, (scenario_key("published"),), 7).random(3)
+    b = replication_rng(34933576, (scenario_key("published"),), 7).random(3)
+    c = replication_rng(34933576, (scenario_key("null"),), 7).random(3)
+    d = replication_rng(34933576, (scenario_key("published"),), 8).random(3)
     assert np.array_equal(a, b) and not np.array_equal(a, c) and not np.array_equal(a, d)
-    assert len(set(SCENARIO_KEYS.values())) == len(SCENARIO_KEYS)
+    names = list(load_config()["scenarios"])
+    assert len({scenario_key(n) for n in names}) == len(names)
+
+
+def test_a_scenarios_seed_stream_is_its_names_hash():
+    """The key is the first four bytes of SHA-256 of the name, whatever else is configured."""
+    import hashlib
+
+    for name in ("published", "null", "a_world_of_our_own"):
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
+        assert scenario_key(name) == int(digest[:8], 16)
+    config = load_config()
+    alone = run_replications(config, load_registry(), "null", range(5))
+    added = {**config, "scenarios": {"halved": {**config["scenarios"]["published"],
+                                                "effect_multiplier": 0.5},
+                                     **config["scenarios"]}}
+    assert run_replications(added, load_registry(), "null", range(5)).equals(alone)
+
+
+def test_the_merge_names_missing_and_unknown_scenarios(forty):
+    rows, _ = forty
+    with pytest.raises(ValueError, match="no replications of scenario.s. reversed"):
+        merge_shards([rows], [*SCENARIOS, "reversed"])
+    with pytest.raises(ValueError, match="scenario.s. contrary not in robustness_scenarios"):
+        merge_shards([rows], SCENARIOS[:-1])
 
 
 @pytest.mark.parametrize(("total", "shards"), [(1, 1), (40, 1), (40, 4), (40, 3), (7, 7),
@@ -61,7 +87,7 @@ def test_shard_out_of_range():
 def test_replications_table(forty):
     rows, _ = forty
     assert list(rows.columns) == COLUMNS
-    assert set(rows["scenario"]) == set(ROBUSTNESS_SCENARIOS)
+    assert list(dict.fromkeys(rows["scenario"])) == SCENARIOS
     assert len(rows) == 3 * 40 * 16
     assert rows["verdict"].isin(VERDICTS).all()
     assert (rows["reproduced"] == (rows["verdict"] == "reproduced")).all()
@@ -93,7 +119,7 @@ def _run_cli(tmp_path, replications: int, shards: int, tag: str) -> tuple[bytes,
               "robustness_shards": shards}
     params = json.dumps({k: config[k] for k in robustness_shard.CONFIG_KEYS})
     outputs = []
-    for scenario in ROBUSTNESS_SCENARIOS:
+    for scenario in SCENARIOS:
         for shard in range(shards):
             out = tmp_path / tag / f"{scenario}-{shard}.csv"
             code = cli.main(["robustness-shard", "--params", params, "--scenario", scenario,
@@ -101,10 +127,15 @@ def _run_cli(tmp_path, replications: int, shards: int, tag: str) -> tuple[bytes,
             assert code == 0
             outputs.append(out)
     random.Random(shards).shuffle(outputs)  # the merge must not depend on input order
-    merged = [tmp_path / tag / "replications.csv", tmp_path / tag / "summary.csv"]
-    code = cli.main(["robustness-merge", "--inputs", *map(str, outputs), "--replications",
-                     str(merged[0]), "--summary", str(merged[1])])
+    merged = [tmp_path / tag / "replications.csv", tmp_path / tag / "summary.csv",
+              tmp_path / tag / "scenarios.json"]
+    merge_params = json.dumps({k: config[k] for k in robustness_merge.CONFIG_KEYS})
+    code = cli.main(["robustness-merge", "--params", merge_params, "--inputs", *map(str, outputs),
+                     "--replications", str(merged[0]), "--summary", str(merged[1]),
+                     "--scenarios", str(merged[2])])
     assert code == 0
+    titles = [s["title"] for s in read_json(merged[2])["scenarios"]]
+    assert titles == [config["scenarios"][name]["title"] for name in SCENARIOS]
     return merged[0].read_bytes(), merged[1].read_bytes()
 
 

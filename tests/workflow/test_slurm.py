@@ -7,7 +7,7 @@ snakemake-executor-plugin-slurm with the repository's profile
 Skipped, with the reason, where that cannot be done: plugin not installed,
 not root, no apt-get, daemons that do not start.
 
-    pytest -m slow tests/test_slurm.py -s     # -s shows the timings
+    pytest -m slow tests/workflow/test_slurm.py -s     # -s shows the timings
 """
 
 from __future__ import annotations
@@ -24,13 +24,15 @@ from pathlib import Path
 
 import pytest
 
+from analysis.config import load_config
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "workflow" / "scripts" / "slurm_local.sh"
 PROFILE = ROOT / "workflow" / "profiles" / "slurm"
 
-SCENARIOS = 2  # published and null (workflow/rules/common.smk)
+SCENARIOS = len(load_config()["robustness_scenarios"])  # what the robustness study regenerates
 REPLICATIONS = 40  # per scenario
 SHARDS = 4  # per scenario
 JOBS = SCENARIOS * SHARDS + 1  # the shards and the merge

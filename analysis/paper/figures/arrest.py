@@ -16,7 +16,6 @@ from analysis.io import read_json
 from analysis.palette import INJURY_COLOURS, NEUTRAL, colour_name
 from analysis.paper.figures.style import (
     INJURY_LABELS,
-    join_words,
     new_figure,
     once_per_figure,
     percent,
@@ -25,9 +24,11 @@ from analysis.paper.figures.style import (
     small_cell_threshold,
     themed,
 )
+from analysis.paper.fmt import join_words
 from analysis.stats.distributions import t_quantile
 from analysis.study.arrays import StudyArrays
 from analysis.study.datapackage import read_study
+from analysis.study.variables import CONTACT_VARIABLES
 from analysis.study.vocabulary import QUANT_TABLES
 
 OUTCOME = "arrest"
@@ -35,13 +36,6 @@ OUTCOME = "arrest"
 MODEL = "arrest_adj"
 #: The two predictors on the figure's axes and panels; the others are averaged over the sample.
 SHOWN = ("visible_injury", "prior_calls")
-#: How the caption names a model term, and the contacts where a 0/1 covariate is 1.
-TERM_NAMES = {"black": "being a Black survivor", "treated_poorly": "being treated poorly",
-              "children_in_home": "children in the home",
-              "external_initiation": "someone else calling"}
-CONTACT_NAMES = {"black": "with Black survivors", "treated_poorly": "where she was treated "
-                   "poorly", "children_in_home": "with children in the home",
-                   "external_initiation": "that someone else initiated"}
 #: Observed contacts in the strips: dots per column of a stack, and the spacing of the stack.
 STACK_ROWS, STACK_STEP, STACK_RISE = 3, 0.11, 0.28
 #: The strip's two rows (y): arrest above, no arrest below, a rule between them.
@@ -253,11 +247,16 @@ def arrest_curve(results: Path, data: Path) -> Figure:
 
 
 def _covariate(name: str) -> str:
-    return CONTACT_NAMES.get(name, "with " + name.replace("_", " "))
+    """The contacts where a 0/1 covariate is 1, in running text."""
+    variable = CONTACT_VARIABLES.get(name)
+    return (variable.contacts_words if variable and variable.contacts_words
+            else "with " + name.replace("_", " "))
 
 
 def _term(name: str) -> str:
-    return TERM_NAMES.get(name, name.replace("_", " "))
+    """How the caption names a model term."""
+    variable = CONTACT_VARIABLES.get(name)
+    return variable.term_words if variable and variable.term_words else name.replace("_", " ")
 
 
 def _averaged_text(c: ArrestCurves) -> str:

@@ -26,7 +26,8 @@ from matplotlib.path import Path as MplPath
 from matplotlib.textpath import TextPath
 
 from analysis.palette import NEUTRAL
-from analysis.paper.figures.style import DPI, WIDTH, join_words, small_cell_threshold, themed
+from analysis.paper.figures.style import DPI, WIDTH, small_cell_threshold, themed
+from analysis.paper.fmt import join_words
 
 NODE = re.compile(r'^\s*(\d+)\s*\[\s*label\s*=\s*"([^"]+)"', re.MULTILINE)
 EDGE = re.compile(r"^\s*(\d+)\s*->\s*(\d+)", re.MULTILINE)

@@ -22,7 +22,6 @@ from analysis.paper.figures.labels import (
 from analysis.paper.figures.style import (
     LEVEL_MARKERS,
     REFERENCE,
-    join_words,
     new_figure,
     read_claims,
     read_result,
@@ -31,18 +30,16 @@ from analysis.paper.figures.style import (
     text_on,
     themed,
 )
-from analysis.paper.fmt import MINUS, points, points_interval
+from analysis.paper.fmt import MINUS, join_words, points, points_interval
 from analysis.steps.claims import load_registry
+from analysis.study.variables import CONTRASTS, SUMMARIES
 
 #: Where a race contrast's contacts are counted in tables/arrests_by.csv: (factor, exposed
 #: level, reference level).
 CONTACT_FACTORS: dict[str, tuple[str, str, str]] = {
-    "colour_vs_white": ("Survivors of colour", "of colour", "White"),
-    "black_vs_others": ("Race", "Black", "other"),
-}
+    name: contrast.levels for name, contrast in CONTRASTS.items()}
 #: The two levels, in the order each row draws them (top to bottom).
 LEVELS = ("survivor", "contact")
-LEVEL_WHAT = {"survivor": "survivors", "contact": "contacts"}
 #: Vertical offset of each level's marker within a row.
 OFFSET = {"survivor": -0.17, "contact": 0.17}
 
@@ -224,8 +221,7 @@ def _groups_text(sizes: dict[str, dict[str, tuple[Any, Any]]]) -> str:
     return "; ".join(parts)
 
 
-SUMMARY_WORDS = {"ever": "at least one of her contacts", "most": "most (more than half) of her "
-                 "contacts", "always": "all of her contacts"}
+SUMMARY_WORDS = {name: summary.of_contacts for name, summary in SUMMARIES.items()}
 
 
 def race_forest_caption(results: Path, data: Path) -> str:

@@ -11,29 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from analysis.steps.statistics import METHODS
+from analysis.study.variables import CONTACT_VARIABLES, CONTRASTS
+
 #: Contact-level outcomes, as a row or group heading.
 OUTCOME_LABELS: dict[str, str] = {
-    "self_initiated": "Called police herself",
-    "any_practice": "Officers used a safety practice",
-    "arrest": "Partner arrested",
-    "outcome_as_wanted": "Arrest outcome as she wanted",
-    "treated_poorly": "Treated poorly by officers",
-}
+    name: v.outcome for name, v in CONTACT_VARIABLES.items() if v.outcome}
 #: Exposures of the within-survivor associations ("<outcome> by <exposure>").
 EXPOSURE_LABELS: dict[str, str] = {
-    "external_initiation": "who called",
-    "prior_calls": "earlier calls",
-    "visible_injury": "visible injury",
-}
+    name: v.exposure for name, v in CONTACT_VARIABLES.items() if v.exposure}
 #: Race contrasts: the comparison in a row label, and the two groups (exposed, reference).
-CONTRAST_LABELS: dict[str, str] = {
-    "colour_vs_white": "survivors of colour vs White",
-    "black_vs_others": "Black survivors vs all others",
-}
-CONTRAST_GROUPS: dict[str, tuple[str, str]] = {
-    "colour_vs_white": ("survivors of colour", "White survivors"),
-    "black_vs_others": ("Black survivors", "all other survivors"),
-}
+CONTRAST_LABELS: dict[str, str] = {name: c.label for name, c in CONTRASTS.items()}
+CONTRAST_GROUPS: dict[str, tuple[str, str]] = {name: c.groups for name, c in CONTRASTS.items()}
 #: Descriptive claims, by their statistic (and column, for shares of one column).
 DESCRIPTIVE_LABELS: dict[str, str] = {
     "ongoing_strategic": "Most described ongoing, strategic violence",
@@ -118,28 +107,8 @@ def grouped_rows(entries: Sequence[Mapping[str, Any]], heading: float = 0.8, gap
     return headings, ys
 
 
-#: The simulation study's methods (analysis.steps.batch): legend names and level of analysis.
-METHOD_LABELS: dict[str, str] = {
-    "gee_scaled": "GEE, sandwich \u00d7 G/(G\u2212k), t",
-    "gee_sandwich": "GEE, plain sandwich, normal",
-    "gee_mancl_derouen": "GEE, Mancl\u2013DeRouen, t",
-    "sign_test": "Sign test over survivors",
-    "risk_difference": "Contact-level risk difference",
-    "survivor_exact": "Survivor-level difference (Newcombe)",
-    "rule": "The claim's rule (Wilson or exact interval)",
-}
-METHOD_LEVELS: dict[str, str] = {
-    "gee_scaled": "contact", "gee_sandwich": "contact", "gee_mancl_derouen": "contact",
-    "risk_difference": "contact", "sign_test": "survivor", "survivor_exact": "survivor",
-    "rule": "survivor",
-}
-#: The same methods named in running text (captions and alt text).
-METHOD_PROSE: dict[str, str] = {
-    "gee_scaled": "GEE with the sandwich scaled by G/(G\u2212k) and t intervals",
-    "gee_sandwich": "GEE with the plain sandwich and normal intervals",
-    "gee_mancl_derouen": "GEE with the Mancl\u2013DeRouen sandwich and t intervals",
-    "sign_test": "the sign test over survivors",
-    "risk_difference": "the contact-level risk difference",
-    "survivor_exact": "the survivor-level difference (Newcombe interval)",
-    "rule": "the claims' own rules (Wilson or exact intervals)",
-}
+#: The methods of the batched evaluation (analysis.steps.statistics.METHODS): legend names,
+#: level of analysis, and the same methods named in running text (captions and alt text).
+METHOD_LABELS: dict[str, str] = {m.id: m.legend for m in METHODS.values()}
+METHOD_LEVELS: dict[str, str] = {m.id: m.level for m in METHODS.values()}
+METHOD_PROSE: dict[str, str] = {m.id: m.prose for m in METHODS.values()}

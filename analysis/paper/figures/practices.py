@@ -15,7 +15,6 @@ from analysis.paper.figures.style import (
     count_label,
     interval_errors,
     interval_level,
-    join_words,
     new_figure,
     percent,
     percent_axis,
@@ -25,6 +24,7 @@ from analysis.paper.figures.style import (
     suppression_note,
     themed,
 )
+from analysis.paper.fmt import join_words
 
 FACTOR = "Who initiated"
 ORDER = ("self", "external")

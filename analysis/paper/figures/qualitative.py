@@ -26,7 +26,6 @@ from analysis.palette import ABSENT, NEUTRAL, NEUTRAL_FILL
 from analysis.paper.figures.style import (
     REFERENCE,
     count_label,
-    join_words,
     new_figure,
     percent,
     read_result,
@@ -35,6 +34,7 @@ from analysis.paper.figures.style import (
     suppressed,
     themed,
 )
+from analysis.paper.fmt import join_words
 from analysis.study.datapackage import read_table
 
 #: Themes are named by headings above their codes, not by colour: a colour in these figures

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -10,12 +11,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from analysis.io import read_json
 from analysis.palette import NEUTRAL, VERDICT_COLOURS, colour_name
 from analysis.paper.figures.labels import claim_label, grouped_rows, is_association, row_text
 from analysis.paper.figures.style import (
     MC_Z,
     REFERENCE,
-    join_words,
     new_figure,
     percent,
     percent_axis,
@@ -24,22 +25,37 @@ from analysis.paper.figures.style import (
     require_columns,
     themed,
 )
-from analysis.steps.claims import VERDICTS, load_registry, nominal_rate
-from analysis.study.vocabulary import ROBUSTNESS_SCENARIOS
+from analysis.paper.fmt import join_words
+from analysis.steps.claims import load_registry
+from analysis.steps.verdicts import nominal_rate
+from analysis.study.vocabulary import VERDICTS
 
-SCENARIO_TITLES = {"published": "Published", "null": "Null", "reversed": "Reversed",
-                   "contrary": "Contrary"}
-SCENARIO_MEANING = {"published": "with the associations the study reports",
-                    "null": "with every association set to zero",
-                    "reversed": "with every association reversed",
-                    "contrary": "with every finding absent or reversed"}
 SHARE_COLUMNS = {verdict: verdict.replace(" ", "_") + "_share" for verdict in VERDICTS}
 MCSE_COLUMNS = {verdict: verdict.replace(" ", "_") + "_mcse" for verdict in VERDICTS}
+#: The scenario whose reproductions are all false ones (every association zero), when listed
+#: with an effect multiplier of 0: the figure enlarges its panel.
 NULL = "null"
 
 
-def robustness_summary(results: Path) -> tuple[pd.DataFrame, list[dict], list[str]]:
-    """The summary rows, the registry entries (in registry order) and the scenarios present."""
+@dataclass(frozen=True)
+class Scenarios:
+    """The robustness scenarios in order, with their titles and descriptions."""
+
+    names: list[str]
+    titles: dict[str, str]
+    descriptions: dict[str, str]
+    null: bool  # the null scenario is listed, with every association zero
+
+
+def _scenarios(results: Path) -> Scenarios:
+    listed = read_json(results / "robustness" / "scenarios.json")["scenarios"]
+    return Scenarios([s["name"] for s in listed], {s["name"]: s["title"] for s in listed},
+                     {s["name"]: s["description"] for s in listed},
+                     any(s["name"] == NULL and s["effect_multiplier"] == 0 for s in listed))
+
+
+def robustness_summary(results: Path) -> tuple[pd.DataFrame, list[dict], Scenarios]:
+    """The summary rows, the registry entries (in registry order) and the scenarios."""
     frame = read_result(results, "robustness/summary.csv")
     require_columns(frame, ["claim", "scenario", "replications", *SHARE_COLUMNS.values(),
                             *MCSE_COLUMNS.values()], "robustness/summary.csv")
@@ -48,8 +64,8 @@ def robustness_summary(results: Path) -> tuple[pd.DataFrame, list[dict], list[st
     if missing:
         raise ValueError(f"robustness/summary.csv: claim(s) not in the registry: "
                          f"{', '.join(missing)}")
-    scenarios = [s for s in ROBUSTNESS_SCENARIOS if s in set(frame["scenario"])]
-    unknown = sorted(set(frame["scenario"]) - set(scenarios))
+    scenarios = _scenarios(results)
+    unknown = sorted(set(frame["scenario"]) - set(scenarios.names))
     if unknown:
         raise ValueError(f"robustness/summary.csv: unknown scenario(s) {', '.join(unknown)}")
     return frame, registry, scenarios
@@ -62,12 +78,13 @@ def _shares(frame: pd.DataFrame, scenario: str, ids: list[str]) -> pd.DataFrame:
 @themed
 def robustness(results: Path, data: Path) -> Figure:
     """Stacked bars of the verdict shares per claim and scenario, and the null's false rate."""
-    frame, registry, scenarios = robustness_summary(results)
+    frame, registry, listed = robustness_summary(results)
+    scenarios = listed.names
     alpha = float(read_claims(results)["alpha"])
     ids = [e["id"] for e in registry]
     headings, ys = grouped_rows(registry)
     ys_arr = np.array(ys)
-    zoom = NULL in scenarios and any(is_association(e) for e in registry)
+    zoom = listed.null and any(is_association(e) for e in registry)
     ncols = len(scenarios) + int(zoom)
     fig, axes = new_figure(1.3 + 0.235 * (len(registry) + len(headings)), ncols=ncols,
                            sharey=True,
@@ -90,11 +107,11 @@ def robustness(results: Path, data: Path) -> Figure:
         percent_axis(ax, "x", step=0.5, limits=(0.0, 1.0))
         ax.xaxis.set_minor_locator(_quarters())
         reps = int(rows["replications"].max())
-        ax.set_title(f"{SCENARIO_TITLES[scenario]}\n({reps} studies)", fontsize=8,
+        ax.set_title(f"{listed.titles[scenario]}\n({reps} studies)", fontsize=8,
                      loc="center", fontweight="bold")
         ax.set_xlabel("Studies (%)", fontsize=7.5)
     if zoom:
-        _null_panel(axes[-1], frame, registry, ys_arr, alpha)
+        _null_panel(axes[-1], frame, registry, ys_arr, alpha, listed.titles[NULL])
     first = axes[0]
     first.set_yticks([*(h for h, _ in headings), *ys],
                      [*(text for _, text in headings), *(row_text(e) for e in registry)],
@@ -126,7 +143,7 @@ def _quarters():
 
 
 def _null_panel(ax, frame: pd.DataFrame, registry: list[dict], ys: np.ndarray,
-                alpha: float) -> None:
+                alpha: float, title: str) -> None:
     """Reproduced share under the null, association claims only, against its nominal rate."""
     rows = _shares(frame, NULL, [e["id"] for e in registry])
     assoc = np.array([is_association(e) for e in registry])
@@ -146,15 +163,16 @@ def _null_panel(ax, frame: pd.DataFrame, registry: list[dict], ys: np.ndarray,
     for y in ys[~assoc]:
         ax.text(0.004, y, "\u2014", fontsize=7, color=REFERENCE, va="center")
     percent_axis(ax, "x", step=0.05, limits=(-0.004, top))
-    ax.set_title("Null: false\nreproductions", fontsize=8, loc="center", fontweight="bold")
+    ax.set_title(f"{title}: false\nreproductions", fontsize=8, loc="center", fontweight="bold")
     ax.set_xlabel("Studies (%)", fontsize=7.5)
 
 
 def robustness_caption(results: Path, data: Path) -> str:
-    frame, registry, scenarios = robustness_summary(results)
+    frame, registry, listed = robustness_summary(results)
     alpha = float(read_claims(results)["alpha"])
     reps = frame.groupby("scenario")["replications"].max()
-    runs = join_words([f"{int(reps[s])} studies {SCENARIO_MEANING[s]} ({s})" for s in scenarios])
+    runs = join_words([f"{int(reps[s])} studies with {listed.descriptions[s]} ({s})"
+                       for s in listed.names])
     text = (
         f"Robustness of the {len(registry)} claims to sampling variation: the share of "
         f"regenerated synthetic studies of the same size in which each claim was reproduced, "
@@ -163,7 +181,7 @@ def robustness_caption(results: Path, data: Path) -> str:
         f"Monte Carlo intervals of the reproduced share ({MC_Z:.2f} Monte Carlo standard errors "
         f"either side); there is none when every study, or none, reproduced the claim.")
     assoc = [e for e in registry if is_association(e)]
-    if NULL in scenarios and assoc:
+    if listed.null and assoc:
         null = _shares(frame, NULL, [e["id"] for e in assoc])[SHARE_COLUMNS["reproduced"]]
         worst = join_words([c for c in null.index if null[c] == null.max()])
         two = [e["id"] for e in assoc if e.get("direction") == "two-sided"]
@@ -185,7 +203,8 @@ def robustness_caption(results: Path, data: Path) -> str:
 
 
 def robustness_alt(results: Path, data: Path) -> str:
-    frame, registry, scenarios = robustness_summary(results)
+    frame, registry, listed = robustness_summary(results)
+    scenarios = listed.names
     alpha = float(read_claims(results)["alpha"])
     parts = []
     for e in registry:
@@ -202,7 +221,7 @@ def robustness_alt(results: Path, data: Path) -> str:
         + join_words([f"{v} ({colour_name(VERDICT_COLOURS[v])})" for v in VERDICTS])
         + ". " + ". ".join(parts) + ".")
     assoc = [e for e in registry if is_association(e)]
-    if NULL in scenarios and assoc:
+    if listed.null and assoc:
         rows = _shares(frame, NULL, [e["id"] for e in assoc])
         null = rows[SHARE_COLUMNS["reproduced"]]
         mcse = rows[MCSE_COLUMNS["reproduced"]]

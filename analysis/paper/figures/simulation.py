@@ -34,7 +34,6 @@ from analysis.paper.figures.style import (
     LEVEL_MARKERS,
     MC_Z,
     REFERENCE,
-    join_words,
     new_figure,
     percent,
     percent_axis,
@@ -43,7 +42,7 @@ from analysis.paper.figures.style import (
     require_columns,
     themed,
 )
-from analysis.paper.fmt import number
+from analysis.paper.fmt import join_words, number
 from analysis.steps.claims import load_registry
 from analysis.steps.performance import needed_text
 

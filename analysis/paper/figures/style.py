@@ -111,7 +111,6 @@ REFERENCE = ".35"   # reference lines (0, 50%, 100%)
 MC_Z = 1.959963984540054
 #: Level of analysis by marker shape, in every figure; a filled marker is the primary one.
 LEVEL_MARKERS: dict[str, str] = {"contact": "s", "survivor": "o"}
-LEVEL_LABELS: dict[str, str] = {"contact": "contact level", "survivor": "survivor level"}
 
 
 def themed(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -197,15 +196,6 @@ def suppressed(value: Any) -> bool:
     return is_suppressed(value)
 
 
-def suppressed_rows(frame: pd.DataFrame, counts: Sequence[str] = ("successes", "n")) -> np.ndarray:
-    """Boolean mask of rows with a suppressed count (nothing in synthetic results)."""
-    mask = np.zeros(len(frame), dtype=bool)
-    for column in counts:
-        if column in frame.columns:
-            mask |= np.array([suppressed(v) for v in frame[column]], dtype=bool)
-    return mask
-
-
 def count_label(value: Any) -> str:
     """A count for a label or text: the integer, or the suppression marker as is."""
     return str(value) if suppressed(value) else str(int(float(value)))
@@ -277,12 +267,6 @@ def text_on(colour: str) -> str:
 
     r, g, b = to_rgb(colour)
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
-
-
-def join_words(items: Sequence[str]) -> str:
-    """["a", "b", "c"] -> "a, b and c"."""
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 # --- saving -----------------------------------------------------------------------------------

@@ -62,6 +62,8 @@ class Bundle:
     saturation: dict[str, Any] | None
     theme_excerpts: pd.DataFrame | None
     robustness: pd.DataFrame
+    #: The robustness scenarios in order, each with its title and description.
+    scenarios: list[dict[str, Any]]
     performance: pd.DataFrame
     sample_size: pd.DataFrame
     covariance: pd.DataFrame
@@ -100,6 +102,7 @@ def load_bundle(results: Path, data: Path, committed: Path | None) -> Bundle:
                     if (qualitative / "saturation.json").exists() else None),
         theme_excerpts=_optional_csv(qualitative / "theme_excerpts.csv"),
         robustness=read_csv(results / "robustness" / "summary.csv"),
+        scenarios=read_json(results / "robustness" / "scenarios.json")["scenarios"],
         performance=read_csv(results / "simulation" / "performance.csv"),
         sample_size=read_csv(results / "simulation" / "sample_size.csv"),
         covariance=read_csv(results / "simulation" / "covariance.csv"),
@@ -157,7 +160,8 @@ def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str,
         "qualitative": qualitative_values(bundle.agreement, bundle.agreement_overall,
                                           bundle.themes, bundle.disagreements,
                                           bundle.saturation, config["data_source"]),
-        "robustness": robustness_values(bundle.claims, bundle.robustness, float(config["alpha"])),
+        "robustness": robustness_values(bundle.claims, bundle.robustness, bundle.scenarios,
+                                        float(config["alpha"])),
         "simulation": simulation_values(bundle.claims, bundle.performance, bundle.sample_size,
                                         bundle.covariance, config,
                                         bundle.settings.get("gee_covariance", "")),

@@ -18,6 +18,7 @@ import pandas as pd
 from analysis.disclosure.markers import SUPPRESSED, count_text, is_missing
 from analysis.paper import fmt
 from analysis.paper.values.common import share_text
+from analysis.study.vocabulary import number_word
 
 #: What a restricted build says where a synthetic build reports what only its coding publishes.
 NOT_PUBLISHED = "not published for restricted data"
@@ -33,12 +34,9 @@ def _kappa_ci(row: Mapping[str, Any]) -> str:
     return f"95% CI {fmt.interval(row['kappa_low'], row['kappa_high'])}"
 
 
-WORDS = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
-
-
 def _count_word(n: int, capital: bool = False) -> str:
-    word = WORDS[n] if n < len(WORDS) else str(n)
-    return word if capital else word.lower()
+    word = "no" if n == 0 else number_word(n)
+    return word.capitalize() if capital else word
 
 
 def _no_interval_sentence(n: int, undefined: int, suppressed: int = 0) -> str:

@@ -90,8 +90,8 @@ def model_values(models: pd.DataFrame) -> dict[str, Any]:
         values.setdefault(row["model_id"], {})[row["term"]] = {
             "or": fmt.number(row["odds_ratio"]), "ci": fmt.interval(row["ci_low"], row["ci_high"]),
             "p": fmt.p_value(row["p_value"] if pd.notna(row["p_value"]) else None)}
-    diffs = models["statsmodels_max_abs_diff"].dropna()
-    values["max_diff_statsmodels"] = fmt.scientific(diffs.max()) if len(diffs) else "n/a"
+    diffs = models["batched_max_abs_diff"].dropna()
+    values["max_diff_batched"] = fmt.scientific(diffs.max()) if len(diffs) else "n/a"
     return values
 
 

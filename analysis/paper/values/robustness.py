@@ -10,21 +10,35 @@ import pandas as pd
 
 from analysis.paper import fmt
 from analysis.paper.values.common import one, rows
-from analysis.steps.claims import nominal_rate
 from analysis.steps.performance import needed_text
-from analysis.study.vocabulary import ROBUSTNESS_SCENARIOS
+from analysis.steps.verdicts import nominal_rate
 
 SHARES = ("reproduced", "inconclusive", "not_reproduced")
+#: The scenarios the manuscript's text discusses by name (their summaries below).
+DISCUSSED = ("published", "null", "contrary")
 
 
 def robustness_values(claims: list[dict[str, Any]], summary: pd.DataFrame,
-                      alpha: float = 0.05) -> dict[str, Any]:
-    """``robustness``: per claim and scenario the verdict shares with MCSEs, and summaries."""
-    robust: dict[str, Any] = {}
+                      scenarios: list[dict[str, Any]], alpha: float = 0.05) -> dict[str, Any]:
+    """``robustness``: per claim and scenario the verdict shares with MCSEs, and summaries.
+
+    ``scenarios`` are the robustness scenarios in order (``robustness/scenarios.json``);
+    every one has its shares per claim. The summaries the text quotes about the
+    published, null and contrary worlds need those scenarios among them.
+    """
+    names = [s["name"] for s in scenarios]
+    missing = [name for name in DISCUSSED if name not in names]
+    if missing:
+        raise ValueError(f"robustness_scenarios lacks {', '.join(missing)}: the manuscript's "
+                         "text discusses the published, null and contrary worlds")
+    robust: dict[str, Any] = {
+        "scenarios": fmt.join_words(names),
+        "n_scenarios": str(len(names)),
+    }
     for claim in claims:
         cid = claim["id"]
         entry: dict[str, Any] = {}
-        for scenario in ROBUSTNESS_SCENARIOS:
+        for scenario in names:
             row = one(summary, claim=cid, scenario=scenario)
             entry[scenario] = {
                 **{name: fmt.percent(row[f"{name}_share"], 1) for name in SHARES},
@@ -33,7 +47,7 @@ def robustness_values(claims: list[dict[str, Any]], summary: pd.DataFrame,
                                 if pd.notna(row["significant_share"]) else "no test"),
                 "estimable": fmt.percent(row["estimable_share"], 1),
             }
-        reps = int(one(summary, claim=cid, scenario="published")["replications"])
+        reps = int(rows(summary, claim=cid)["replications"].max())
         entry["replications"] = fmt.count(reps)
         robust[cid] = entry
     association = [c["id"] for c in claims

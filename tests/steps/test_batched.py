@@ -1,11 +1,13 @@
-"""The batch engine against the one-study path, statsmodels and scipy.
+"""The batched implementation of every statistic against its one-study twin.
 
 For sampled studies of a batch, every claim's every method (the clustered
 model under each covariance, the sign test, the contact-level risk
 difference, the survivor-level comparison, the share rules) gives the same
-estimate, interval, p-value and verdict as the one-study path to 1e-8; the
-answers do not depend on the batch size; and the batch generator draws from
-the same model as the full generator.
+estimate, interval, p-value and verdict as the one-study path: to 1e-8, and
+for the clustered models (statsmodels in the one-study path, the batched
+engine's own Fisher scoring here, both stopping as statsmodels does) to 1e-7;
+the answers do not depend on the batch size; and the batch generator draws
+from the same model as the full generator.
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ from statsmodels.genmod import families
 from statsmodels.genmod.cov_struct import Exchangeable
 from statsmodels.genmod.generalized_estimating_equations import GEE
 
-from analysis.config import load_config, scenario_config
+from analysis.config import load_config, scenario_config, scenario_key
 from analysis.stats import batched
-from analysis.steps.batch import evaluate_batch
-from analysis.steps.claims import claim_methods, evaluate_claims, load_registry
+from analysis.steps.claims import claim_methods, evaluate_batch, evaluate_claims, load_registry
 from analysis.steps.robustness import run_cell
 from analysis.study.batch import generate_batch, replication_rng
 from analysis.study.generate import generate_study
 
 TOL = 1e-8
+#: The clustered models: statsmodels stops at a score norm of 1e-6 (ctol) and the batched
+#: engine by the same rule; their starting fits differ within the GLM's own tolerance.
+GEE_TOL = 1e-7
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +45,10 @@ def _batch(scenario: str, B: int, n: int = 24, master: int = 11):
                                                   for r in range(B)])
 
 
-def _close(a, b) -> bool:
+def _close(a, b, tol: float = TOL) -> bool:
     if a is None or (isinstance(a, float) and math.isnan(a)):
         return b is None or (isinstance(b, float) and math.isnan(b))
-    return b is not None and not math.isnan(b) and abs(a - b) <= TOL * max(1.0, abs(a))
+    return b is not None and not math.isnan(b) and abs(a - b) <= tol * max(1.0, abs(a))
 
 
 def _log(value: float | None) -> float | None:
@@ -92,10 +96,12 @@ def test_batched_answers_equal_the_one_study_path(registry, scenario):
                     assert theta is None or not claim["estimable"] or method != claim.get(
                         "method_id"), (entry["id"], method)
                     continue
+                tol = GEE_TOL if method.startswith("gee_") else TOL
                 for a, name in ((theta, "theta"), (low, "theta_low"), (high, "theta_high")):
-                    assert _close(a, float(row[name])), (scenario, b, entry["id"], method, name)
+                    assert _close(a, float(row[name]), tol), (scenario, b, entry["id"], method,
+                                                              name)
                 if p is not None:
-                    assert _close(p, float(row["p_value"])), (entry["id"], method, "p")
+                    assert _close(p, float(row["p_value"]), tol), (entry["id"], method, "p")
                 if level_verdict:
                     assert row["verdict"] == level_verdict, (entry["id"], method)
                 checked += 1
@@ -168,9 +174,10 @@ def test_answers_do_not_depend_on_the_batch_size(registry):
     from analysis.io import FLOAT_FORMAT
 
     config = load_config()
-    small = run_cell(config, registry, "published", None, 24, (101,), list(range(30)),
+    cell = (scenario_key("published"),)
+    small = run_cell(config, registry, "published", None, 24, cell, list(range(30)),
                      batch_size=7)
-    large = run_cell(config, registry, "published", None, 24, (101,), list(range(30)),
+    large = run_cell(config, registry, "published", None, 24, cell, list(range(30)),
                      batch_size=1000)
     assert small[["study", "claim", "method", "verdict"]].equals(
         large[["study", "claim", "method", "verdict"]])
