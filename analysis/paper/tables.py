@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis.disclosure.markers import SUPPRESSED, count_text
 from analysis.paper import fmt
-from analysis.paper.benchmark import expectation_text
+from analysis.paper.expectations import expectation_text
 from analysis.paper.values import Bundle, true_values
 from analysis.paper.values.claims import claim_values
 from analysis.paper.values.common import extreme_text, one, row_suppressed, share_text

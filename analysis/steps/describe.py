@@ -152,7 +152,7 @@ def expected_vs_actual(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05) 
 
     Overall, by who initiated and by race. What guidance expects of each
     practice is a reading of documents, not data, and lives with the paper
-    (:mod:`analysis.paper.benchmark`).
+    (:mod:`analysis.paper.expectations`).
     """
     contacts = contacts_with_context(tables).assign(all="all contacts")
     frame = rates_by(contacts, {f"practice_{k}": v for k, v in PRACTICES.items()},

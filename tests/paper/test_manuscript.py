@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from analysis.dev import overlap
-from analysis.paper.benchmark import EXPECTATIONS, expectation_text
+from analysis.paper.expectations import EXPECTATIONS, expectation_text
 from analysis.study.vocabulary import PRACTICES
 
 ROOT = Path(__file__).resolve().parents[2]

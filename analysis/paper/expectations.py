@@ -1,4 +1,4 @@
-"""What officer guidance expects of each safety practice: the paper's benchmark.
+"""What officer guidance expects of each safety practice: the benchmark of expected practice.
 
 Written from the guidance we read (manuscript/references.bib names each
 source and what of it was read), never from the generator: the benchmark is
@@ -62,7 +62,7 @@ EXPECTATIONS: dict[str, Expectation] = {
 def expectation(key: str) -> Expectation:
     """The expectation of one practice; a clear error for a practice without one."""
     if key not in EXPECTATIONS:
-        raise KeyError(f"practice '{key}' has no expectation in analysis.paper.benchmark; "
+        raise KeyError(f"practice '{key}' has no expectation in analysis.paper.expectations; "
                        f"known: {', '.join(EXPECTATIONS)}")
     return EXPECTATIONS[key]
 
