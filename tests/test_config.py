@@ -250,6 +250,52 @@ def test_every_key_of_the_schema_is_described():
     assert missing == []
 
 
+def test_the_config_readme_is_written_from_the_schema(repo_root):
+    """config/README.md describes every section with the schema's own descriptions."""
+    from analysis.dev.config_docs import render
+
+    text = (repo_root / "config" / "README.md").read_text(encoding="utf-8")
+    assert text == render(load_schema()), (
+        "config/README.md differs from the schema: run python -m analysis.dev.config_docs")
+    for key in load_schema()["properties"]:
+        assert f"## `{key}`" in text
+
+
+def test_the_extra_covariates_enum_follows_the_declared_variables(repo_root):
+    """The schema's enum is written from analysis/study/variables.py; it must not drift."""
+    from analysis.dev.config_docs import schema_text
+    from analysis.study.variables import EXTRA_COVARIATES
+
+    enum = load_schema()["properties"]["arrest_model_extra_covariates"]["items"]["enum"]
+    assert enum == list(EXTRA_COVARIATES)
+    text = (repo_root / "workflow" / "schemas" / "config.schema.yaml").read_text(encoding="utf-8")
+    assert schema_text(text) == text
+    drifted = text.replace("enum: [" + ", ".join(EXTRA_COVARIATES) + "]", "enum: [black]")
+    assert drifted != text and schema_text(drifted) == text
+
+
+def test_a_scenario_name_must_be_defined_and_well_formed(config):
+    bad = copy.deepcopy(config)
+    bad["scenario"] = "halved"
+    bad["robustness_scenarios"] = ["published", "halved"]
+    message = _message(bad)
+    assert ("config key 'scenario' has value 'halved'; allowed: one of 'published', 'null', "
+            "'reversed', 'contrary' (the names of scenarios)") in message
+    assert "config key 'robustness_scenarios.1' has value 'halved'" in message
+    bad = copy.deepcopy(config)
+    bad["scenarios"]["two words"] = bad["scenarios"]["null"]
+    assert "'two words'; allowed: text matching ^[A-Za-z][A-Za-z0-9_]*$" in _message(bad)
+
+
+def test_a_new_scenario_is_a_block_of_its_own(config):
+    added = copy.deepcopy(config)
+    added["scenarios"]["halved"] = {"title": "Halved", "description": "every association halved",
+                                    "effect_multiplier": 0.5}
+    added["robustness_scenarios"] = [*config["robustness_scenarios"], "halved"]
+    added["scenario"] = "halved"
+    assert validate_config(added)["scenario"] == "halved"
+
+
 def test_a_scenario_override_is_validated_like_the_configuration(config):
     bad = copy.deepcopy(config)
     bad["scenarios"]["contrary"]["overrides"]["violence"]["p_ongoing_strategic"] = 1.5

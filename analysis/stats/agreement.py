@@ -99,7 +99,10 @@ def bootstrap_pooled_kappa(per_case: np.ndarray, alpha: float = 0.05, reps: int 
     -----
     The decisions of one case are not independent of each other, so the
     pooled kappa's uncertainty comes from resampling whole cases
-    (Efron & Tibshirani, 1993), not cells.
+    (Efron & Tibshirani, 1993), not cells. Hand-written: each resample is a
+    vector of case weights, so every resample's pooled kappa is one matrix
+    product; :func:`scipy.stats.bootstrap` would call a kappa function once
+    per resample on rebuilt tables for the same percentile interval.
     """
     per_case = np.asarray(per_case, dtype=float)
     n = len(per_case)
@@ -153,7 +156,8 @@ def expected_kappa(prevalence: float, rate: float) -> float:
     With coder A applying codes to a share ``prevalence`` of case-code cells,
     observed agreement is 1 - rate, coder B's prevalence is
     prevalence (1 - rate) + (1 - prevalence) rate, and chance agreement follows
-    from the two prevalences.
+    from the two prevalences. Hand-written: a property of this package's
+    simulated second coder, not a statistic a library offers.
     """
     b = prevalence * (1 - rate) + (1 - prevalence) * rate
     chance = prevalence * b + (1 - prevalence) * (1 - b)

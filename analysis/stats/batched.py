@@ -401,13 +401,13 @@ def gee_exchangeable(y: np.ndarray, X: np.ndarray, cluster: np.ndarray,
     ones = lay.rows_to_study(y)
     fail((ones == 0) | (ones == lay.rows_per_study), "the outcome is constant")
     fail(lay.clusters_per_study < MIN_CLUSTERS,
-         f"fewer than {MIN_CLUSTERS} participants (at least {MIN_CLUSTERS} needed)")
+         f"fewer than {MIN_CLUSTERS} survivors (at least {MIN_CLUSTERS} needed)")
     low = np.minimum.reduceat(X, lay.row_study_starts, axis=0)
     high = np.maximum.reduceat(X, lay.row_study_starts, axis=0)
     fail(np.any(low[:, 1:] == high[:, 1:], axis=1), "a predictor is constant")
     fail(_separated(lay, y, X), "(quasi-)complete separation: an empty cell in outcome by a "
                                 "binary predictor")
-    fail(lay.clusters_per_study - k < MIN_RESIDUAL_DF, "too few participants for the coefficients")
+    fail(lay.clusters_per_study - k < MIN_RESIDUAL_DF, "too few survivors for the coefficients")
 
     beta = np.zeros((B, k))
     rho = np.zeros(B)

@@ -156,7 +156,7 @@ def gee_logit(y: np.ndarray, X: np.ndarray, groups: np.ndarray, names: Sequence[
     if y.size == 0 or y.min() == y.max():
         return fail("the outcome is constant")
     if n_clusters < MIN_CLUSTERS:
-        return fail(f"only {n_clusters} participants (at least {MIN_CLUSTERS} needed)")
+        return fail(f"only {n_clusters} survivors (at least {MIN_CLUSTERS} needed)")
     for j, name in enumerate(names):
         if X[:, j].min() == X[:, j].max():
             return fail(f"the predictor {name} is constant")
@@ -166,7 +166,7 @@ def gee_logit(y: np.ndarray, X: np.ndarray, groups: np.ndarray, names: Sequence[
     design = np.column_stack([np.ones(len(y)), X])
     k = design.shape[1]
     if n_clusters - k < MIN_RESIDUAL_DF:
-        return fail(f"{n_clusters} participants are too few for {k} coefficients (at least "
+        return fail(f"{n_clusters} survivors are too few for {k} coefficients (at least "
                     f"{k + MIN_RESIDUAL_DF} needed)")
     if np.linalg.matrix_rank(design) < k:
         return fail("singular information matrix (the model did not converge)")

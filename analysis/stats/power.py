@@ -16,6 +16,10 @@ def fisher_power(n1: int, n0: int, p1: float, p0: float, alpha: float = 0.05) ->
     The sum, over every table the two binomials can produce, of its
     probability when the group shares are p1 and p0, for the tables Fisher's
     exact test rejects at ``alpha`` (enumerated, no approximation).
+
+    Hand-written: statsmodels' power tools approximate two-proportion tests
+    with the normal distribution; none enumerates Fisher's exact test, whose
+    power at two dozen survivors is far from the normal approximation.
     """
     from scipy import stats
 

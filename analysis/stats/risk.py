@@ -21,15 +21,21 @@ def cluster_risk_difference(y: np.ndarray, exposed: np.ndarray, clusters: np.nda
                             alpha: float = 0.05) -> Estimate:
     """Risk difference between two groups of clusters, with a cluster-robust interval.
 
-    Each group's risk is the ratio estimator ``sum(y) / n`` over its incidents;
+    Each group's risk is the ratio estimator ``sum(y) / n`` over its contacts;
     its variance is the linearised cluster variance
     ``G / (G - 1) * sum_i (y_i - p m_i)^2 / n^2`` over the group's G clusters
-    (``y_i`` events and ``m_i`` incidents of cluster i). Exposure is constant
+    (``y_i`` events and ``m_i`` contacts of cluster i). Exposure is constant
     within a cluster (for example the survivor's race), so the two groups'
     variances add. The interval and two-sided p-value use a t distribution with
     (number of clusters - 2) degrees of freedom.
 
     Returns the difference exposed minus unexposed.
+
+    Hand-written: statsmodels' cluster-robust linear model gives the same
+    difference (the coefficient of the exposure) but one small-sample factor
+    for all clusters; this ratio estimator corrects each group by its own
+    G / (G - 1) (Donner & Klar, 2000). The batched twin is
+    :func:`analysis.stats.batched.cluster_risk_difference`.
     """
     y = np.asarray(y, dtype=float)
     exposed = np.asarray(exposed, dtype=bool)
@@ -47,7 +53,7 @@ def cluster_risk_difference(y: np.ndarray, exposed: np.ndarray, clusters: np.nda
     for group in (True, False):
         e, m = events[cluster_exposed == group], sizes[cluster_exposed == group]
         if e.size < MIN_CLUSTERS_PER_GROUP:
-            return not_estimable(method, f"fewer than {MIN_CLUSTERS_PER_GROUP} participants "
+            return not_estimable(method, f"fewer than {MIN_CLUSTERS_PER_GROUP} survivors "
                                          "in a group")
         p = e.sum() / m.sum()
         var = e.size / (e.size - 1) * np.sum((e - p * m) ** 2) / m.sum() ** 2

@@ -2,7 +2,7 @@
 
 Every function takes the study tables and returns a tidy DataFrame (one row per
 group and measure) with counts, shares and Wilson 95% intervals where a share
-is reported. Shares at the incident level describe police contacts; shares at
+is reported. Shares at the contact level describe police contacts; shares at
 the survivor level describe survivors.
 """
 

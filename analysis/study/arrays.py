@@ -1,8 +1,9 @@
 """A study's columns as numpy arrays: what the estimators and the claims read.
 
 Built once per study from its tables; the robustness study builds one per
-replication. Contacts (incidents) are rows; ``cluster`` maps each contact to
-its survivor (0 .. n_participants - 1, in participants-table order).
+replication. Each police contact (a row of the incidents table) is a row;
+``cluster`` maps each contact to its survivor (0 .. n_participants - 1, in
+participants-table order).
 """
 
 from __future__ import annotations

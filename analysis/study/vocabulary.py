@@ -8,6 +8,18 @@ read these names from here. Categories are always drawn and listed in these
 fixed orders, never in the order a configuration file happens to list them,
 so reordering keys in ``config.yaml`` (or serialising it with sorted keys)
 cannot change the data.
+
+Words. The code names the two units of the study as readers see them: a
+*survivor* (one woman of the study) and a police *contact* (one police
+intervention she described); estimators, statistics and figures say
+``survivor`` and ``contact`` (``n_contacts``, ``per_survivor``). The data
+package keeps the names its users read in the codebook: the tables
+``participants`` (one row per survivor, ``participant_id``) and ``incidents``
+(one row per contact, ``incident_seq``), and the configuration keys that count
+them (``n_participants``). *Participant* otherwise appears only where research
+ethics uses it: no real participant data, and the restricted participants a
+disclosure check compares with. The manuscript, figures and tables say
+*survivor* and *police contact*.
 """
 
 from __future__ import annotations

@@ -367,7 +367,7 @@ def test_gee_logit_complete_separation_continuous():
 
 def test_gee_logit_too_few_clusters():
     y, X, groups = simulate_clustered(4, 7)
-    _not_estimable(gee_logit(y, X, groups, ["a", "b", "c"]), "only 7 participants (at least 8")
+    _not_estimable(gee_logit(y, X, groups, ["a", "b", "c"]), "only 7 survivors (at least 8")
     y, X, groups = simulate_clustered(4, 9)
     fit = gee_logit(y, X[:, :1], groups, ["a"])
     assert fit.n_clusters == 9
@@ -409,7 +409,7 @@ def test_gee_logit_never_raises():
             reasons.add(fit.reason)
     assert estimable > 50
     text = " | ".join(sorted(reasons))
-    for fragment in ("the outcome is constant", "is constant", "separation", "participants (at "
+    for fragment in ("the outcome is constant", "is constant", "separation", "survivors (at "
                      "least 8 needed)"):
         assert fragment in text
 
@@ -466,7 +466,7 @@ def test_cluster_risk_difference_not_estimable():
     assert not est.estimable and est.reason == "exposure varies within a cluster"
     one_exposed = np.repeat(np.arange(10) == 0, 3)
     est = cluster_risk_difference(y, one_exposed, cluster)
-    assert not est.estimable and "fewer than 2 participants" in est.reason
+    assert not est.estimable and "fewer than 2 survivors" in est.reason
 
 
 def test_cluster_risk_difference_zero_variance():

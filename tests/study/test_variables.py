@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.config import load_config, load_schema, scenario_config
+from analysis.config import load_config, scenario_config
 from analysis.study.arrays import StudyArrays
 from analysis.study.batch import generate_batch, replication_rng
 from analysis.study.generate import generate_study
@@ -28,14 +28,6 @@ from analysis.study.vocabulary import PRACTICE_COLUMNS, PRACTICES, number_word
 @pytest.fixture(scope="module")
 def tables():
     return generate_study(load_config(), interviews=False, coding=False).tables
-
-
-def test_the_schema_allows_exactly_the_declared_extra_covariates():
-    """The schema's enum documents the configuration; it must not drift from the declaration."""
-    schema = load_schema()
-    enum = schema["properties"]["arrest_model_extra_covariates"]["items"]["enum"]
-    assert enum == list(EXTRA_COVARIATES)
-    assert set(EXTRA_COVARIATES) <= set(PREDICTORS)
 
 
 def test_each_column_is_what_the_tables_say(tables):
