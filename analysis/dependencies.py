@@ -203,11 +203,6 @@ def code_files(*modules: str, root: Path = ROOT) -> list[str]:
     return sorted(p.resolve().relative_to(root.resolve()).as_posix() for p in files)
 
 
-def all_modules() -> list[str]:
-    """Every module of this package (sorted)."""
-    return sorted(module_name(p) for p in PACKAGE_DIR.rglob("*.py"))
-
-
 def module_constant(module: str, name: str, default: Any = None) -> Any:
     """The literal value of a module-level constant, read without importing the module."""
     for node in _parse(module_path(module)).body:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from analysis.config import load_config
+from analysis.dependencies import PACKAGE_DIR, module_name
 from analysis.study.generate import generate_study
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +27,11 @@ def copy_repo(destination: Path) -> Path:
     """Copy the repository's sources (no results, caches or environment) to ``destination``."""
     shutil.copytree(ROOT, destination, ignore=COPY_IGNORE)
     return destination
+
+
+def all_modules() -> list[str]:
+    """Every module of the package (sorted): what the layer and import-graph tests walk."""
+    return sorted(module_name(p) for p in PACKAGE_DIR.rglob("*.py"))
 
 
 def snakemake_executable() -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from analysis.dependencies import (
     ROOT,
-    all_modules,
     code_files,
     data_files,
     direct_imports,
@@ -13,6 +12,7 @@ from analysis.dependencies import (
     transitive_imports,
 )
 from analysis.paper.figures import FIGURES
+from tests.conftest import all_modules
 
 
 def test_imports_inside_functions_are_edges():

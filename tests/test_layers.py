@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.dependencies import all_modules, direct_imports
+from analysis.dependencies import direct_imports
+from tests.conftest import all_modules
 
 #: Layer of each top-level part of the package, lowest first.
 LAYERS = {

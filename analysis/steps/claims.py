@@ -105,19 +105,6 @@ def check_registry(entries: list[dict[str, Any]]) -> None:
         statistic.check(cid, entry)
 
 
-# --- methods -------------------------------------------------------------------------------
-
-
-def primary_method(entry: Mapping[str, Any], covariance: str) -> str:
-    """The method whose interval decides a claim's verdict."""
-    return STATISTICS[entry["statistic"]].primary(entry, covariance)
-
-
-def claim_methods(entry: Mapping[str, Any]) -> list[str]:
-    """Every method :func:`evaluate_batch` reports for a claim."""
-    return STATISTICS[entry["statistic"]].methods(entry)
-
-
 # --- one study --------------------------------------------------------------------------------
 
 
@@ -167,7 +154,7 @@ def evaluate_claims(tables: Mapping[str, pd.DataFrame] | StudyArrays,
             "estimand": entry["estimand"],
             "family": entry.get("family"),
             "primary_level": outcome["primary_level"],
-            "method_id": primary_method(entry, covariance),
+            "method_id": STATISTICS[entry["statistic"]].primary(entry, covariance),
             "kind": primary["kind"],
             "method": primary["method"],
             "estimate": primary["estimate"],
@@ -197,11 +184,6 @@ def evaluate_claims(tables: Mapping[str, pd.DataFrame] | StudyArrays,
         p = result["p_value"]
         result["significant"] = None if p is None else bool(p < alpha)
     return results
-
-
-def verdict_counts(results: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    """How many claims reached each verdict."""
-    return {v: sum(r["verdict"] == v for r in results) for v in VERDICTS}
 
 
 # --- many studies -----------------------------------------------------------------------------
@@ -245,6 +227,5 @@ def evaluate_batch(batch: StudyBatch, registry: Sequence[Mapping[str, Any]],
     return frame[list(BATCH_COLUMNS)]
 
 
-__all__ = ["BATCH_COLUMNS", "LEVELS", "RegistryError", "check_registry", "claim_methods",
-           "evaluate_batch", "evaluate_claims", "load_registry", "primary_method",
-           "registry_settings", "verdict_counts"]
+__all__ = ["BATCH_COLUMNS", "LEVELS", "RegistryError", "check_registry", "evaluate_batch",
+           "evaluate_claims", "load_registry", "registry_settings"]

@@ -23,8 +23,9 @@ from statsmodels.genmod.generalized_estimating_equations import GEE
 
 from analysis.config import load_config, scenario_config, scenario_key
 from analysis.stats import batched
-from analysis.steps.claims import claim_methods, evaluate_batch, evaluate_claims, load_registry
+from analysis.steps.claims import evaluate_batch, evaluate_claims, load_registry
 from analysis.steps.robustness import run_cell
+from analysis.steps.statistics import STATISTICS
 from analysis.study.batch import generate_batch, replication_rng
 from analysis.study.generate import generate_study
 
@@ -86,7 +87,7 @@ def test_batched_answers_equal_the_one_study_path(registry, scenario):
             claim = one[entry["id"]]
             assert part[(part["claim"] == entry["id"]) & (part["role"] == "primary")][
                 "verdict"].iloc[0] == claim["verdict"], (scenario, b, entry["id"])
-            for method in claim_methods(entry):
+            for method in STATISTICS[entry["statistic"]].methods(entry):
                 row = part[(part["claim"] == entry["id"]) & (part["method"] == method)].iloc[0]
                 theta, low, high, p, level_verdict = _one_study_values(claim, method)
                 if entry["statistic"] == "initiation_patterns":

@@ -246,7 +246,8 @@ def test_every_module_is_an_input_of_exactly_the_jobs_that_import_it(built):
     imports, directly or through other modules), the observation from
     Snakemake's own dry run of every job.
     """
-    from analysis.dependencies import all_modules, module_path, transitive_imports
+    from analysis.dependencies import module_path, transitive_imports
+    from tests.conftest import all_modules
 
     entries = _job_modules()
     jobs = _dry_run_jobs(built, "--forceall")
