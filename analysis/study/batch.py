@@ -26,7 +26,14 @@ from typing import Any
 import numpy as np
 
 from analysis.study.arrays import StudyArrays
-from analysis.study.model import INTERCEPTS, Coefficients, allocate, expit
+from analysis.study.model import (
+    INTERCEPTS,
+    Coefficients,
+    allocate,
+    contact_counts,
+    contact_rate,
+    expit,
+)
 from analysis.study.variables import (
     OUTCOMES,
     PREDICTORS,
@@ -115,9 +122,8 @@ def generate_batch(config: Mapping[str, Any], multiplier: float, n: int,
     B = len(rngs)
     counts = allocate({r: sample["race_ethnicity"][r] for r in RACE_CATEGORIES}, n)
     race_one = np.repeat(np.arange(len(RACE_CATEGORIES)), [counts[r] for r in RACE_CATEGORIES])
-    lo, hi = int(sample["contacts_min"]), int(sample["contacts_max"])
-    lam = np.array([[max(sample["contacts_mean"] - lo, 0.0)],
-                    [sample["prior_calls_before_first"]]])
+    hi = int(sample["contacts_max"])
+    lam = np.array([[contact_rate(sample)], [sample["prior_calls_before_first"]]])
     per = n * hi
     normals = np.empty((B, len(INTERCEPTS) * n + per))
     uniforms = np.empty((B, SURVIVOR_UNIFORMS * n + CONTACT_UNIFORMS * per))
@@ -138,7 +144,7 @@ def generate_batch(config: Mapping[str, Any], multiplier: float, n: int,
     strat = config["strategies"]
     p_none = float(np.prod([1.0 - strat["prevalence"][s] for s in STRATEGIES]))
     any_strategy = ((survivor_u[:, 4] >= p_none) | (strat["min_per_survivor"] > 0)).ravel()
-    k = np.minimum(lo + poissons[:, 0], hi).ravel()
+    k = contact_counts(sample, poissons[:, 0]).ravel()
     base_calls = poissons[:, 1].ravel()
 
     # Contacts: the first k_i of each survivor's hi possible draws.

@@ -14,7 +14,8 @@ descriptive pattern absent).
 * participants: exact race/ethnicity composition (largest-remainder scaling of
   the configured counts), age ~ Normal(mean, sd) rounded and clipped, children
   in the home ~ Bernoulli, relationship status ~ Categorical, number of police
-  contacts k_i = min(contacts_min + Poisson(contacts_mean - contacts_min), max).
+  contacts k_i = min(contacts_min + Poisson(contacts_mean - contacts_min), contacts_max)
+  (:func:`analysis.study.model.contact_counts`).
 * survivor random intercepts ~ Normal(0, random_intercept_sd), one per outcome.
 * incidents j = 1..k_i: earlier calls = b_i + (j - 1) with b_i ~ Poisson;
   who called, visible injury, each safety practice, poor treatment, arrest,
@@ -54,7 +55,14 @@ from analysis.study.interviews import (
     second_coder,
     write_interviews,
 )
-from analysis.study.model import INTERCEPTS, Coefficients, allocate, expit
+from analysis.study.model import (
+    INTERCEPTS,
+    Coefficients,
+    allocate,
+    contact_counts,
+    contact_rate,
+    expit,
+)
 from analysis.study.vocabulary import (
     EXTERNAL_INITIATORS,
     FORMS,
@@ -115,8 +123,7 @@ def generate_participants(config: Mapping[str, Any], rng: np.random.Generator) -
     statuses = list(RELATIONSHIP)
     shares = np.array([sample["relationship_status"][s] for s in statuses], dtype=float)
     status = np.array(statuses, dtype=object)[rng.choice(len(statuses), size=n, p=shares)]
-    lo, hi = int(sample["contacts_min"]), int(sample["contacts_max"])
-    contacts = np.minimum(lo + rng.poisson(max(sample["contacts_mean"] - lo, 0.0), n), hi)
+    contacts = contact_counts(sample, rng.poisson(contact_rate(sample), n))
     return pd.DataFrame({
         "participant_id": participant_ids(n),
         "age": age,

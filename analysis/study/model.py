@@ -153,6 +153,22 @@ class Coefficients:
                      + self.wish_injury * injury + self.wish_together * together + u)
 
 
+def contact_rate(sample: Mapping[str, Any]) -> float:
+    """The Poisson mean of a survivor's contacts beyond ``contacts_min``."""
+    return max(float(sample["contacts_mean"]) - int(sample["contacts_min"]), 0.0)
+
+
+def contact_counts(sample: Mapping[str, Any], extra: np.ndarray) -> np.ndarray:
+    """Each survivor's number of police contacts, from her Poisson draws ``extra``.
+
+    ``contacts_min`` plus a Poisson(:func:`contact_rate`) draw, capped at
+    ``contacts_max``: a Poisson shifted to start at the minimum and censored
+    at the maximum (not a truncated one), so the mean is a little below
+    ``contacts_mean`` when the cap bites. Both generators count contacts here.
+    """
+    return np.minimum(int(sample["contacts_min"]) + extra, int(sample["contacts_max"]))
+
+
 def allocate(counts: Mapping[str, int], n: int) -> dict[str, int]:
     """Scale category counts to total ``n`` by the largest-remainder method.
 

@@ -524,16 +524,16 @@ def test_exercise_2_sampling_variability(lab):
     assert {row["replications"] for row in summary.values()} == {200.0}
     assert max(r["reproduced_mcse"] for r in summary.values()) <= 0.0355
     published = {cid: summary[(cid, "published")]["reproduced_share"] for cid in CLAIMS}
-    for cid, fragment in [("C5", "C5 is reproduced in 100%"), ("C3", "C3 in 98%"),
-                          ("C1", "C1 in 89.5%"), ("C11", "C11 in 65.5%"), ("C2", "C2 in 63%"),
-                          ("C7", "C7 in 75.5%"), ("C6", "C6 in 58%"), ("C8a", "C8a in 43.5%"),
-                          ("C8b", "C8b in 42.5%"), ("C4", "C4 in 29.5%"),
-                          ("C10b", "C10b in 21%"), ("C9b", "C9b in 18.5%"),
-                          ("C10a", "C10a in 16.5%"), ("C9a", "C9a in 15%")]:
+    for cid, fragment in [("C5", "C5 is reproduced in 100%"), ("C3", "C3 in 97.5%"),
+                          ("C1", "C1 in 89.5%"), ("C11", "C11 in 67.5%"), ("C2", "C2 in 59%"),
+                          ("C7", "C7 in 79.5%"), ("C6", "C6 in 47%"), ("C8b", "C8b in 45.5%"),
+                          ("C8a", "C8a in 44%"), ("C4", "C4 in 24.5%"),
+                          ("C10b", "C10b in 19.5%"), ("C9b", "C9b in 18%"),
+                          ("C10a", "C10a in 18%"), ("C9a", "C9a in 10%")]:
         assert cites_percent(published[cid], fragment), cid
-    assert all(abs(published[c] - 0.06) <= 0.01 for c in ("C10c", "C10d"))
-    cited("C10c and C10d in about 6%")
-    assert shows(sum(published.values()), "7.5") and cited("about 7.5 of the 16 claims")
+    assert percent(published["C10c"], "5%") and percent(published["C10d"], "7.5%")
+    cited("C10c and C10d in 5% and 7.5%")
+    assert shows(sum(published.values()), "7.3") and cited("about 7.3 of the 16 claims")
 
 
 @pytest.mark.slow
@@ -586,22 +586,21 @@ def test_exercise_3_null_and_reversed_worlds(lab):
     false = {c: summary[(c, "null")]["reproduced_share"] for c in ASSOCIATION_CLAIMS}
     lowest, highest = min(false.values()), max(false.values())
     assert [c for c, v in false.items() if v == lowest] == ["C9a"]
-    assert [c for c, v in false.items() if v == highest] == ["C6", "C10c"]
-    assert percent(lowest, "0.5%") and percent(highest, "8.5%")
-    cited("0.5% (C9a) to 8.5% (C6, C10c)")
-    for cid in ("C6", "C10c"):
-        mcse = summary[(cid, "null")]["reproduced_mcse"]
-        assert shows(100 * mcse, "2") and highest - 2 * mcse <= 0.05
+    assert [c for c, v in false.items() if v == highest] == ["C10c"]
+    assert percent(lowest, "0.5%") and percent(highest, "8%")
+    cited("0.5% (C9a) to 8% (C10c)")
+    mcse = summary[("C10c", "null")]["reproduced_mcse"]
+    assert shows(100 * mcse, "2") and highest - 2 * mcse <= 0.05
     inconclusive = {c: summary[(c, "null")]["inconclusive_share"] for c in TWO_SIDED}
-    assert min(inconclusive, key=inconclusive.get) == "C6" and \
-        percent(inconclusive["C6"], "88%")
-    assert max(inconclusive, key=inconclusive.get) == "C7" and \
-        percent(inconclusive["C7"], "95.5%")
-    cited("88% (C6) to 95.5% (C7)")
+    assert min(inconclusive, key=inconclusive.get) == "C7" and \
+        percent(inconclusive["C7"], "91%")
+    assert max(inconclusive, key=inconclusive.get) == "C4" and \
+        percent(inconclusive["C4"], "95.5%")
+    cited("91% (C7) to 95.5% (C4)")
     for cid in STATED:
         row = summary[(cid, "null")]
         assert 0.4 <= row["reproduced_share"] + row["inconclusive_share"] <= 0.6, cid
-    assert cites_percent(summary[("C1", "null")]["reproduced_share"], "(C1: 92%")
+    assert cites_percent(summary[("C1", "null")]["reproduced_share"], "(C1: 91.5%")
     assert cites_percent(summary[("C1", "published")]["reproduced_share"], "against 89.5%)")
 
     for cid in CLAIMS:
@@ -610,9 +609,9 @@ def test_exercise_3_null_and_reversed_worlds(lab):
             assert row["reproduced_share"] == 0
         else:
             assert row["not_reproduced_share"] == 1, cid
-    assert percent(summary[("C9a", "contrary")]["inconclusive_share"], "23%")
-    assert percent(summary[("C9b", "contrary")]["inconclusive_share"], "20.5%")
-    cited("which are inconclusive in 23% and 20.5%")
+    assert percent(summary[("C9a", "contrary")]["inconclusive_share"], "20%")
+    assert percent(summary[("C9b", "contrary")]["inconclusive_share"], "17%")
+    cited("which are inconclusive in 20% and 17%")
 
 
 @pytest.mark.slow
@@ -666,14 +665,22 @@ def test_exercise_4_power(lab):
     assert percent(at24["C10c"], "6%") and percent(at24["C10d"], "5%")
     cited("C10c and C10d in 6% and 5%")
     summary = load_summary(runs / "robustness-default.csv")
+    # Eleven comparisons of two Monte Carlo estimates: three combined MCSEs each keeps the
+    # chance of a false alarm among them near 3% (two would be near 40%).
+    gaps = {}
     for cid in ASSOCIATION_CLAIMS:
         row = summary[(cid, "published")]
         mcse = math.hypot(row["reproduced_mcse"], perf[(cid, 1.0, 24, "reproduced")]["mcse"])
-        assert abs(row["reproduced_share"] - at24[cid]) <= 2 * mcse, cid
+        gaps[cid] = abs(row["reproduced_share"] - at24[cid]) / mcse
+        assert gaps[cid] <= 3, cid
+    largest = max(gaps, key=gaps.get)
+    assert largest == "C9a" and percent(at24["C9a"], "21%")
+    assert percent(summary[("C9a", "published")]["reproduced_share"], "10%")
+    cited("the largest here is C9a, 21% against 10%")
     assert max(perf[(c, m, n, "reproduced")]["mcse"] for c, m, n, _ in perf
                if c in ASSOCIATION_CLAIMS) <= 0.05
-    assert cites_percent(summary[("C7", "published")]["reproduced_share"], "(C7: 75.5%")
-    assert cites_percent(summary[("C6", "published")]["reproduced_share"], "C6: 58%)")
+    assert cites_percent(summary[("C7", "published")]["reproduced_share"], "(C7: 79.5%")
+    assert cites_percent(summary[("C6", "published")]["reproduced_share"], "C6: 47%)")
 
     needed = {r["claim"]: r for r in read_csv(sim / "sample_size.csv")}
     assert needed["C7"]["reached"] == "True" and float(needed["C7"]["power_at_24"]) >= 0.8
@@ -710,15 +717,16 @@ def test_exercise_4_power(lab):
     covariance = {r["covariance"]: r for r in read_csv(sim / "covariance.csv")}
     assert json.loads((workdir / "results" / "claims.json").read_text())["settings"] == \
         {"gee_covariance": "scaled"}
-    for name, fragment in [("sandwich", "plain sandwich covers 91.9%"),
-                           ("scaled", "before any build, covers 96.0%"),
-                           ("mancl_derouen", "Mancl–DeRouen 96.4%")]:
+    for name, fragment in [("sandwich", "plain sandwich covers 91.8%"),
+                           ("scaled", "before any build, covers 95.9%"),
+                           ("mancl_derouen", "Mancl–DeRouen 96.6%")]:
         assert cites_percent(float(covariance[name]["mean_coverage"]), fragment), name
     assert float(covariance["sandwich"]["mean_coverage"]) < 0.95
-    tied = [c for c, r in covariance.items() if r["chosen"] == "True"]
-    assert sorted(tied) == ["mancl_derouen", "scaled"]
-    assert covariance["scaled"]["mean_distance"] == covariance["mancl_derouen"]["mean_distance"]
-    cited("those two are equally near 95% on average, so `chosen` marks both")
+    chosen = [c for c, r in covariance.items() if r["chosen"] == "True"]
+    assert chosen == ["scaled"]
+    assert float(covariance["scaled"]["mean_distance"]) < float(
+        covariance["mancl_derouen"]["mean_distance"])
+    cited("the scaled sandwich is the nearer to 95% on average, so `chosen` marks it")
 
 
 @pytest.mark.slow
@@ -868,9 +876,9 @@ def test_exercise_6_changing_a_model(lab):
     cited("C7 now needs about 28 survivors for 80% instead of 24")
     summaries = {name: load_summary(runs / f"robustness-{name}.csv")
                  for name in ("default", "treated-poorly")}
-    for name, shown in (("default", "3.5%"), ("treated-poorly", "10%")):
+    for name, shown in (("default", "3.5%"), ("treated-poorly", "7.5%")):
         for cid in ("C6", "C7"):
             row = summaries[name][(cid, "null")]
             assert percent(1 - row["estimable_share"], shown), (name, cid)
             assert abs(row["not_reproduced_share"] - (1 - row["estimable_share"])) < 1e-9
-    cited("rises from 3.5% to 10%")
+    cited("rises from 3.5% to 7.5%")

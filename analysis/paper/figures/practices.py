@@ -92,7 +92,7 @@ def practices_by_initiator(results: Path, data: Path) -> Figure:
     labels = rows.drop_duplicates("outcome").set_index("outcome")["label"]
     practices = [o for o in labels.index if o != ANY]
     outcomes = ([ANY] if ANY in labels.index else []) + practices
-    # "Any safety practice" sits apart, above the seven practices.
+    # "Any safety practice" sits apart, above the practices.
     ypos = np.array([0.0] + [i + 0.6 for i in range(1, len(outcomes))], dtype=float)
     fig, ax = new_figure(4.2)
     _dodged(ax, rows, outcomes, ypos, _contacts(rows), "bar")
