@@ -6,8 +6,8 @@ generator: the benchmark is a reading of documents, and the synthetic shares
 are set against it, not the other way round. Policing in the United States is
 set by states and local agencies, so the sources are a national model policy
 read in its public summary, federal guidance and the laws, rules and training
-of a few states; none of them is the study's own jurisdiction, which the
-abstract does not name.
+of a few states. The abstract does not name the study's jurisdiction, so none
+of them can be said to be the guidance its officers followed.
 
 Each practice has a *scope* (expected at every call, only in some
 circumstances, or not named as a step by anything we read), the words that
