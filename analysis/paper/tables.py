@@ -251,7 +251,7 @@ def expected_vs_actual_table(bundle: Bundle) -> str:
                      share_text(part.loc[("Race", "other")])))
     return pipe_table(("Practice", "Expected by the guidance read", "Share of",
                        "Reported (95% CI; contacts)", "Black survivors", "Other survivors"),
-                      rows, "lllrrr", widths=(14, 32, 12, 22, 10, 10))
+                      rows, "lllrrr", widths=(14, 35, 11, 22, 9, 9))
 
 
 def robustness_table(bundle: Bundle) -> str:

@@ -9,8 +9,14 @@ import pytest
 import yaml
 
 from analysis.dev import overlap
-from analysis.paper.expectations import EXPECTATIONS, expectation_text
-from analysis.study.vocabulary import PRACTICES
+from analysis.paper.expectations import (
+    EXPECTATIONS,
+    SCOPES,
+    Expectation,
+    expectation,
+    expectation_text,
+)
+from analysis.study.vocabulary import PRACTICE_APPLIES, PRACTICES
 
 ROOT = Path(__file__).resolve().parents[2]
 MANUSCRIPT = ROOT / "manuscript"
@@ -103,10 +109,35 @@ def test_every_practice_has_an_expectation_with_sources():
     assert set(EXPECTATIONS) == set(PRACTICES)
     for key, entry in EXPECTATIONS.items():
         assert entry.sources, key
-        assert re.search(r"\[@\w+(; @\w+)*\]$", expectation_text(key)), key
+        assert entry.scope in SCOPES, key
+        text = expectation_text(key)
+        assert text.startswith(SCOPES[entry.scope] + ": "), key
+        assert re.search(r"\[@\w+(; @\w+)*\]$", text), key
     # Children are expected when present, not at every call; de-escalation has no such step.
     assert not EXPECTATIONS["check_children"].every_call
-    assert not EXPECTATIONS["de_escalation"].every_call
+    assert EXPECTATIONS["de_escalation"].scope == "not named"
+
+
+def test_a_practice_shared_over_some_contacts_is_expected_only_when_it_applies():
+    """The table's denominators and the benchmark agree: a practice whose share is taken
+    over the contacts where it applies (PRACTICE_APPLIES) is one guidance expects only then,
+    and a practice expected at every call is shared over all contacts."""
+    for key in PRACTICE_APPLIES:
+        assert EXPECTATIONS[key].scope == "conditional", key
+    for key, entry in EXPECTATIONS.items():
+        if entry.every_call:
+            assert key not in PRACTICE_APPLIES, key
+
+
+def test_an_expectation_names_its_scope_and_sources():
+    with pytest.raises(ValueError, match="scope 'always' is not one of every call"):
+        Expectation("always", "at every call", ("iacp_mp_dv",))
+    with pytest.raises(ValueError, match="names no source"):
+        Expectation("every call", "at every call", ())
+    with pytest.raises(KeyError, match="'hugging' has no expectation.*known: de_escalation"):
+        expectation("hugging")
+    assert Expectation("every call", "x", ("a",)).every_call
+    assert not Expectation("conditional", "x", ("a",)).every_call
 
 
 def test_content_note_and_statements_are_present():
