@@ -103,9 +103,10 @@ def robustness_rows(paths: Sequence[Path]) -> list[str]:
     return lines
 
 
-AGREEMENT_KEYS = ("disagreement_rate", "percent_agreement", "pooled_kappa", "pooled_band",
-                  "expected_kappa", "target_kappa", "krippendorff_alpha", "median_kappa",
-                  "min_kappa", "max_kappa", "codes_kappa_undefined")
+AGREEMENT_KEYS = ("disagreement_rate", "case_code_disagreement_share", "percent_agreement",
+                  "pooled_kappa", "pooled_band", "pooled_ac1", "krippendorff_alpha",
+                  "median_kappa", "min_kappa", "max_kappa", "median_ac1",
+                  "codes_kappa_undefined")
 
 
 def agreement_rows(paths: Sequence[Path]) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from analysis.cli.common import add_config_arguments, step_config
 from analysis.cli.study import add_plan_argument, is_restricted, study_and_plan
 
-CONFIG_KEYS = ("qualitative", "alpha", "data_source")
+CONFIG_KEYS = ("qualitative", "agreement", "alpha", "data_source")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> None:
     config = step_config(args, CONFIG_KEYS)
     names = CODING_TABLES if is_restricted(config) else TEXT_CODING_TABLES
     tables, plan = study_and_plan(args, config, names)
-    out = run_qualitative(tables, config["qualitative"], config["alpha"])
+    out = run_qualitative(tables, config["qualitative"], config["alpha"], config["agreement"])
     themes, cooccurrence = out["themes"], out["cooccurrence"]
     per_code, overall = out["agreement"], out["agreement_overall"]
     if plan is None:

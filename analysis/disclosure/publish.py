@@ -284,12 +284,16 @@ def publish_claims(results: Sequence[Mapping[str, Any]], registry: Sequence[Mapp
 
 
 #: Per-code agreement columns that are counts with no cell in the plan: not published.
-UNPLANNED_AGREEMENT_COLUMNS = ("a_only", "b_only")
-#: Per-code kappa interval columns: suppressed with the kappa.
-KAPPA_INTERVAL_COLUMNS = ("kappa_se", "kappa_low", "kappa_high")
+#: (Excerpt counts per code: the plan keys survivors, not excerpts.)
+UNPLANNED_AGREEMENT_COLUMNS = ("excerpts", "excerpts_a", "excerpts_b", "both", "a_only",
+                               "b_only", "neither")
+#: Per-code coefficient columns computed from those counts: suppressed with the code's
+#: survivor counts.
+KAPPA_INTERVAL_COLUMNS = ("kappa_low", "kappa_high", "ac1", "ac1_low", "ac1_high")
 #: Agreement summaries that are counts (or shares of counts) with no cell in the plan.
 UNPLANNED_AGREEMENT_SUMMARY = ("confusable_disagreements", "confusable_share",
-                               "confusable_share_uniform", "by_style")
+                               "confusable_share_uniform", "by_style", "case_code_decisions",
+                               "case_code_disagreements", "case_code_disagreement_share")
 
 
 def publish_qualitative(themes: pd.DataFrame, cooccurrence: pd.DataFrame,
@@ -300,8 +304,8 @@ def publish_qualitative(themes: pd.DataFrame, cooccurrence: pd.DataFrame,
     The summaries of per-code kappas in ``overall`` (median, minimum, maximum,
     the codes with the narrowest and widest interval) are recomputed over the
     published kappas only. Counts that have no cell in the plan are not
-    published: the per-code counts of cases coded by one coder only, and the
-    count and shares of disagreements on confusable pairs.
+    published: the per-code counts of excerpts (the plan keys survivors), and
+    the generator check and the disagreements on confusable pairs.
     """
     themes = themes.copy()
     keys = [plan.theme_keys[t] if level == "theme" else plan.code_keys[c]
@@ -337,6 +341,11 @@ def publish_qualitative(themes: pd.DataFrame, cooccurrence: pd.DataFrame,
     for key, value in (("median_kappa", kappas.median()), ("min_kappa", kappas.min()),
                        ("max_kappa", kappas.max())):
         summary[key] = float(value) if len(kappas) else None
+    if "ac1" in agreement.columns:
+        ac1 = agreement["ac1"].dropna()
+        for key, value in (("median_ac1", ac1.median()), ("min_ac1", ac1.min()),
+                           ("max_ac1", ac1.max())):
+            summary[key] = float(value) if len(ac1) else None
     if "kappa_low" in agreement.columns:
         shown = agreement.dropna(subset=["kappa_low", "kappa_high"])
         width = shown["kappa_high"] - shown["kappa_low"]

@@ -143,26 +143,47 @@ def survivor_tests_table(bundle: Bundle) -> str:
 
 
 def agreement_table(bundle: Bundle, codebook: pd.DataFrame | None = None) -> str:
+    """Agreement per code over excerpt x code decisions, and pooled.
+
+    Per code: the excerpts coder A gave the code, those coder B gave it and those
+    both gave it (the counts every coefficient is computed from, with the number of
+    excerpts), Cohen's kappa and Gwet's AC1 with their bootstrap intervals. A
+    restricted build publishes no excerpt counts (the disclosure plan keys
+    survivors), and suppresses the coefficients of a code whose counts are small.
+    """
     labels = {} if codebook is None else dict(zip(codebook["code"], codebook["label"],
                                                   strict=True))
+
+    def coefficient(value: Any, low: Any, high: Any) -> str:
+        if pd.isna(value):
+            return "undefined"
+        text = fmt.number(value)
+        return text + (f" {fmt.interval(low, high)}" if pd.notna(low) else "")
+
     rows = []
+    totals = [0, 0, 0]
+    counted = "excerpts_a" in bundle.agreement.columns
     for _, row in bundle.agreement.iterrows():
-        kappa = fmt.number(row["kappa"]) if pd.notna(row["kappa"]) else "undefined"
-        if pd.notna(row["kappa"]) and pd.notna(row.get("kappa_low")):
-            kappa += f" {fmt.interval(row['kappa_low'], row['kappa_high'])}"
-        agree = fmt.percent(row["agreement"])
+        kappa = coefficient(row["kappa"], row.get("kappa_low"), row.get("kappa_high"))
+        ac1 = coefficient(row.get("ac1"), row.get("ac1_low"), row.get("ac1_high"))
         if row_suppressed(row, ("cases_a", "cases_b")):
-            kappa = agree = SUPPRESSED
-        rows.append((labels.get(row["code"], row["code"]), str(row["cases_a"]),
-                     str(row["cases_b"]), agree, kappa, row["band"]))
+            kappa = ac1 = SUPPRESSED
+        if counted:
+            numbers = [int(row[k]) for k in ("excerpts_a", "excerpts_b", "both")]
+            totals = [t + n for t, n in zip(totals, numbers, strict=True)]
+            counts = " / ".join(map(str, numbers))
+        else:
+            counts = "not published"
+        rows.append((labels.get(row["code"], row["code"]), counts, kappa, ac1))
     ov = bundle.agreement_overall
-    pooled = fmt.number(ov["pooled_kappa"])
-    if ov.get("pooled_kappa_low") is not None:
-        pooled += f" {fmt.interval(ov['pooled_kappa_low'], ov['pooled_kappa_high'])}"
-    rows.append(("**All codes (pooled)**", "", "", fmt.percent(ov["percent_agreement"]),
-                 pooled, ov["pooled_band"]))
-    return pipe_table(("Code", "Cases (A)", "Cases (B)", "Agreement",
-                       "Cohen's kappa [95% CI]", "Band"), rows, "lrrrrl")
+    rows.append(("**All codes (pooled)**",
+                 " / ".join(map(str, totals)) if counted else "not published",
+                 coefficient(ov["pooled_kappa"], ov.get("pooled_kappa_low"),
+                             ov.get("pooled_kappa_high")),
+                 coefficient(ov.get("pooled_ac1"), ov.get("pooled_ac1_low"),
+                             ov.get("pooled_ac1_high"))))
+    return pipe_table(("Code", "Excerpts coded: A / B / both", "Cohen's kappa [95% CI]",
+                       "Gwet's AC1 [95% CI]"), rows, "lrrr", widths=(40, 22, 24, 24))
 
 
 def excerpts_table(bundle: Bundle, codebook: pd.DataFrame | None = None) -> str:
@@ -186,7 +207,7 @@ def excerpts_table(bundle: Bundle, codebook: pd.DataFrame | None = None) -> str:
         text = " ".join(str(row["text"]).split())
         rows.append(("" if theme == previous else theme,
                      f"{labels.get(row['code'], row['code'])} ({int(row['cases'])})",
-                     f"\u201c{text}\u201d ({row['excerpt_id']})"))
+                     f"\u201c{text}\u201d ({row['excerpt_id']}, synthetic)"))
         previous = theme
     return pipe_table(headers, rows, "lll", widths=(20, 24, 66))
 

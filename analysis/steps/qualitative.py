@@ -2,10 +2,15 @@
 where the coders differed, code saturation, and the excerpts the paper quotes.
 
 Coder A is the primary coder: her code-by-case matrix is the one the
-manuscript reports. Coder B coded independently; agreement between the two is
-computed per code (Cohen's kappa, statsmodels, with its asymptotic 95%
-interval) and overall (pooled kappa with a bootstrap interval over cases, and
-Krippendorff's alpha for nominal data, the ``krippendorff`` package).
+manuscript reports. Coder B coded the same excerpts independently. Agreement
+between the two is computed as qualitative researchers compute it, over coded
+segments: for every excerpt and every code, did each coder apply the code to
+the excerpt? Per code and pooled, it reports percent agreement, Cohen's kappa
+and Gwet's AC1 with percentile bootstrap intervals over survivors
+(:func:`agreement`), and Krippendorff's alpha over all decisions. The
+generator's own setting, the expected share of case-code decisions on which
+the simulated coders differ, is recorded beside what it produced
+(:func:`generator_check`): agreement here checks the pipeline.
 
 Synthetic builds also read the excerpts and add what needs the text: which
 excerpts the coders coded differently (:func:`disagreement_table`), how often
@@ -26,15 +31,15 @@ import numpy as np
 import pandas as pd
 
 from analysis.stats.agreement import (
-    bootstrap_pooled_kappa,
-    cohen_kappa,
-    cohen_kappa_interval,
-    expected_kappa,
+    binary_coefficients,
+    cluster_bootstrap,
     kappa_band,
     krippendorff_alpha_nominal,
+    pooled_coefficients,
 )
 
-#: Resamples of cases for the pooled kappa's interval, and their fixed seed.
+#: Resamples of survivors for the agreement intervals, and their seed, where no
+#: configuration gives them (the workflow passes config ``agreement``).
 BOOTSTRAP_REPS = 2000
 BOOTSTRAP_SEED = 20061
 #: Random interview orders for the saturation band, and their fixed seed.
@@ -98,85 +103,198 @@ def confusable_matrix(codebook: pd.DataFrame) -> np.ndarray:
     return pairs
 
 
-def agreement(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05
+def excerpt_decisions(tables: Mapping[str, pd.DataFrame]
+                      ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Each coder's decisions per coded excerpt and code, read from the code applications.
+
+    The unit of agreement is the coded segment: every excerpt that at least one
+    coder coded (its id in ``code_applications``), and for each code of the
+    codebook, whether each coder applied it to that excerpt. Only the code
+    applications are read, so restricted builds, which have no excerpts table,
+    get the same measure. Both coders must have coded the same segments (shared
+    excerpt ids), as here; codings made on freely chosen selections would first
+    need aligning, which this package does not do.
+
+    Returns
+    -------
+    units, coder_a, coder_b
+        ``units``: excerpt_id and participant_id, one row per excerpt, ordered by
+        participant and excerpt id; ``coder_a`` and ``coder_b``: excerpts x codes
+        (codebook order), 1 where the coder applied the code to the excerpt.
+
+    Raises
+    ------
+    ValueError
+        When a code application has no excerpt id, or one excerpt id appears
+        under two participants.
+    """
+    codes = tables["qual_codebook"]["code"].tolist()
+    apps = tables["code_applications"]
+    missing = apps["excerpt_id"].isna() | (apps["excerpt_id"].astype(str).str.strip() == "")
+    if missing.any():
+        raise ValueError(
+            f"table 'code_applications' column 'excerpt_id': {int(missing.sum())} row(s) have "
+            "no excerpt id; agreement is computed per coded excerpt, so every code "
+            "application must name the excerpt it was applied to")
+    units = (apps[["excerpt_id", "participant_id"]].drop_duplicates()
+             .sort_values(["participant_id", "excerpt_id"], kind="mergesort")
+             .reset_index(drop=True))
+    if units["excerpt_id"].duplicated().any():
+        twice = units.loc[units["excerpt_id"].duplicated(), "excerpt_id"].iloc[0]
+        raise ValueError(f"table 'code_applications' column 'excerpt_id': excerpt {twice!r} "
+                         "is listed under two participants; an excerpt belongs to one interview")
+    row = pd.Index(units["excerpt_id"])
+    column = pd.Index(codes)
+    out = []
+    for coder in ("A", "B"):
+        mine = apps[apps["coder"] == coder]
+        matrix = np.zeros((len(units), len(codes)), dtype=np.int8)
+        matrix[row.get_indexer(mine["excerpt_id"]), column.get_indexer(mine["code"])] = 1
+        out.append(matrix)
+    return units, out[0], out[1]
+
+
+def decision_counts(coder_a: np.ndarray, coder_b: np.ndarray) -> np.ndarray:
+    """Per unit and code, which of the four cells of the 2 x 2 table the decision is in.
+
+    Returns units x codes x 4 indicators in the order of
+    :data:`analysis.stats.agreement.CELLS` (both, A only, B only, neither).
+    """
+    a, b = coder_a == 1, coder_b == 1
+    return np.stack([a & b, a & ~b, ~a & b, ~a & ~b], axis=-1).astype(np.int64)
+
+
+def agreement(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05,
+              reps: int = BOOTSTRAP_REPS, seed: int = BOOTSTRAP_SEED
               ) -> tuple[pd.DataFrame, dict]:
-    """Intercoder agreement per code and overall.
+    """Intercoder agreement per code and pooled, over excerpt x code decisions.
+
+    For each coded excerpt (:func:`excerpt_decisions`) and each code, did each
+    coder apply the code? Per code, the four counts of that 2 x 2 table give
+    percent agreement, Cohen's kappa (statsmodels) and Gwet's AC1, a
+    coefficient whose chance correction does not collapse when a code is rare
+    or nearly universal. Pooled over codes: the pooled kappa of de Vries et al.
+    (2008) and the AC1 built the same way
+    (:func:`analysis.stats.agreement.pooled_coefficients`), and Krippendorff's
+    alpha over all decisions. Every interval is a percentile bootstrap over
+    survivors (``reps`` resamples, ``seed``;
+    :func:`analysis.stats.agreement.cluster_bootstrap`), so it lies in [-1, 1].
 
     Returns
     -------
     per_code, overall
-        ``per_code``: code, cases coded by A and B, cases coded by A only and
-        by B only, percent agreement, Cohen's kappa with its asymptotic
-        standard error and ``1 - alpha`` interval
-        (:func:`~analysis.stats.agreement.cohen_kappa_interval`), its band,
-        or the reason kappa or its interval is undefined. ``overall``: pooled
-        kappa over all case-code cells with a percentile bootstrap interval
-        over cases (:data:`BOOTSTRAP_REPS` resamples, seed
-        :data:`BOOTSTRAP_SEED`), Krippendorff's alpha (nominal), percent
-        agreement, number of cells, and the share of disagreeing cells that
-        lie on a confusable pair in play (:func:`confusion_share`).
+        ``per_code``: code; excerpts (units); excerpts coded by A and by B;
+        the four counts ``both``, ``a_only``, ``b_only``, ``neither``;
+        survivors coded by A and by B (``cases_a``, ``cases_b``); percent
+        agreement; kappa and AC1 with their intervals; kappa's Landis-Koch band;
+        the reason where kappa or an interval is undefined. ``overall``: the
+        unit, counts of excerpts, codes, decisions and disagreeing decisions,
+        percent agreement, pooled kappa and AC1 with intervals, alpha, the
+        spread of per-code values, and the bootstrap's settings.
     """
-    a = code_by_case(tables, "A")
-    b = code_by_case(tables, "B")
+    units, a, b = excerpt_decisions(tables)
+    codes = tables["qual_codebook"]["code"].tolist()
+    cells = decision_counts(a, b)
+    totals = cells.sum(axis=0)                                   # codes x 4
+    survivors = pd.Index(tables["participants"]["participant_id"])
+    owner = survivors.get_indexer(units["participant_id"])
+    if (owner < 0).any():
+        stray = units.loc[owner < 0, "participant_id"].iloc[0]
+        raise ValueError(f"table 'code_applications' column 'participant_id': {stray!r} is "
+                         "not a participant of table 'participants'")
+    by_survivor = np.zeros((len(survivors), len(codes), 4))
+    np.add.at(by_survivor, owner, cells)
+    point = binary_coefficients(totals)
+    pooled = pooled_coefficients(totals)
+    boot = cluster_bootstrap(by_survivor, reps, seed, alpha)
+    cases_a = code_by_case(tables, "A")
+    cases_b = code_by_case(tables, "B")
     rows = []
-    for code in a.columns:
-        x, y = a[code].to_numpy(), b[code].to_numpy()
-        table = np.array([[np.sum((x == 1) & (y == 1)), np.sum((x == 1) & (y == 0))],
-                          [np.sum((x == 0) & (y == 1)), np.sum((x == 0) & (y == 0))]])
-        agree = float(np.mean(x == y))
-        se = low = high = None
-        if (x == x[0]).all() and (y == x[0]).all():
-            kappa, reason = None, "undefined: both coders made the same decision for every case"
-        else:
-            interval = cohen_kappa_interval(table, alpha)
-            kappa, se, low, high = interval.kappa, interval.se, interval.low, interval.high
-            reason = interval.reason
-        rows.append({"code": code, "cases_a": int(x.sum()), "cases_b": int(y.sum()),
-                     "a_only": int(table[0, 1]), "b_only": int(table[1, 0]),
-                     "agreement": agree, "kappa": kappa, "kappa_se": se, "kappa_low": low,
-                     "kappa_high": high, "band": kappa_band(kappa), "reason": reason})
+    for j, code in enumerate(codes):
+        both, a_only, b_only, neither = (int(v) for v in totals[j])
+        kappa = float(point.kappa[j]) if np.isfinite(point.kappa[j]) else None
+        ac1 = float(point.ac1[j])
+        reason = ""
+        interval = not (a_only + b_only == 0 or kappa is None)
+        if kappa is None:
+            reason = "kappa undefined: neither coder applied the code to any excerpt"
+        elif not interval:
+            reason = "no interval: the coders never differed on this code, so every resample agrees"
+        rows.append({
+            "code": code, "excerpts": int(len(units)),
+            "excerpts_a": both + a_only, "excerpts_b": both + b_only,
+            "both": both, "a_only": a_only, "b_only": b_only, "neither": neither,
+            "cases_a": int(cases_a[code].sum()), "cases_b": int(cases_b[code].sum()),
+            "agreement": float(point.agreement[j]),
+            "kappa": kappa,
+            "kappa_low": float(boot.kappa[j, 0]) if interval else None,
+            "kappa_high": float(boot.kappa[j, 1]) if interval else None,
+            "ac1": ac1,
+            "ac1_low": float(boot.ac1[j, 0]) if a_only + b_only else None,
+            "ac1_high": float(boot.ac1[j, 1]) if a_only + b_only else None,
+            "band": kappa_band(kappa), "reason": reason})
     per_code = pd.DataFrame(rows)
-    xa, xb = a.to_numpy().ravel(), b.to_numpy().ravel()
-    pooled = np.array([[np.sum((xa == 1) & (xb == 1)), np.sum((xa == 1) & (xb == 0))],
-                       [np.sum((xa == 0) & (xb == 1)), np.sum((xa == 0) & (xb == 0))]])
-    pooled_kappa = cohen_kappa(pooled)
-    av, bv = a.to_numpy(), b.to_numpy()
-    per_case = np.column_stack([((av == 1) & (bv == 1)).sum(axis=1),
-                                ((av == 1) & (bv == 0)).sum(axis=1),
-                                ((av == 0) & (bv == 1)).sum(axis=1),
-                                ((av == 0) & (bv == 0)).sum(axis=1)])
-    low, high = bootstrap_pooled_kappa(per_case, alpha, BOOTSTRAP_REPS, BOOTSTRAP_SEED)
-    alpha_k = krippendorff_alpha_nominal(xa, xb)
     defined = per_code["kappa"].dropna()
     intervals = per_code.dropna(subset=["kappa_low"])
+    width = intervals["kappa_high"] - intervals["kappa_low"]
+    xa, xb = a.ravel(), b.ravel()
     overall = {
-        "pooled_kappa": pooled_kappa,
-        "pooled_kappa_low": low,
-        "pooled_kappa_high": high,
-        "pooled_band": kappa_band(pooled_kappa),
-        "krippendorff_alpha": alpha_k,
-        "percent_agreement": float(np.mean(xa == xb)),
-        "cells": int(xa.size),
+        "unit": "excerpt x code",
+        "excerpts": int(len(units)),
+        "codes": len(codes),
+        "cases": int(len(survivors)),
+        "decisions": int(xa.size),
         "disagreements": int(np.sum(xa != xb)),
-        "codes": int(a.shape[1]),
-        "cases": int(a.shape[0]),
+        "percent_agreement": float(np.mean(xa == xb)),
+        "pooled_agreement": float(pooled.agreement),
+        "pooled_kappa": float(pooled.kappa),
+        "pooled_kappa_low": float(boot.pooled_kappa[0]),
+        "pooled_kappa_high": float(boot.pooled_kappa[1]),
+        "pooled_band": kappa_band(float(pooled.kappa)),
+        "pooled_ac1": float(pooled.ac1),
+        "pooled_ac1_low": float(boot.pooled_ac1[0]),
+        "pooled_ac1_high": float(boot.pooled_ac1[1]),
+        "krippendorff_alpha": krippendorff_alpha_nominal(xa, xb),
         "interval_level": 1 - alpha,
-        "bootstrap_reps": BOOTSTRAP_REPS,
-        "bootstrap_seed": BOOTSTRAP_SEED,
+        "bootstrap_unit": "survivor",
+        "bootstrap_reps": reps,
+        "bootstrap_seed": seed,
         "median_kappa": float(defined.median()) if len(defined) else None,
         "min_kappa": float(defined.min()) if len(defined) else None,
         "max_kappa": float(defined.max()) if len(defined) else None,
+        "median_ac1": float(per_code["ac1"].median()),
+        "min_ac1": float(per_code["ac1"].min()),
+        "max_ac1": float(per_code["ac1"].max()),
         "codes_kappa_undefined": int(per_code["kappa"].isna().sum()),
         "codes_interval_undefined": int(per_code["kappa_low"].isna().sum()),
-        "narrowest_interval_code": (str(intervals.loc[(intervals["kappa_high"]
-                                                       - intervals["kappa_low"]).idxmin(),
-                                                      "code"]) if len(intervals) else None),
-        "widest_interval_code": (str(intervals.loc[(intervals["kappa_high"]
-                                                    - intervals["kappa_low"]).idxmax(), "code"])
+        "narrowest_interval_code": (str(intervals.loc[width.idxmin(), "code"])
+                                    if len(intervals) else None),
+        "widest_interval_code": (str(intervals.loc[width.idxmax(), "code"])
                                  if len(intervals) else None),
-        **confusion_share(av, bv, confusable_matrix(tables["qual_codebook"])),
     }
     return per_code, overall
+
+
+def generator_check(tables: Mapping[str, pd.DataFrame], rate: float) -> dict[str, Any]:
+    """How the simulated coder B departed, at the level the generator works on.
+
+    The generator draws coder B's departures per case-code decision (did she
+    apply the code to this survivor?) at the configured expected ``rate``.
+    This records that rate beside the share of case-code decisions on which the
+    coders in fact differ, and where those departures fell
+    (:func:`confusion_share`): a check that the pipeline builds what it was
+    asked to, not a measure of anyone's coding.
+    """
+    a = code_by_case(tables, "A").to_numpy()
+    b = code_by_case(tables, "B").to_numpy()
+    differ = int(np.sum(a != b))
+    return {
+        "disagreement_rate": rate,
+        "case_code_decisions": int(a.size),
+        "case_code_disagreements": differ,
+        "case_code_disagreement_share": differ / a.size if a.size else None,
+        **confusion_share(a, b, confusable_matrix(tables["qual_codebook"])),
+    }
 
 
 def confusion_share(coder_a: np.ndarray, coder_b: np.ndarray, pairs: np.ndarray
@@ -390,28 +508,30 @@ def theme_excerpts(tables: Mapping[str, pd.DataFrame], matrix: pd.DataFrame,
 
 
 def run_qualitative(tables: Mapping[str, pd.DataFrame], qualitative: Mapping[str, float],
-                    alpha: float = 0.05) -> dict[str, object]:
+                    alpha: float = 0.05, bootstrap: Mapping[str, int] | None = None
+                    ) -> dict[str, object]:
     """Every output of the qualitative step, from coder A's matrix and both coders' codings.
 
-    ``qualitative`` is the configuration's ``qualitative`` section: the
-    agreement summary records the configured disagreement rate, the kappa it
-    was chosen to give, and the kappa expected if the same rate fell
-    uniformly on all cells (:func:`analysis.stats.agreement.expected_kappa`).
-    With an ``excerpts`` table (synthetic builds) the outputs also hold the
-    disagreement table, disagreement by answer style, the saturation curve
-    and the quoted excerpts.
+    ``qualitative`` is the configuration's ``qualitative`` section and
+    ``bootstrap`` its ``agreement`` section (``bootstrap_replicates``,
+    ``bootstrap_seed``; the module's defaults when None). With an ``excerpts``
+    table (synthetic builds) the agreement summary also records the
+    generator check (:func:`generator_check`) and disagreement by answer style,
+    and the outputs hold the disagreement table, the saturation curve and the
+    quoted excerpts. Restricted builds have neither a configured coder to check
+    nor excerpts to read.
     """
+    bootstrap = bootstrap or {}
     matrix = code_by_case(tables, "A")
-    per_code, overall = agreement(tables, alpha)
-    rate = qualitative["coder_disagreement_rate"]
-    overall["disagreement_rate"] = rate
-    overall["target_kappa"] = qualitative["target_kappa"]
-    overall["expected_kappa"] = expected_kappa(float(matrix.to_numpy().mean()), rate)
+    per_code, overall = agreement(tables, alpha,
+                                  int(bootstrap.get("bootstrap_replicates", BOOTSTRAP_REPS)),
+                                  int(bootstrap.get("bootstrap_seed", BOOTSTRAP_SEED)))
     out: dict[str, object] = {
         "code_by_case": matrix, "themes": theme_prevalence(tables, matrix),
         "cooccurrence": cooccurrence(matrix), "agreement": per_code,
         "agreement_overall": overall}
     if "excerpts" in tables:
+        overall.update(generator_check(tables, qualitative["coder_disagreement_rate"]))
         overall["by_style"] = disagreement_by_style(tables)
         curve, summary = saturation(matrix, alpha=alpha)
         out.update(disagreements=disagreement_table(tables), saturation=curve,

@@ -66,6 +66,7 @@ from analysis.study.model import (
 from analysis.study.vocabulary import (
     EXTERNAL_INITIATORS,
     FORMS,
+    PARTICIPANT_ID_PREFIX,
     PRACTICE_COLUMNS,
     PRACTICES,
     RACE_CATEGORIES,
@@ -93,9 +94,10 @@ def stream(seed: int, name: str) -> np.random.Generator:
 
 
 def participant_ids(n: int) -> np.ndarray:
-    """Zero-padded ids ``P01``, ``P02``, ... that sort in numeric order."""
+    """Zero-padded ids ``SYN-01``, ``SYN-02``, ... that sort in numeric order and say synthetic."""
     width = max(2, len(str(n)))
-    return np.array([f"P{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+    return np.array([f"{PARTICIPANT_ID_PREFIX}{i:0{width}d}" for i in range(1, n + 1)],
+                    dtype=object)
 
 
 @dataclass(frozen=True)

@@ -446,13 +446,22 @@ class _Writer:
 
     # --- how an answer is given --------------------------------------------------------
     def styled(self, code: str, full: str, brief: str) -> str:
-        """The excerpt of ``code`` in its answer style (full, brief or hedged)."""
+        """The excerpt of ``code`` in its answer style (full, brief or hedged).
+
+        A hedged answer is one of the code's hedge sentences (about naming,
+        remembering or whether the answer fits the question) beside a softer
+        account: the code's ``indirect`` sentence, or its brief answer where it
+        has none. The hedge is a sentence of its own, so it never qualifies a
+        statement of what he or the officers did.
+        """
         style = self.style[code]
         if style == "brief":
             return brief
         if style == "hedged":
-            close = self.d.pick(self.g["hedge_close"]) if self.d.chance(0.6) else ""
-            return _sentences(self.d.pick(self.g["hedge_open"]) + _lower_first(full), close)
+            c = self.g["codes"][code]
+            hedge = self.d.pick(c["hedge"])
+            body = self.fill(self.d.pick(c["indirect"])) if "indirect" in c else brief
+            return _sentences(hedge, body) if self.d.chance(0.7) else _sentences(body, hedge)
         return full
 
     # --- transcript assembly -----------------------------------------------------------
@@ -512,7 +521,7 @@ class _Writer:
                  if self.r.forms.get(form)]
         core = self.fill(self.d.pick(c["full"]), span=span)
         if forms:
-            core = _sentences(core, self.fill(self.d.pick(c["forms"]), forms=_join(forms[:3])))
+            core = _sentences(core, self.fill(self.d.pick(c["forms"]), forms=_join(forms[:2])))
         return self.styled("ongoing_strategic_violence", core,
                            self.fill(self.d.pick(c["brief"]), span=span))
 
@@ -615,7 +624,9 @@ class _Writer:
         seen = [key for key in PRACTICES if any(key in self.r.practices[i] for i in helped)]
         phrases = [self.fill(self.d.pick(c["practice"][key])) for key in seen[:3]]
         leads = c["lead"] + (c["lead_many"] if len(helped) > 1 else [])
-        core = self.fill(self.d.pick(leads), practices=_join(phrases))
+        # One thing officers did per sentence: a list of three is not one clause chain.
+        core = _sentences(self.fill(self.d.pick(leads), practice=phrases[0]),
+                          *(_cap(p) + "." for p in phrases[1:]))
         full = _sentences(self.d.pick(c["mixed_lead"]) if mixed else "", core,
                           self.d.pick(c["coda"]))
         brief = self.fill(self.d.pick(c["brief"]), practice_cap=_cap(phrases[0]))
@@ -730,7 +741,7 @@ class _Writer:
             used = [key for key, phrases in c["strategy"].items() if self.r.strategies.get(key)]
             phrases = [self.d.pick(c["strategy"][key]) for key in used[:3]]
             if phrases:
-                full = _sentences(self.d.pick(c["lead"]), _cap(_join(phrases)) + ".")
+                full = _sentences(self.d.pick(c["lead"]), *(_cap(p) + "." for p in phrases))
                 brief = self.fill(self.d.pick(c["brief"]), strategy_cap=_cap(phrases[0]))
             else:
                 full = brief = self.fill(c["only_children"][0])

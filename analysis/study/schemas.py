@@ -20,6 +20,7 @@ from analysis.study.variables import ANY_PRACTICE_MEANING
 from analysis.study.vocabulary import (
     FORMS,
     INITIATORS,
+    PARTICIPANT_ID_PREFIX,
     PRACTICES,
     RACE_CATEGORIES,
     RELATIONSHIP,
@@ -60,7 +61,8 @@ def _flag(name: str, meaning: str) -> Variable:
 
 
 def _pid(unique: bool) -> Variable:
-    return Variable("participant_id", "string", "Synthetic participant identifier (P01, P02, ...)",
+    first = f"{PARTICIPANT_ID_PREFIX}01, {PARTICIPANT_ID_PREFIX}02"
+    return Variable("participant_id", "string", f"Synthetic participant identifier ({first}, ...)",
                     unique=unique)
 
 

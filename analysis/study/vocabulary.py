@@ -38,6 +38,9 @@ CODING_TABLES: tuple[str, ...] = ("participants", "qual_codebook", "code_applica
 TEXT_CODING_TABLES: tuple[str, ...] = CODING_TABLES + ("excerpts",)
 #: The tables a restricted-data build needs (transcripts and excerpts are never read).
 RESTRICTED_TABLES: tuple[str, ...] = QUANT_TABLES + ("qual_codebook", "code_applications")
+#: How a synthetic survivor's id begins: SYN-01, SYN-02, ... An id that says "synthetic"
+#: cannot be taken for a participant of the real study where an excerpt is quoted.
+PARTICIPANT_ID_PREFIX = "SYN-"
 #: The files a data package holds beside its tables.
 PACKAGE_FILES: tuple[str, ...] = ("codebook.csv", "datapackage.json", "README.md")
 

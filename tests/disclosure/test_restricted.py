@@ -320,8 +320,9 @@ def test_markdown_tables_show_no_small_count(restricted_build):
     for row in _markdown_rows(tables / "sample.md"):
         if ":" in row[0]:
             assert _allowed_count(row[1]), row
-    for row in _markdown_rows(tables / "agreement.md")[:-1]:
-        assert _allowed_count(row[1]) and _allowed_count(row[2]), row
+    for row in _markdown_rows(tables / "agreement.md"):
+        # excerpt counts have no cell in the plan (it keys survivors): none is shown
+        assert row[1] == "not published", row
     for row in _markdown_rows(tables / "survivor_tests.md"):
         for cell in row[1:3]:
             # "Survivors of colour: 10/17"
@@ -568,11 +569,18 @@ def test_no_excerpt_saturation_or_disagreement_table_is_published(restricted_bui
                  "theme_excerpts.csv", "code_by_case.csv"):
         assert not (qualitative / name).exists(), name
     agreement = pd.read_csv(qualitative / "agreement.csv", dtype=str, keep_default_na=False)
-    assert not {"a_only", "b_only"} & set(agreement.columns)
+    assert not {"excerpts", "excerpts_a", "excerpts_b", "both", "a_only", "b_only",
+                "neither"} & set(agreement.columns)
     hidden = agreement["cases_a"].isin([SMALL, SUPPRESSED])
-    assert (agreement.loc[hidden, ["kappa_low", "kappa_high", "kappa_se"]] == "").all().all()
+    assert (agreement.loc[hidden, ["kappa", "kappa_low", "kappa_high", "ac1", "ac1_low",
+                                   "ac1_high"]] == "").all().all()
+    # the agreement measure still works there: per excerpt and code, from the applications
+    shown = agreement[~(hidden | agreement["cases_b"].isin([SMALL, SUPPRESSED]))]
+    assert len(shown) and (shown["ac1"] != "").all()
     overall = json.loads((qualitative / "agreement.json").read_text())
-    assert not {"confusable_share", "confusable_disagreements", "by_style"} & set(overall)
+    assert overall["unit"] == "excerpt x code" and overall["pooled_ac1"] is not None
+    assert not {"confusable_share", "confusable_disagreements", "by_style",
+                "case_code_disagreements", "disagreement_rate"} & set(overall)
     # the stand-in's own excerpts (which the build never saw) appear in no output
     excerpts = generate_study(load_config(overrides={"seed": STANDIN_SEED}))["excerpts"]
     long_ones = [t for t in excerpts["text"] if len(t) > 60]

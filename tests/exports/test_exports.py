@@ -324,17 +324,17 @@ def _edit(package: Path, tmp_path: Path, table: str, change) -> Path:
 
 
 def _shift_excerpt(frame: pd.DataFrame) -> pd.DataFrame:
-    frame.loc[frame["excerpt_id"] == "P01-E01", ["start", "end"]] = ["100", "206"]
+    frame.loc[frame["excerpt_id"] == "SYN-01-E01", ["start", "end"]] = ["100", "206"]
     return frame
 
 
 def _missing_excerpt(frame: pd.DataFrame) -> pd.DataFrame:
-    frame.loc[0, "excerpt_id"] = "P01-E99"
+    frame.loc[0, "excerpt_id"] = "SYN-01-E99"
     return frame
 
 
 def _foreign_excerpt(frame: pd.DataFrame) -> pd.DataFrame:
-    first = frame.index[frame["participant_id"] == "P02"][0]
+    first = frame.index[frame["participant_id"] == "SYN-02"][0]
     frame.loc[first, "excerpt_id"] = frame.loc[0, "excerpt_id"]
     return frame
 
@@ -350,11 +350,12 @@ def _unknown_code(frame: pd.DataFrame) -> pd.DataFrame:
 
 BAD_INPUTS = {
     "excerpt not in transcript": ("excerpts", _shift_excerpt,
-                                  ["P01", "P01-E01", "is not in the transcript"]),
+                                  ["SYN-01", "SYN-01-E01", "is not in the transcript"]),
     "excerpt does not exist": ("code_applications", _missing_excerpt,
-                               ["participant P01", "P01-E99", "does not exist"]),
+                               ["participant SYN-01", "SYN-01-E99", "does not exist"]),
     "excerpt of another participant": ("code_applications", _foreign_excerpt,
-                                       ["participant P02", "P01-", "belongs to participant P01"]),
+                                       ["participant SYN-02", "SYN-01-",
+                                        "belongs to participant SYN-01"]),
     "code not in codebook": ("qual_codebook", _drop_code,
                              ["code no_arrest", "not in the qualitative codebook"]),
     "code not allowed": ("code_applications", _unknown_code,
@@ -388,7 +389,7 @@ def test_command_line_exit_codes(package, tmp_path, capsys):
     bad = _edit(package, tmp_path, "excerpts", _shift_excerpt)
     assert cli.main(["exchange", "--data", str(bad), "--outdir", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and "P01-E01" in err
+    assert err.startswith("error: ") and "SYN-01-E01" in err
     assert not (tmp_path / "x").exists()
     assert cli.main(["exchange", "--data", str(package), "--outdir", str(tmp_path / "ok")]) == 0
     assert sorted(p.name for p in (tmp_path / "ok").iterdir()) == sorted(output_names())

@@ -12,7 +12,7 @@ import pytest
 from analysis import cli
 from analysis.io import read_csv, read_json
 from analysis.paper import fmt
-from analysis.paper.tables import disagreements_table, excerpts_table
+from analysis.paper.tables import agreement_table, disagreements_table, excerpts_table
 from analysis.paper.values import Bundle
 from analysis.paper.values.qualitative import NOT_PUBLISHED, qualitative_values
 
@@ -54,7 +54,15 @@ def test_values_are_the_steps_numbers(outputs):
     d = values["disagreement"]
     assert d["confusable_pct"] == fmt.percent(overall["confusable_share"])
     assert d["confusable_uniform_pct"] == fmt.percent(overall["confusable_share_uniform"])
-    assert int(d["n_disagreements"]) == overall["disagreements"]
+    assert int(d["n_disagreements"]) == overall["case_code_disagreements"]
+    assert d["configured_rate"] == fmt.percent(overall["disagreement_rate"])
+    assert f"departed on {d['n_disagreements']} ({d['case_share']})" in d["sentence"]
+    assert values["pooled_ac1_ci"] == fmt.interval(overall["pooled_ac1_low"],
+                                                   overall["pooled_ac1_high"])
+    assert values["n_decisions"] == fmt.count(overall["excerpts"] * overall["codes"])
+    lowest = bundle.agreement.sort_values("kappa", kind="mergesort").iloc[0]
+    assert (f"of the {lowest['both'] + lowest['a_only'] + lowest['b_only']} excerpts either "
+            f"coder gave") in values["lowest_sentence"]
     assert int(d["n_missed"]) + int(d["n_confused"]) == bundle.disagreements["excerpts"].sum()
     s = values["saturation"]
     assert s["interviews_to_all"] == str(bundle.saturation["interviews_to_all_in_order"])
@@ -71,8 +79,35 @@ def test_excerpts_table_quotes_the_rule_s_choice_and_labels_it_synthetic(outputs
     chosen = bundle.theme_excerpts
     assert len(table.splitlines()) == 2 + len(chosen)
     for row in chosen.itertuples(index=False):
-        assert f"\u201c{' '.join(row.text.split())}\u201d ({row.excerpt_id})" in table
+        assert f"\u201c{' '.join(row.text.split())}\u201d ({row.excerpt_id}, synthetic)" in table
+        assert re.fullmatch(r"SYN-\d{2,}-E\d{2}", row.excerpt_id)
     assert "Synthetic excerpt" in table.splitlines()[0]
+    # every quotation carries the tag, and no participant-style id is left
+    quotes = [line for line in table.splitlines()[2:] if "\u201c" in line]
+    assert quotes and all(", synthetic)" in line for line in quotes)
+    assert not re.search(r"\(P\d+-E\d+", table)
+
+
+def test_agreement_table_shows_the_counts_behind_each_coefficient(outputs):
+    bundle = _bundle(outputs)
+    table = agreement_table(bundle, read_csv(ROOT / "data" / "synthetic" / "qual_codebook.csv"))
+    lines = table.splitlines()
+    assert "Gwet's AC1" in lines[0] and "A / B / both" in lines[0]
+    body = lines[2:]
+    assert len(body) == len(bundle.agreement) + 1
+    for line, row in zip(body, bundle.agreement.itertuples(index=False), strict=False):
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert cells[1] == f"{row.excerpts_a} / {row.excerpts_b} / {row.both}"
+        assert cells[2].startswith(fmt.number(row.kappa))
+        assert cells[3].startswith(fmt.number(row.ac1))
+        if not pd.isna(row.kappa_low):
+            assert fmt.interval(row.kappa_low, row.kappa_high) in cells[2]
+    pooled = [c.strip() for c in body[-1].strip("|").split("|")]
+    assert pooled[1] == " / ".join(str(int(bundle.agreement[k].sum()))
+                                   for k in ("excerpts_a", "excerpts_b", "both"))
+    ov = bundle.agreement_overall
+    assert pooled[2] == (f"{fmt.number(ov['pooled_kappa'])} "
+                         f"{fmt.interval(ov['pooled_kappa_low'], ov['pooled_kappa_high'])}")
 
 
 def test_disagreement_table_rows_follow_the_codebook(outputs):

@@ -1,4 +1,5 @@
-"""The qualitative step (issue 20): kappa intervals against an independent computation,
+"""The qualitative step (issues 20 and 28): agreement over excerpt x code decisions against
+an independent count and the libraries, its bootstrap intervals, the restricted-data path,
 where the coders differed, code saturation against its exact expectation, and the rule
 that chooses the excerpts the manuscript quotes."""
 
@@ -9,10 +10,14 @@ from math import comb
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import norm
 from statsmodels.stats.inter_rater import cohens_kappa
 
-from analysis.stats.agreement import bootstrap_pooled_kappa, cohen_kappa_interval
+from analysis.stats.agreement import (
+    binary_coefficients,
+    gwet_ac1,
+    pooled_coefficients,
+    two_by_two,
+)
 from analysis.steps.qualitative import (
     agreement,
     code_by_case,
@@ -20,96 +25,152 @@ from analysis.steps.qualitative import (
     confusion_share,
     disagreement_by_style,
     disagreement_table,
+    generator_check,
     run_qualitative,
     saturation,
     theme_excerpts,
 )
 from analysis.study.interviews import confusable_partners
 
-
-def fleiss_cohen_everitt_se(table: np.ndarray) -> float:
-    """Large-sample SE of kappa, Fleiss, Cohen & Everitt (1969), eq. 13, written out."""
-    p = np.asarray(table, float) / np.sum(table)
-    rows, cols = p.sum(axis=1), p.sum(axis=0)
-    po, pe = np.trace(p), float(rows @ cols)
-    kappa = (po - pe) / (1 - pe)
-    k = len(p)
-    a = sum(p[i, i] * (1 - (rows[i] + cols[i]) * (1 - kappa)) ** 2 for i in range(k))
-    b = (1 - kappa) ** 2 * sum(p[i, j] * (cols[i] + rows[j]) ** 2
-                               for i in range(k) for j in range(k) if i != j)
-    c = (kappa - pe * (1 - kappa)) ** 2
-    return float(np.sqrt((a + b - c) / (np.sum(table) * (1 - pe) ** 2)))
+# --- agreement over excerpt x code decisions -----------------------------------------------
 
 
-# --- kappa intervals ----------------------------------------------------------------------
+def _decisions_by_loop(tables) -> dict[str, list[int]]:
+    """Per code, (both, A only, B only, neither) over every coded excerpt, counted one
+    excerpt at a time from the code applications."""
+    apps = tables["code_applications"]
+    codes = tables["qual_codebook"]["code"].tolist()
+    given = {coder: {} for coder in ("A", "B")}
+    for row in apps.itertuples(index=False):
+        given[row.coder].setdefault(row.excerpt_id, set()).add(row.code)
+    excerpts = sorted(set(apps["excerpt_id"]))
+    counts = {}
+    for code in codes:
+        cells = [0, 0, 0, 0]
+        for e in excerpts:
+            a, b = code in given["A"].get(e, set()), code in given["B"].get(e, set())
+            cells[0 if a and b else 1 if a else 2 if b else 3] += 1
+        counts[code] = cells
+    return counts
 
 
-@pytest.mark.parametrize("table", [[[10, 2], [3, 9]], [[20, 1], [2, 1]], [[5, 4], [1, 14]],
-                                   [[14, 6], [0, 4]]])
-def test_kappa_interval_matches_fleiss_cohen_everitt(table):
-    table = np.array(table)
-    out = cohen_kappa_interval(table, alpha=0.05)
-    se = fleiss_cohen_everitt_se(table)
-    assert out.se == pytest.approx(se, rel=1e-9)
-    z = norm.ppf(0.975)
-    assert out.low == pytest.approx(max(-1, out.kappa - z * se))
-    assert out.high == pytest.approx(min(1, out.kappa + z * se))
-    # statsmodels' own 95% limits agree where no clipping applies
-    result = cohens_kappa(table)
-    if out.high < 1:
-        assert (out.low, out.high) == pytest.approx((result["kappa_low"], result["kappa_upp"]))
+def test_per_code_counts_and_coefficients_against_a_loop_and_the_libraries(study):
+    per_code, overall = agreement(study.tables, reps=200, seed=1)
+    loop = _decisions_by_loop(study.tables)
+    assert overall["unit"] == "excerpt x code"
+    assert overall["excerpts"] == len(study["excerpts"]) == int(per_code["excerpts"].iloc[0])
+    assert overall["decisions"] == overall["excerpts"] * overall["codes"]
+    for row in per_code.itertuples(index=False):
+        cells = [row.both, row.a_only, row.b_only, row.neither]
+        assert cells == loop[row.code], row.code
+        assert (row.excerpts_a, row.excerpts_b) == (row.both + row.a_only, row.both + row.b_only)
+        table = two_by_two(cells)
+        assert row.kappa == pytest.approx(cohens_kappa(table, return_results=False))
+        assert row.ac1 == pytest.approx(gwet_ac1(table))
+        assert row.agreement == pytest.approx((row.both + row.neither) / row.excerpts)
+    # coder A gives each excerpt the one code it was written for
+    assert (per_code["excerpts_a"].sum()) == overall["excerpts"]
+    assert overall["disagreements"] == int((per_code["a_only"] + per_code["b_only"]).sum())
+    assert overall["percent_agreement"] == pytest.approx(
+        1 - overall["disagreements"] / overall["decisions"])
+    pooled = pooled_coefficients(np.array([loop[c] for c in per_code["code"]]))
+    assert overall["pooled_kappa"] == pytest.approx(float(pooled.kappa))
+    assert overall["pooled_ac1"] == pytest.approx(float(pooled.ac1))
 
 
-def test_kappa_interval_level_follows_alpha():
-    table = np.array([[8, 4], [5, 7]])
-    wide, narrow = cohen_kappa_interval(table, 0.01), cohen_kappa_interval(table, 0.2)
-    assert wide.high - wide.low > narrow.high - narrow.low
-    assert (wide.high - wide.low) / (narrow.high - narrow.low) == pytest.approx(
-        norm.ppf(0.995) / norm.ppf(0.9))
+def test_intervals_are_bootstrap_intervals_inside_minus_one_and_one(study):
+    per_code, overall = agreement(study.tables, reps=500, seed=3)
+    for stat in ("kappa", "ac1"):
+        shown = per_code.dropna(subset=[f"{stat}_low"])
+        assert len(shown) >= 10
+        assert (shown[f"{stat}_low"] >= -1).all() and (shown[f"{stat}_high"] <= 1).all()
+        assert (shown[f"{stat}_low"] <= shown[f"{stat}_high"]).all()
+        low, high = overall[f"pooled_{stat}_low"], overall[f"pooled_{stat}_high"]
+        assert -1 <= low < overall[f"pooled_{stat}"] < high <= 1
+    # no interval only where the coders never differed on the code, and it says so
+    none = per_code[per_code["kappa_low"].isna()]
+    assert ((none["a_only"] + none["b_only"]) == 0).all()
+    assert none["reason"].str.startswith("no interval").all()
+    assert overall["codes_interval_undefined"] == len(none)
+    # the interval is a percentile interval of resampled survivors, not a Wald interval:
+    # its halves are not symmetric about the estimate in general
+    shown = per_code.dropna(subset=["kappa_low"])
+    halves = (shown["kappa_high"] - shown["kappa"]) - (shown["kappa"] - shown["kappa_low"])
+    assert (halves.abs() > 1e-6).any()
 
 
-def test_degenerate_kappa_has_no_interval():
-    constant = cohen_kappa_interval(np.array([[23, 1], [0, 0]]))
-    assert constant.kappa == pytest.approx(0) and constant.low is None
-    assert "same decision" in constant.reason
-    perfect = cohen_kappa_interval(np.array([[14, 0], [0, 10]]))
-    assert perfect.kappa == pytest.approx(1) and perfect.low is None
-    assert "agree on every case" in perfect.reason
+def test_the_bootstrap_is_seeded_from_the_configuration(study, config):
+    first = run_qualitative(study.tables, config["qualitative"], bootstrap=config["agreement"])
+    again = run_qualitative(study.tables, config["qualitative"], bootstrap=config["agreement"])
+    other = run_qualitative(study.tables, config["qualitative"],
+                            bootstrap={**config["agreement"], "bootstrap_seed": 1})
+    pd.testing.assert_frame_equal(first["agreement"], again["agreement"])
+    assert first["agreement_overall"]["bootstrap_seed"] == config["agreement"]["bootstrap_seed"]
+    assert first["agreement_overall"]["bootstrap_reps"] == \
+        config["agreement"]["bootstrap_replicates"]
+    assert first["agreement_overall"]["pooled_kappa"] == other["agreement_overall"][
+        "pooled_kappa"]
+    assert first["agreement_overall"]["pooled_kappa_low"] != other["agreement_overall"][
+        "pooled_kappa_low"]
 
 
-def test_pooled_bootstrap_against_a_naive_resampling_of_cases(study):
+def test_restricted_data_get_the_same_measure_from_code_applications_alone(study, config):
+    """Restricted data have code applications but no excerpts or transcripts: agreement is
+    computed from the applications, so it is the same with or without the excerpts."""
+    tables = {k: study[k] for k in ("participants", "qual_codebook", "code_applications")}
+    without = run_qualitative(tables, config["qualitative"], bootstrap=config["agreement"])
+    full = run_qualitative({**tables, "excerpts": study["excerpts"]}, config["qualitative"],
+                           bootstrap=config["agreement"])
+    pd.testing.assert_frame_equal(without["agreement"], full["agreement"])
+    for key, value in without["agreement_overall"].items():
+        assert full["agreement_overall"][key] == value, key
+    # what only a synthetic build has: the generator check and the answer styles
+    assert "disagreement_rate" not in without["agreement_overall"]
+    assert {"disagreement_rate", "case_code_disagreements", "by_style"} <= set(
+        full["agreement_overall"])
+
+
+def test_a_code_application_without_an_excerpt_id_is_refused(study):
+    apps = study["code_applications"].copy()
+    apps.loc[3, "excerpt_id"] = ""
+    with pytest.raises(ValueError, match=r"table 'code_applications' column 'excerpt_id': "
+                                         r"1 row\(s\) have no excerpt id"):
+        agreement({**study.tables, "code_applications": apps}, reps=100)
+    apps = study["code_applications"].copy()
+    other = apps.index[apps["participant_id"] != apps.loc[0, "participant_id"]][0]
+    apps.loc[other, "excerpt_id"] = apps.loc[0, "excerpt_id"]
+    with pytest.raises(ValueError, match="is listed under two participants"):
+        agreement({**study.tables, "code_applications": apps}, reps=100)
+
+
+def test_the_generator_check_records_the_configured_rate_beside_what_it_built(study):
+    check = generator_check(study.tables, 0.08)
     a = code_by_case(study.tables, "A").to_numpy()
     b = code_by_case(study.tables, "B").to_numpy()
-    per_case = np.column_stack([((a == 1) & (b == 1)).sum(1), ((a == 1) & (b == 0)).sum(1),
-                                ((a == 0) & (b == 1)).sum(1), ((a == 0) & (b == 0)).sum(1)])
-    low, high = bootstrap_pooled_kappa(per_case, 0.05, reps=4000, seed=1)
-    rng = np.random.default_rng(99)
-    naive = []
-    for _ in range(4000):
-        rows = rng.integers(0, len(a), len(a))
-        x, y = a[rows].ravel(), b[rows].ravel()
-        table = np.array([[np.sum(x & y), np.sum(x & (1 - y))],
-                          [np.sum((1 - x) & y), np.sum((1 - x) & (1 - y))]])
-        naive.append(cohens_kappa(table, return_results=False))
-    ref_low, ref_high = np.quantile(naive, [0.025, 0.975])
-    assert low == pytest.approx(ref_low, abs=0.02) and high == pytest.approx(ref_high, abs=0.02)
-    _, overall = agreement(study.tables)
-    assert overall["pooled_kappa_low"] < overall["pooled_kappa"] < overall["pooled_kappa_high"]
+    assert check["disagreement_rate"] == 0.08
+    assert check["case_code_decisions"] == a.size
+    assert check["case_code_disagreements"] == int((a != b).sum())
+    assert check["case_code_disagreement_share"] == pytest.approx((a != b).mean())
+    assert check["confusable_share"] > check["confusable_share_uniform"]
 
 
-def test_per_code_agreement_rows(study):
-    per_code, overall = agreement(study.tables)
+def test_the_case_level_paradox_does_not_reach_the_excerpt_measure(study):
+    """At the level of survivors, a code coder A applied to every survivor has kappa 0 by
+    construction; over excerpts no code is near-universal, and AC1 stays near agreement."""
     a = code_by_case(study.tables, "A")
     b = code_by_case(study.tables, "B")
-    assert (per_code["a_only"] == ((a == 1) & (b == 0)).sum().to_numpy()).all()
-    assert (per_code["b_only"] == ((a == 0) & (b == 1)).sum().to_numpy()).all()
-    assert overall["disagreements"] == int(per_code[["a_only", "b_only"]].to_numpy().sum())
-    defined = per_code.dropna(subset=["kappa_low"])
-    assert len(defined) >= 12
-    assert ((defined["kappa_low"] <= defined["kappa"])
-            & (defined["kappa"] <= defined["kappa_high"])).all()
-    assert per_code.loc[per_code["kappa"].notna() & per_code["kappa_low"].isna(),
-                        "reason"].str.startswith("no interval").all()
+    universal = [c for c in a.columns if a[c].all()]
+    assert universal, "the default study has a code coder A applied to every survivor"
+    per_code, _ = agreement(study.tables, reps=200, seed=1)
+    per_code = per_code.set_index("code")
+    for code in universal:
+        x, y = a[code].to_numpy(), b[code].to_numpy()
+        case_level = np.array([np.sum(x & y), np.sum(x & (1 - y)), np.sum((1 - x) & y),
+                               np.sum((1 - x) & (1 - y))])
+        if case_level[1] + case_level[2]:
+            assert float(binary_coefficients(case_level).kappa) == pytest.approx(0, abs=1e-12)
+        assert per_code.loc[code, "kappa"] > 0.5
+        assert per_code.loc[code, "ac1"] > 0.9
 
 
 # --- where the coders differed -----------------------------------------------------------
@@ -168,7 +229,7 @@ def test_disagreement_is_higher_on_brief_and_hedged_answers(study):
 def test_saturation_in_interview_order_against_a_loop():
     matrix = pd.DataFrame([[1, 0, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0], [0, 1, 1, 0],
                            [1, 0, 0, 0]], columns=list("wxyz"),
-                          index=[f"P{i}" for i in range(1, 6)])
+                          index=[f"SYN-{i:02d}" for i in range(1, 6)])
     curve, summary = saturation(matrix, orders=200, seed=1)
     assert curve["new_codes"].tolist() == [1, 1, 0, 1, 0]
     assert curve["codes_seen"].tolist() == [1, 2, 2, 3, 3]

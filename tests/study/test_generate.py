@@ -57,7 +57,7 @@ def test_composition_exactly_as_configured(study, config):
     assert counts == config["sample"]["race_ethnicity"] == {
         "Black": 11, "White": 7, "Latina": 4, "Multiracial/other": 2}
     assert len(study["participants"]) == 24
-    assert list(study["participants"]["participant_id"])[:3] == ["P01", "P02", "P03"]
+    assert list(study["participants"]["participant_id"])[:3] == ["SYN-01", "SYN-02", "SYN-03"]
 
 
 def test_allocate_scales_proportionally():

@@ -274,3 +274,95 @@ def test_second_coder_without_ambiguity_never_departs_on_clear_codes():
     # only the one code has an excerpt; nothing else can be misread as anything
     assert (b[:, [j for j in range(coder_a.shape[1])
                   if j != code_ids().index("treated_poorly")]] == 0).all()
+
+
+# --- the excerpts read as speech (issue 28) ----------------------------------------------
+
+SENTENCE = re.compile(r"(?<=[.?!])\s+")
+#: An auxiliary left uncontracted before "not", or another form speech contracts.
+UNCONTRACTED = re.compile(r"\b(?:do|does|did|could|would|should|was|were|is|are|has|have|had|"
+                          r"will)\s+not\b|\bcannot\b|\bI am\b|\bit is\b|\bthat is\b|\bI will\b",
+                          re.IGNORECASE)
+CONTRACTION = re.compile(r"\b\w+'(?:t|d|ll|ve|re|s|m)\b")
+#: A second clause joined to a sentence: a comma or conjunction, then a new subject.
+CLAUSE_JOIN = re.compile(r"(?:,|\band\b|\bbut\b|\bso\b)\s+(?:I|I'd|I'm|he|he'd|she|she'd|they|"
+                         r"they'd|we|it|it'd|one of them|an officer|someone|nobody|my \w+|"
+                         r"the \w+)\b")
+#: At most this many clause joins in one sentence (three clauses), and this many words.
+MAX_JOINS, MAX_WORDS = 2, 25
+#: Codes whose excerpts say what he or the officers did to her: no hedge may touch them.
+STRONG_CODES = ("ongoing_strategic_violence", "coercive_control", "harm_through_children",
+                "beyond_police_capacity", "treated_poorly", "arrest_not_as_wanted",
+                "safety_worse")
+ACTORS = re.compile(r"\b(?:he|him|his|he'd|they|them|they'd|officers?|police)\b", re.IGNORECASE)
+
+
+def _participant_speech(text: str) -> list[str]:
+    return [line.split(":", 1)[1] for line in text.split("\n")
+            if line.startswith("Participant:")]
+
+
+def test_answers_are_written_as_speech(large):
+    """No "did not" or "I am" in anything a synthetic survivor says; contractions in most
+    full and hedged excerpts (brief ones are often a word or two)."""
+    for text in large["transcripts"]["text"]:
+        for line in _participant_speech(text):
+            assert not UNCONTRACTED.search(line), line
+    excerpts = large["excerpts"]
+    longer = excerpts[excerpts["style"] != "brief"]["text"]
+    assert longer.str.contains(CONTRACTION).mean() > 0.5
+    # the hand-written parts are contracted too
+    grammar = interview_grammar()
+    for answer in grammar["closing_answer"]:
+        assert not UNCONTRACTED.search(answer), answer
+
+
+def test_a_hedge_is_a_sentence_of_its_own_never_inside_a_statement(large):
+    """Every sentence of an excerpt that holds a hedge word is one of its code's hedge
+    sentences, and the hedges of codes that say what he or the officers did name no actor:
+    they are about naming, remembering or the question, not about whether it happened."""
+    grammar = interview_grammar()
+    markers = [m.lower() for m in grammar["hedge_markers"]]
+    hedged = 0
+    for row in large["excerpts"].itertuples(index=False):
+        allowed = set(grammar["codes"][row.code]["hedge"])
+        for sentence in SENTENCE.split(row.text):
+            if any(m in sentence.lower() for m in markers):
+                assert sentence in allowed, (row.excerpt_id, sentence)
+                hedged += 1
+    assert hedged > 100
+    for code in STRONG_CODES:
+        for hedge in grammar["codes"][code]["hedge"]:
+            assert not ACTORS.search(hedge), (code, hedge)
+    # every code has hedges, so no hedged answer falls back to a qualified statement
+    assert all(codes["hedge"] for codes in grammar["codes"].values())
+
+
+def test_no_run_on_clause_chains(large):
+    """A list of what officers did, or of her own strategies, is several sentences."""
+    longest = joins = 0
+    for text in large["excerpts"]["text"]:
+        for sentence in SENTENCE.split(text):
+            longest = max(longest, len(sentence.split()))
+            joins = max(joins, len(CLAUSE_JOIN.findall(sentence)))
+            assert len(sentence.split()) <= MAX_WORDS, sentence
+            assert len(CLAUSE_JOIN.findall(sentence)) <= MAX_JOINS, sentence
+    assert longest > 12 and joins >= 1    # the checks see real sentences
+
+
+def test_the_old_chains_would_fail_the_check():
+    """The check is not vacuous: a chain of the kind the grammar used to write fails it."""
+    chain = ("That time, they calmed everything down before anything else, one of them went "
+             "through questions about how dangerous it was and they told me about the shelter "
+             "and the hotline.")
+    assert len(CLAUSE_JOIN.findall(chain)) > MAX_JOINS or len(chain.split()) > MAX_WORDS
+    assert UNCONTRACTED.search("I did not know they were coming.")
+
+
+def test_ids_say_synthetic(study):
+    """Participant and excerpt ids cannot be taken for a real participant's."""
+    assert study["participants"]["participant_id"].str.fullmatch(r"SYN-\d{2,}").all()
+    excerpts = study["excerpts"]
+    assert (excerpts["excerpt_id"].str.fullmatch(r"SYN-\d{2,}-E\d{2}")).all()
+    assert (excerpts["excerpt_id"].str.rsplit("-", n=1).str[0]
+            == excerpts["participant_id"]).all()

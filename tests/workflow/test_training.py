@@ -27,8 +27,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
+
+from analysis.stats.agreement import binary_coefficients
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "training" / "README.md"
@@ -735,7 +738,9 @@ def test_exercise_5_qualitative_rigour(lab):
     ran(lab, "exercise-5", "nested-config")
     nested = json.loads((workdir / "lab-runs" / "agreement-nested.json").read_text())
     assert nested["disagreement_rate"] == 0.2 and cited("arrives as `'0.2'`")
-    assert nested["target_kappa"] == 0.8   # the rest of the section is config.yaml's
+    assert nested["bootstrap_seed"] == 7
+    assert nested["bootstrap_reps"] == 2000   # the rest of the section is config.yaml's
+    cited("`bootstrap_replicates` keeps its value (2,000)")
 
     bad = ran(lab, "exercise-5", "bad-value")
     assert bad.returncode != 0
@@ -748,24 +753,35 @@ def test_exercise_5_qualitative_rigour(lab):
     low = json.loads((runs / "agreement-08.json").read_text())
     high = json.loads((runs / "agreement-20.json").read_text())
     assert (low["disagreement_rate"], high["disagreement_rate"]) == (0.08, 0.2)
-    assert re.search(r"^pooled_kappa\s+0\.810\s+0\.589$", output, re.M), "labtools agreement"
-    assert percent(low["percent_agreement"], "91.7%")
-    assert percent(high["percent_agreement"], "80.5%")
-    cited("Percent agreement falls from 91.7% to 80.5%")
-    assert shows(low["pooled_kappa"], "0.81") and shows(high["pooled_kappa"], "0.59")
-    assert (low["pooled_band"], high["pooled_band"]) == ("almost perfect", "moderate")
-    assert shows(low["pooled_kappa_low"], "0.75") and shows(low["pooled_kappa_high"], "0.87")
-    assert shows(high["pooled_kappa_low"], "0.49") and shows(high["pooled_kappa_high"], "0.68")
-    cited('pooled kappa from 0.81 ("almost perfect", 95% CI [0.75, 0.87]) to 0.59 '
-          '("moderate", [0.49, 0.68])')
-    assert shows(low["krippendorff_alpha"], "0.81") and shows(high["krippendorff_alpha"], "0.58")
-    cited("Krippendorff's alpha from 0.81 to 0.58")
-    assert shows(low["median_kappa"], "0.80") and shows(high["median_kappa"], "0.53")
-    cited("from 0.80 to 0.53")
-    assert shows(low["expected_kappa"], "0.81") and cited("the expected kappa for 8% is 0.81")
-    cited("the computed pooled kappa is 0.81 too")
-    assert low["target_kappa"] == high["target_kappa"] == 0.8
-    assert low["cells"] == 384 and cited("384 case-code decisions")
+    assert re.search(r"^pooled_kappa\s+0\.901\s+0\.787$", output, re.M), "labtools agreement"
+    # the generator's own check: asked for 8% and 20% of 384 case-code decisions
+    assert low["case_code_decisions"] == 384 and cited("of the 384 case-code decisions")
+    assert (low["case_code_disagreements"], high["case_code_disagreements"]) == (32, 75)
+    assert percent(low["case_code_disagreement_share"], "8.3%")
+    assert percent(high["case_code_disagreement_share"], "19.5%")
+    cited("built 8.3% (32) and 19.5% (75)")
+    # agreement over excerpt x code decisions
+    assert low["unit"] == "excerpt x code" and low["decisions"] == 4352
+    assert low["excerpts"] == 272
+    cited("Over the 4,352 excerpt-code decisions")
+    assert percent(low["percent_agreement"], "98.9%")
+    assert percent(high["percent_agreement"], "97.6%")
+    cited("percent agreement falls from 98.9% to 97.6%")
+    assert shows(low["pooled_kappa"], "0.90") and shows(high["pooled_kappa"], "0.79")
+    assert (low["pooled_band"], high["pooled_band"]) == ("almost perfect", "substantial")
+    assert shows(low["pooled_kappa_low"], "0.86") and shows(low["pooled_kappa_high"], "0.93")
+    assert shows(high["pooled_kappa_low"], "0.74") and shows(high["pooled_kappa_high"], "0.84")
+    cited('pooled kappa from 0.90 ("almost perfect", 95% CI [0.86, 0.93]) to 0.79 '
+          '("substantial", [0.74, 0.84])')
+    assert shows(low["pooled_ac1"], "0.99") and shows(high["pooled_ac1"], "0.97")
+    cited("pooled AC1 from 0.99 to 0.97")
+    for run in (low, high):
+        for stat in ("kappa", "ac1"):
+            assert -1 <= run[f"pooled_{stat}_low"] <= run[f"pooled_{stat}_high"] <= 1
+    assert shows(low["krippendorff_alpha"], "0.90") and shows(high["krippendorff_alpha"], "0.79")
+    cited("Krippendorff's alpha from 0.90 to 0.79")
+    assert shows(low["median_kappa"], "0.91") and shows(high["median_kappa"], "0.79")
+    cited("from 0.91 to 0.79")
     assert percent(low["confusable_share"], number(cited("at 8%, 84%")))
     assert percent(low["confusable_share_uniform"], number(cited("uniform flips would put 56%")))
     assert percent(low["by_style"]["brief_or_hedged"]["differ_share"],
@@ -794,34 +810,41 @@ def test_exercise_5_qualitative_rigour(lab):
         return {r["code"]: r for r in read_csv(runs / f"agreement-{name}.csv")}
 
     codes_low, codes_high = per_code("08"), per_code("20")
-    for codes, agreement in ((codes_low, "88%"), (codes_high, "67%")):
-        no_arrest = codes["no_arrest"]
-        assert no_arrest["cases_a"] == "24" and float(no_arrest["kappa"]) == 0.0
-        assert no_arrest["band"] == "slight" and no_arrest["kappa_low"] == ""
-        assert no_arrest["reason"] == "no interval: one coder made the same decision for every case"
-        assert percent(float(no_arrest["agreement"]), agreement)
-    cited('0.00 ("slight") in both, with 88% and 67% agreement')
-    cited("one coder made the same decision for every case")
-    strategies = codes_low["informal_strategies"]
-    assert (strategies["cases_a"], strategies["cases_b"], strategies["kappa"]) == ("23", "23", "1")
-    assert strategies["reason"] == "no interval: the coders agree on every case"
-    strategies = codes_high["informal_strategies"]
-    assert (strategies["cases_a"], strategies["cases_b"]) == ("23", "22")
-    assert shows(float(strategies["kappa"]), "0.65")
-    assert shows(float(strategies["kappa_low"]), "0.01")
-    assert shows(float(strategies["kappa_high"]), "1.00")
-    cited("one disagreement brings kappa to 0.65, with an interval from 0.01 to 1.00")
-    for code, before, after, band in (("partner_arrested", "0.58", "0.08", "slight"),
-                                      ("self_initiated_call", "0.80", "0.39", "fair")):
+    # no_arrest: on every survivor, so per survivor kappa would be 0; per excerpt it is not
+    no_arrest = codes_low["no_arrest"]
+    assert (no_arrest["cases_a"], no_arrest["cases_b"]) == ("24", "21")
+    assert (no_arrest["excerpts_a"], no_arrest["excerpts"]) == ("24", "272")
+    cited("`no_arrest` is on 24 of 272 excerpts")
+    assert (no_arrest["both"], no_arrest["a_only"], no_arrest["b_only"]) == ("21", "3", "2")
+    cited("(21 excerpts both coders gave it, 3 only coder A, 2 only coder B)")
+    assert shows(float(no_arrest["kappa"]), "0.88") and shows(float(no_arrest["ac1"]), "0.98")
+    cited("its kappa is 0.88 at 8%")
+    cited("with AC1 0.98")
+    per_survivor = binary_coefficients(np.array([21, 3, 0, 0]))
+    assert float(per_survivor.kappa) == pytest.approx(0, abs=1e-12)
+    assert shows(float(per_survivor.ac1), "0.86")
+    cited("it gives 0.86 where kappa gives 0")
+    arrested = codes_low["partner_arrested"]
+    either = sum(int(arrested[k]) for k in ("both", "a_only", "b_only"))
+    assert (arrested["both"], either) == ("8", 15)
+    cited("the coders agreed on 8 of the 15 excerpts either of them gave the code")
+    for code, before, after in (("partner_arrested", "0.68", "0.40"),
+                                ("safety_better", "0.87", "0.60")):
         assert shows(float(codes_low[code]["kappa"]), before)
         assert shows(float(codes_high[code]["kappa"]), after)
-        assert codes_high[code]["band"] == band
-        cited(f"from {before} to {after} (\"{band}\")")
-    assert all(shows(float(codes["beyond_police_capacity"]["kappa"]), "0.92")
+    assert codes_high["partner_arrested"]["band"] == "moderate"
+    cited('drops from 0.68 to 0.40 ("moderate")')
+    cited("`safety_better` from 0.87 to 0.60")
+    assert all(float(codes["informal_strategies"]["kappa"]) >= 0.975
                for codes in (codes_low, codes_high))
-    cited("`beyond_police_capacity` keeps 0.92 in both runs")
-    assert shows(float(codes_low["arrest_not_as_wanted"]["kappa"]), "0.48")
-    cited("`arrest_not_as_wanted` has 0.48 and `partner_arrested` 0.58")
+    cited("`informal_strategies` keeps 0.98 or more in both runs")
+    assert shows(float(codes_low["arrest_not_as_wanted"]["kappa"]), "0.73")
+    cited("`partner_arrested` has 0.68 and `arrest_not_as_wanted` 0.73")
+    for codes in (codes_low, codes_high):
+        for row in codes.values():
+            for stat in ("kappa", "ac1"):
+                if row[f"{stat}_low"]:
+                    assert -1 <= float(row[f"{stat}_low"]) <= float(row[f"{stat}_high"]) <= 1
 
 
 @pytest.mark.slow

@@ -28,10 +28,14 @@ def _code_name(code: str, labels: Mapping[str, str]) -> str:
     return labels.get(code, code.replace("_", " ")).lower()
 
 
-def _kappa_ci(row: Mapping[str, Any]) -> str:
-    if is_missing(row.get("kappa_low")) or is_missing(row.get("kappa_high")):
+def _ci(row: Mapping[str, Any], stat: str = "kappa") -> str:
+    if is_missing(row.get(f"{stat}_low")) or is_missing(row.get(f"{stat}_high")):
         return "no interval"
-    return f"95% CI {fmt.interval(row['kappa_low'], row['kappa_high'])}"
+    return f"95% CI {fmt.interval(row[f'{stat}_low'], row[f'{stat}_high'])}"
+
+
+def _kappa_ci(row: Mapping[str, Any]) -> str:
+    return _ci(row, "kappa")
 
 
 def _count_word(n: int, capital: bool = False) -> str:
@@ -45,35 +49,53 @@ def _no_interval_sentence(n: int, undefined: int, suppressed: int = 0) -> str:
         text = "Every code with a published kappa has an interval"
     else:
         text = (f"{_count_word(n, True)} code{'s' if n > 1 else ''} "
-                f"{'have' if n > 1 else 'has'} no interval, because the coders agreed on every "
-                "survivor or one coder applied the code to everyone")
+                f"{'have' if n > 1 else 'has'} no interval, because the coders never differed "
+                f"on {'them' if n > 1 else 'it'}: every resample agrees perfectly, and a "
+                "bootstrap interval would be the single point 1")
         if undefined:
             text += (f"; for {_count_word(undefined)} of them kappa itself is undefined"
                      if n > 1 else "; its kappa itself is undefined")
     if suppressed:
-        text += (f". The kappas of {_count_word(suppressed)} code{'s' if suppressed > 1 else ''}"
-                 " are suppressed with their small counts")
+        text += (f". The coefficients of {_count_word(suppressed)} "
+                 f"code{'s' if suppressed > 1 else ''} are suppressed with their small counts")
     return text
 
 
-def _lowest_sentence(lowest: Mapping[str, Any], labels: Mapping[str, str], n: int) -> str:
-    """The lowest kappa and, where its code is nearly universal or rare, why it is low."""
+def _counts_published(row: Mapping[str, Any]) -> bool:
+    return all(not is_missing(row.get(k)) for k in ("both", "a_only", "b_only"))
+
+
+def _lowest_sentence(lowest: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    """The lowest kappa, read from its counts: how many excerpts each coder gave the code."""
     code = _code_name(str(lowest["code"]), labels)
-    cases = lowest.get("cases_a")
-    if is_missing(cases) or lowest.get("kappa") is None:
+    if lowest.get("kappa") is None or not _counts_published(lowest):
         return f"The lowest kappa, for *{code}*, is reported in the table"
-    k = int(float(cases))
-    text = f"The lowest kappa belongs to a code the primary coder applied to {k} of {n} survivors"
-    if k >= 0.8 * n or k <= 0.2 * n:
-        text += (": when nearly every case has a code, or nearly none, a few disagreements "
-                 "weigh heavily against chance agreement, the \u201chigh agreement, low "
-                 "kappa\u201d paradox")
-    return text
+    both, a_only, b_only = (int(float(lowest[k])) for k in ("both", "a_only", "b_only"))
+    either = both + a_only + b_only
+    return (f"The lowest kappa is easiest to read from its counts: of the {either} excerpts "
+            f"either coder gave *{code}*, both gave it to {both}; coder A alone to {a_only} "
+            f"and coder B alone to {b_only}")
+
+
+def _prevalence_sentence(agreement: pd.DataFrame, labels: Mapping[str, str]) -> str:
+    """Why AC1 sits near percent agreement here: every code is absent from most excerpts."""
+    if "excerpts_a" not in agreement.columns or agreement["excerpts_a"].map(is_missing).any():
+        return ("Every code is absent from most excerpts, so percent agreement and AC1 are "
+                "dominated by excerpts that neither coder gave the code; kappa discounts those "
+                "agreed absences and is the stricter reading")
+    share = agreement["excerpts_a"].astype(float) / agreement["excerpts"].astype(float)
+    top = agreement.loc[share.idxmax()]
+    return (f"Every code is absent from most excerpts (the most frequent, "
+            f"*{_code_name(str(top['code']), labels)}*, is on {fmt.percent(share.max())} of "
+            "them), so percent agreement and AC1 are dominated by excerpts that neither coder "
+            "gave the code; kappa discounts those agreed absences and is the stricter reading "
+            "here, AC1 the check that a low kappa is not an artefact of a rare code")
 
 
 def agreement_values(agreement: pd.DataFrame, overall: Mapping[str, Any],
                      labels: Mapping[str, str]) -> dict[str, str]:
-    """Pooled and per-code agreement: kappas, their intervals, the extremes and their codes."""
+    """Pooled and per-code agreement over excerpt x code decisions: kappa and AC1 with their
+    bootstrap intervals, the extremes and their codes."""
     defined = agreement.dropna(subset=["kappa"]).sort_values("kappa", kind="mergesort")
     lowest = (defined.iloc[0] if len(defined) else
               pd.Series({"code": "none", "kappa": None, "cases_a": SUPPRESSED}))
@@ -84,12 +106,17 @@ def agreement_values(agreement: pd.DataFrame, overall: Mapping[str, Any],
     widest = with_ci.loc[widths.idxmax()] if len(with_ci) else None
     narrowest = with_ci.loc[widths.idxmin()] if len(with_ci) else None
     level = fmt.percent(overall.get("interval_level", 0.95))
-    pooled_ci = (fmt.interval(overall["pooled_kappa_low"], overall["pooled_kappa_high"])
-                 if not is_missing(overall.get("pooled_kappa_low")) else "n/a")
+
+    def pooled_ci(stat: str) -> str:
+        low, high = overall.get(f"pooled_{stat}_low"), overall.get(f"pooled_{stat}_high")
+        return fmt.interval(low, high) if not is_missing(low) else "n/a"
+
     return {
         "pooled_kappa": fmt.number(overall["pooled_kappa"]),
-        "pooled_ci": pooled_ci,
+        "pooled_ci": pooled_ci("kappa"),
         "pooled_band": overall["pooled_band"],
+        "pooled_ac1": fmt.number(overall["pooled_ac1"]),
+        "pooled_ac1_ci": pooled_ci("ac1"),
         "interval_level": level,
         "bootstrap_reps": fmt.count(overall.get("bootstrap_reps", 0)),
         "alpha": fmt.number(overall["krippendorff_alpha"]),
@@ -97,13 +124,17 @@ def agreement_values(agreement: pd.DataFrame, overall: Mapping[str, Any],
         "median_kappa": fmt.number(overall["median_kappa"]),
         "min_kappa": fmt.number(overall["min_kappa"]),
         "max_kappa": fmt.number(overall["max_kappa"]),
-        "expected_kappa": fmt.number(overall["expected_kappa"]),
+        "min_ac1": fmt.number(overall.get("min_ac1")),
+        "max_ac1": fmt.number(overall.get("max_ac1")),
         "n_codes": str(overall["codes"]),
-        "n_cells": fmt.count(overall["cells"]),
+        "n_excerpts": fmt.count(overall["excerpts"]),
+        "n_decisions": fmt.count(overall["decisions"]),
+        "n_decision_disagreements": fmt.count(overall["disagreements"]),
         "lowest_code": _code_name(str(lowest["code"]), labels),
         "lowest_kappa": fmt.number(lowest["kappa"]),
         "lowest_ci": _kappa_ci(lowest),
-        "lowest_cases_a": count_text(lowest["cases_a"]),
+        "lowest_ac1": fmt.number(lowest.get("ac1")),
+        "lowest_ac1_ci": _ci(lowest, "ac1"),
         "highest_code": _code_name(str(highest["code"]), labels),
         "highest_kappa": fmt.number(highest["kappa"]),
         "widest_code": (_code_name(str(widest["code"]), labels) if widest is not None
@@ -117,23 +148,27 @@ def agreement_values(agreement: pd.DataFrame, overall: Mapping[str, Any],
             int(overall.get("codes_interval_undefined", 0)),
             int(overall.get("codes_kappa_undefined", 0)),
             int(overall.get("codes_kappa_suppressed", 0))),
-        "lowest_sentence": _lowest_sentence(lowest, labels, int(overall["cases"])),
+        "lowest_sentence": _lowest_sentence(lowest, labels),
+        "prevalence_sentence": _prevalence_sentence(agreement, labels),
         "n_kappa_undefined": str(int(overall.get("codes_kappa_undefined", 0))),
     }
 
 
 def disagreement_values(overall: Mapping[str, Any], disagreements: pd.DataFrame | None,
                         labels: Mapping[str, str]) -> dict[str, str]:
-    """Where the coders differed: confusable pairs against uniform flips, answer styles."""
+    """The generator check and where the coders differed: the configured rate against the
+    share of case-code decisions coder B changed, confusable pairs against uniform flips,
+    answer styles, and the most frequent exchange of codes on excerpts."""
     if disagreements is None or "confusable_share" not in overall:
-        return {"sentence": "Restricted builds do not publish where the coders differed: the "
-                            "counts have no place in the suppression plan, and there are no "
-                            "excerpts to tabulate",
+        return {"sentence": "Restricted builds have no simulated coder to check, and do not "
+                            "publish where the coders differed: those counts have no place in "
+                            "the suppression plan, and there are no excerpts to tabulate",
                 "top_sentence": "in restricted builds it says only that it is not published",
                 **{key: NOT_PUBLISHED for key in (
                     "n_disagreements", "confusable_pct", "confusable_uniform_pct",
                     "differ_short_pct", "differ_full_pct", "top_confusion", "top_confusion_n",
-                    "n_missed", "n_confused")}}
+                    "n_missed", "n_confused", "configured_rate", "case_share",
+                    "n_case_decisions")}}
     styles = overall["by_style"]
     confused = disagreements[disagreements["code_b"].fillna("") != ""]
     if len(confused):
@@ -145,14 +180,19 @@ def disagreement_values(overall: Mapping[str, Any], disagreements: pd.DataFrame 
     else:
         top_text, top_n = "none", "0"
     concentrated = overall["confusable_share"] > overall["confusable_share_uniform"] + 0.05
-    lead = ("The departures were not spread evenly, as uniform flips would be. "
-            if concentrated else "The departures were spread about as uniform flips would be. ")
-    sentence = lead + (
-        f"Of the {int(overall['disagreements'])} decisions on which the coders differed, "
-        f"{fmt.percent(overall['confusable_share'])} fell on a code whose confusable partner "
+    differ = int(overall["case_code_disagreements"])
+    sentence = (
+        f"The generator was set to make coder B depart from coder A on an expected "
+        f"{fmt.percent(overall['disagreement_rate'])} of the "
+        f"{fmt.count(overall['case_code_decisions'])} case-code decisions (did she apply the "
+        f"code to this survivor?); in this build she departed on {differ} "
+        f"({fmt.percent(overall['case_code_disagreement_share'], 1)}). "
+        + ("Her departures were not spread evenly, as uniform flips would be: "
+           if concentrated else "Her departures were spread about as uniform flips would be: ")
+        + f"{fmt.percent(overall['confusable_share'])} fell on a code whose confusable partner "
         f"(named in the codebook) the primary coder had applied to the same survivor, where "
         f"uniform flips at the same rate would have put "
-        f"{fmt.percent(overall['confusable_share_uniform'])}; and coder B coded "
+        f"{fmt.percent(overall['confusable_share_uniform'])}; and she coded "
         f"{fmt.percent(styles['brief_or_hedged']['differ_share'])} of brief or hedged answers "
         f"differently from coder A, against {fmt.percent(styles['full']['differ_share'])} of "
         f"full answers")
@@ -160,7 +200,10 @@ def disagreement_values(overall: Mapping[str, Any], disagreements: pd.DataFrame 
         "sentence": sentence,
         "top_sentence": (f"the most frequent were {top_text} ({top_n} excerpts)"
                          if top_n != "0" else "coder B applied no other code to any excerpt"),
-        "n_disagreements": str(int(overall["disagreements"])),
+        "n_disagreements": str(differ),
+        "configured_rate": fmt.percent(overall["disagreement_rate"]),
+        "case_share": fmt.percent(overall["case_code_disagreement_share"], 1),
+        "n_case_decisions": fmt.count(overall["case_code_decisions"]),
         "confusable_pct": fmt.percent(overall["confusable_share"]),
         "confusable_uniform_pct": fmt.percent(overall["confusable_share_uniform"]),
         "differ_short_pct": fmt.percent(styles["brief_or_hedged"]["differ_share"]),

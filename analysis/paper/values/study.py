@@ -57,7 +57,6 @@ def study_values(tables: Mapping[str, Any], config: Mapping[str, Any],
         "shards": _jobs(int(config["robustness_shards"])),
         "commit": commit,
         "disagreement_rate": fmt.percent(config["qualitative"]["coder_disagreement_rate"]),
-        "target_kappa": fmt.number(config["qualitative"]["target_kappa"]),
         "data_notice_title": title,
         "data_notice": notice,
     }
