@@ -66,8 +66,9 @@ def workflow_copy(path: str) -> str:
 
 def crate_values(results: str) -> dict[str, str]:
     """``values.yml``'s ``provenance``: where the build's crate is, its profile, and the
-    command that checks a rebuild against it (the manuscript's reproducibility statement)."""
+    command that checks a rebuild against a published crate (the manuscript's
+    reproducibility statement)."""
     results = results.rstrip("/")
-    crate = f"{results}/{CRATE_NAME}"
-    return {"crate": crate, "profile": PROFILE_LABEL,
-            "verify": f"python -m analysis verify-crate {crate} --results {results}"}
+    return {"crate": f"{results}/{CRATE_NAME}", "profile": PROFILE_LABEL,
+            "verify": (f"python -m analysis verify-crate published/{CRATE_NAME} "
+                       f"--results {results}")}

@@ -90,17 +90,20 @@ def validator_command(crate: Path, cache_name: Path, report: Path,
 
 
 def run_validator(crate: Path, workdir: Path, severity: str = "RECOMMENDED",
-                  timeout: float = 600) -> dict[str, Any]:
+                  timeout: float = 600, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Validate ``crate`` (a directory) offline; the validator's JSON report.
 
-    ``workdir`` receives the cache and the report. Raises RuntimeError with the
-    validator's output when it writes no report (a crash, not a failed check).
+    ``workdir`` receives the cache and the report; ``env`` replaces the validator's
+    environment (the tests point its proxies at nothing, to prove it needs no
+    network). Raises RuntimeError with the validator's output when it writes no
+    report (a crash, not a failed check).
     """
     workdir = Path(workdir)
     cache = prepare_cache(workdir / "http_cache")
     report = workdir / "report.json"
     command = validator_command(Path(crate), cache, report, severity)
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False,
+                          env=env)
     if not report.is_file():
         raise RuntimeError(f"rocrate-validator wrote no report (exit {done.returncode}): "
                            + (done.stderr or done.stdout).strip()[-3000:])

@@ -269,7 +269,7 @@ def test_copies_of_the_workflow_keep_snakemakes_layout():
     assert crate_values("results/restricted/") == {
         "crate": "results/restricted/ro-crate-metadata.json",
         "profile": "Provenance Run Crate 0.5",
-        "verify": ("python -m analysis verify-crate results/restricted/ro-crate-metadata.json "
+        "verify": ("python -m analysis verify-crate published/ro-crate-metadata.json "
                    "--results results/restricted")}
 
 
