@@ -9,6 +9,9 @@ extends Workflow Run Crate 0.5, Process Run Crate 0.5 and Workflow RO-Crate
 
 from __future__ import annotations
 
+import datetime
+import os
+import subprocess
 from dataclasses import dataclass
 
 #: The crate's metadata file, at the root of the build's results directory, and the
@@ -72,3 +75,20 @@ def crate_values(results: str) -> dict[str, str]:
     return {"crate": f"{results}/{CRATE_NAME}", "profile": PROFILE_LABEL,
             "verify": (f"python -m analysis verify-crate published/{CRATE_NAME} "
                        f"--results {results}")}
+
+
+def commit_date(root: str | os.PathLike, fallback_epoch: int) -> str:
+    """The crate's ``datePublished``: the date of the commit the build is made from.
+
+    Outside a git checkout, the date of ``SOURCE_DATE_EPOCH`` (the reproducible-builds
+    convention), else of ``fallback_epoch``, the fixed epoch the render dates its outputs by.
+    """
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%cs", "HEAD"], capture_output=True,
+                             text=True, check=True, cwd=root)
+        if out.stdout.strip():
+            return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", fallback_epoch))
+    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).date().isoformat()

@@ -6,42 +6,15 @@
 # the step reads from Snakemake itself for the configuration the build used.
 
 from analysis.provenance.jobs import workflow_modules
-from analysis.provenance.profile import CRATE_NAME, README, workflow_copy
+from analysis.provenance.profile import CRATE_NAME, README, commit_date, workflow_copy
 
 WORKFLOW_FILES = ["Snakefile", *sorted(str(p) for p in Path("workflow/rules").glob("*.smk"))]
 
 
-def commit_date():
-    """The date of the commit the build is made from (the crate's datePublished).
-
-    Outside a git checkout: the date of SOURCE_DATE_EPOCH, the fixed epoch the render
-    gives every output (analysis.render.engine).
-    """
-    import datetime
-    import subprocess
-
-    try:
-        out = subprocess.run(["git", "log", "-1", "--format=%cs", "HEAD"], capture_output=True,
-                             text=True, check=True, cwd=workflow.basedir)
-        if out.stdout.strip():
-            return out.stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    from analysis.render.engine import DEFAULT_SOURCE_DATE_EPOCH
-
-    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH))
-    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).date().isoformat()
-
-
-def crate_targets(wildcards):
-    """The final targets other than the crate's own files."""
-    own = set(rules.crate.output)
-    return [target for target in final_targets() if target not in own]
-
-
 rule crate:
     input:
-        targets=crate_targets,
+        # the final targets other than the crate's own files
+        targets=lambda wildcards: [t for t in final_targets() if t not in rules.crate.output],
         workflow=WORKFLOW_FILES,
         citation="CITATION.cff",
         code=step_code("crate", *workflow_modules(WORKFLOW_FILES)),
@@ -51,8 +24,10 @@ rule crate:
         workflow=[f"{RESULTS}/{workflow_copy(path)}" for path in WORKFLOW_FILES],
     params:
         config=json.dumps(config, sort_keys=True, separators=(",", ":")),
-        date=commit_date(),
-        results=RESULTS,
+        # the date of the build's commit (outside git: SOURCE_DATE_EPOCH's, as the render's)
+        date=commit_date(workflow.basedir,
+                         module_constant("analysis.render.engine", "DEFAULT_SOURCE_DATE_EPOCH")),
+        results=parent(0, "output"),
         restricted=f" --restricted-data {DATA}" if RESTRICTED else "",
     log:
         f"{LOGS}/crate.log",
