@@ -472,15 +472,16 @@ def test_the_crate_has_one_action_per_job_with_its_rule_files_and_configuration(
                                                          "workflow/Snakefile", "README.md"}
 
 
-def test_every_result_is_in_the_crate_with_its_sha256(built):
+def test_every_result_is_in_the_crate_with_its_sha256(built_again):
+    """(The second build: tests of the first one rerun jobs' commands by hand.)"""
     from analysis.io import sha256
 
+    built = built_again
     graph = _crate_graph(built)
     results = built / "results"
     kept = sorted(p.relative_to(results).as_posix() for p in results.rglob("*")
                   if p.is_file() and p.name != "ro-crate-metadata.json"
-                  and "logs" not in p.relative_to(results).parts
-                  and p.name != "report.html")  # `make report` writes it, after the build
+                  and "logs" not in p.relative_to(results).parts)
     described = sorted(_ids(graph["./"]["hasPart"]))
     assert described == kept
     for name in kept:
