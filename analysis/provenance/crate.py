@@ -237,6 +237,8 @@ class _Builder:
             props = {"@type": "File", "sha256": digest, "description": (
                 "A restricted input table, named by its SHA-256 only: its name, rows and values "
                 "stay in the secure environment.")}
+            if media_type(path):
+                props["encodingFormat"] = media_type(path)
         else:
             entity_id = f"#source/{_fragment(path)}"
             props = self.file_properties(path, self.facts_of(path))

@@ -738,3 +738,16 @@ def test_the_restricted_crate_holds_only_what_the_build_publishes(restricted_bui
     assert check.returncode == 0, check.stdout + check.stderr
     assert re.fullmatch(r"(\d+) files checked against the crate: \1 same, 0 differs, 0 missing",
                         check.stdout.strip())
+
+
+def test_the_restricted_crate_validates_offline_like_the_synthetic_one(restricted_build, tmp_path):
+    from analysis.provenance.validate import failures, run_validator
+
+    repo, _ = restricted_build
+    report = run_validator(repo / "results" / "restricted", tmp_path)
+    failed = failures(report)
+    assert report["skipped_checks"] == 0
+    assert [f for f in failed if f.severity == "REQUIRED"] == []
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([\w.-]+_\d+\.\d+)` \|", readme, re.M))
+    assert {f.check for f in failed if f.severity == "RECOMMENDED"} == documented
