@@ -43,6 +43,7 @@ include: "workflow/rules/simulation.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/exchange.smk"
 include: "workflow/rules/manuscript.smk"
+include: "workflow/rules/provenance.smk"
 
 
 rule all:

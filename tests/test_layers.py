@@ -14,7 +14,7 @@ LAYERS = {
     "analysis.study": 1, "analysis.stats": 1,
     "analysis.steps": 2,
     "analysis.disclosure": 3,
-    "analysis.paper": 4, "analysis.exports": 4, "analysis.render": 4,
+    "analysis.paper": 4, "analysis.exports": 4, "analysis.render": 4, "analysis.provenance": 4,
     "analysis.cli": 5, "analysis.dev": 5,
 }
 #: ``python -m analysis`` is the command line's entry point.

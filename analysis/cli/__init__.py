@@ -40,6 +40,9 @@ STEPS: dict[str, str] = {
     "exchange": "exchange",
     "render": "render",
     "publish-check": "publish_check",
+    "crate": "crate",
+    "verify-crate": "verify_crate",
+    "validate-crate": "validate_crate",
 }
 
 

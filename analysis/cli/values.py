@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> None:
     from analysis.io import write_text, write_yaml
     from analysis.paper.tables import markdown_tables
     from analysis.paper.values import build_values, load_bundle
+    from analysis.provenance.profile import crate_values
     from analysis.render.tools import RenderTools, detect
     from analysis.study.datapackage import read_table
 
@@ -40,7 +41,9 @@ def run(args: argparse.Namespace) -> None:
     render = (RenderTools.from_json(args.render_tools) if args.render_tools
               else detect("auto")).as_dict()
     bundle = load_bundle(args.results, args.data, args.committed)
-    write_yaml(args.results / "values.yml", build_values(bundle, config, args.commit, render))
+    values = build_values(bundle, config, args.commit, render)
+    values["provenance"] = crate_values(args.results.as_posix())
+    write_yaml(args.results / "values.yml", values)
     codebook = read_table(args.data, "qual_codebook")
     for name, text in markdown_tables(bundle, config, render, codebook).items():
         write_text(args.results / "tables" / f"{name}.md", text)

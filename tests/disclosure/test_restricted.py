@@ -705,3 +705,57 @@ def test_rendering_against_restricted_results_stages_a_rewritten_copy(tmp_path):
     assert not staged.exists()
     assert "../results/tables/a.md" in (project / "manuscript.qmd").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_quarto.yml", "manuscript", "results"]
+
+
+def test_the_restricted_crate_holds_only_what_the_build_publishes(restricted_build):
+    """results/restricted/ro-crate-metadata.json: the aggregate results with their SHA-256,
+    the restricted tables by hash only (no file name, no row, no value), and the reviewer's
+    check inside the secure environment matches them by content."""
+    from analysis.io import sha256
+    from analysis.study.vocabulary import RESTRICTED_TABLES
+
+    repo, tables = restricted_build
+    out = repo / "results" / "restricted"
+    text = (out / "ro-crate-metadata.json").read_text(encoding="utf-8")
+    graph = {e["@id"]: e for e in json.loads(text)["@graph"]}
+    data = [f"{name}.csv" for name in RESTRICTED_TABLES]
+    digests = {sha256(repo / "data" / "restricted" / name) for name in data}
+    hashed = {i.removeprefix("#restricted-sha256-") for i in graph
+              if i.startswith("#restricted-sha256-")}
+    assert hashed == digests and len(hashed) == len(RESTRICTED_TABLES)
+    # no file name, path or cell of the restricted tables
+    for entity in graph.values():
+        for key in ("alternateName", "name"):
+            assert "data/restricted" not in str(entity.get(key, "")), entity["@id"]
+    assert not [i for i in graph if "data/restricted" in i]
+    for name in data:  # (the committed synthetic tables, public, are named as inputs)
+        assert f"data/restricted/{name}" not in text and f'"{name}"' not in text, name
+    for pid in tables["participants"]["participant_id"]:
+        assert not re.search(rf"\b{re.escape(pid)}\b", text), pid
+    # every file in the crate is a published, aggregate output under results/restricted
+    files = [e for e in graph.values() if e["@type"] == "File" and not e["@id"].startswith("#")]
+    assert files and all((out / e["@id"]).is_file() for e in files)
+    assert all(e["sha256"] == sha256(out / e["@id"]) for e in files)
+    assert not [e["@id"] for e in files if e["@id"].startswith(("data/", "exchange/"))]
+    assert "disclosure/plan.json" in graph and "disclosure.json" in graph
+    assert graph["./"]["name"].endswith("(restricted data)")
+    check = subprocess.run([sys.executable, "-m", "analysis", "verify-crate",
+                            str(out / "ro-crate-metadata.json"), "--results", str(out),
+                            "--restricted-data", "data/restricted"], cwd=repo,
+                           env=workflow_env(), capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert re.fullmatch(r"(\d+) files checked against the crate: \1 same, 0 differs, 0 missing",
+                        check.stdout.strip())
+
+
+def test_the_restricted_crate_validates_offline_like_the_synthetic_one(restricted_build, tmp_path):
+    from analysis.provenance.validate import failures, run_validator
+
+    repo, _ = restricted_build
+    report = run_validator(repo / "results" / "restricted", tmp_path)
+    failed = failures(report)
+    assert report["skipped_checks"] == 0
+    assert [f for f in failed if f.severity == "REQUIRED"] == []
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([\w.-]+_\d+\.\d+)` \|", readme, re.M))
+    assert {f.check for f in failed if f.severity == "RECOMMENDED"} == documented

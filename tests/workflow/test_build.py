@@ -208,15 +208,22 @@ JOB_STEPS = {"generate": "generate", "check_committed": "check_committed",
              "robustness_shard": "robustness_shard", "robustness_merge": "robustness_merge",
              "simulation_truth": "simulation_truth", "simulation_shard": "simulation_shard",
              "simulation_merge": "simulation_merge",
-             "values": "values", "exchange": "exchange", "render": "render"}
+             "values": "values", "exchange": "exchange", "render": "render", "crate": "crate"}
 
 
 def _job_modules() -> dict[str, tuple[str, ...]]:
-    """Every job of a synthetic build and the modules its command runs (by name)."""
+    """Every job of a synthetic build and the modules its command runs (by name).
+
+    The crate's job also loads the workflow (to read its job graph), so the modules
+    the Snakefile and the rule files import are its entries too.
+    """
     from analysis.paper.figures import FIGURES
+    from analysis.provenance.jobs import workflow_modules
 
     entries = {rule: ("analysis.__main__", f"analysis.cli.{step}")
                for rule, step in JOB_STEPS.items()}
+    workflow = [ROOT / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]
+    entries["crate"] += tuple(workflow_modules(workflow))
     for name, spec in FIGURES.items():
         entries[f"figure:{name}"] = ("analysis.__main__", "analysis.cli.figure",
                                      spec.module_name)
@@ -269,9 +276,9 @@ def test_every_module_is_an_input_of_exactly_the_jobs_that_import_it(built):
 
 
 @pytest.mark.parametrize(("module", "reruns"), [
-    ("analysis/paper/figures/arrest.py", {"figure:arrest_curve", "render", "all"}),
+    ("analysis/paper/figures/arrest.py", {"figure:arrest_curve", "render", "crate", "all"}),
     ("analysis/steps/qualitative.py", {"qualitative", "values", "figure:code_by_case",
-                                       "figure:code_saturation", "render", "all"}),
+                                       "figure:code_saturation", "render", "crate", "all"}),
     ("analysis/palette.py", None),
 ])
 def test_a_real_edit_reruns_the_jobs_that_import_it_and_what_follows(built, module, reruns):
@@ -405,3 +412,142 @@ def test_the_report_goes_under_results_and_holds_no_absolute_path(built):
     assert {p.name for p in built.iterdir()} == before
     report = (built / "results" / "report.html").read_bytes()
     assert str(built).encode() not in report and sys.executable.encode() not in report
+
+
+# --- the build's RO-Crate (analysis/provenance) ----------------------------------------------
+
+def _crate_graph(repo: Path) -> dict[str, dict]:
+    crate = json.loads((repo / "results" / "ro-crate-metadata.json").read_text(encoding="utf-8"))
+    return {entity["@id"]: entity for entity in crate["@graph"]}
+
+
+def _ids(value) -> list[str]:
+    return [v["@id"] for v in (value if isinstance(value, list) else [value])]
+
+
+def test_the_crate_has_one_action_per_job_with_its_rule_files_and_configuration(built):
+    """The jobs the crate records are the jobs a forced dry run of Snakemake lists, each with
+    its rule, its outputs as results and the configuration values its step was given."""
+    from collections import Counter
+
+    from analysis.config import load_config
+
+    graph = _crate_graph(built)
+    actions = {i: e for i, e in graph.items() if i.startswith("#job-")
+               and e["@type"] in ("CreateAction", "ActivateAction")}
+    dry = snakemake(["--cores", "1", "-n", "--forceall", "--config", *FAST], built)
+    assert dry.returncode == 0, dry.output[-2000:]
+    rules = Counter(graph[a["instrument"]["@id"]]["name"] for a in actions.values())
+    assert rules == Counter(dry.jobs)
+    assert rules["figure"] == 11 and rules["robustness_shard"] == 6 and rules["crate"] == 1
+    config = load_config(overrides={"robustness_replications": 40, "robustness_shards": 2})
+    for action in actions.values():
+        command = action["description"]
+        for value_id in _ids(action.get("object", [])):
+            if value_id.startswith("#config-"):
+                key = graph[value_id]["name"]
+                assert f'"{key}":' in command, (action["@id"], key)  # given to the step
+        match = re.search(r"--params '(\{.*?\})'", command)
+        given = json.loads(match[1]) if match else {}
+        listed = {graph[i]["name"] for i in _ids(action.get("object", []))
+                  if i.startswith("#config-")}
+        assert listed == set(given), action["@id"]
+        assert all(config[key] == value for key, value in given.items())
+    # every configuration value, as the build used it
+    for key, value in config.items():
+        shown = graph[f"#config-{key}"]["value"]
+        if isinstance(value, (bool, int, float, str)):
+            assert shown == value, key
+        elif isinstance(value, list):
+            assert json.loads(shown) == value, key
+    assert graph["#config-robustness_replications"]["value"] == 40
+    assert graph["#config-model.arrest.visible_injury.effect"]["value"] == (
+        config["model"]["arrest"]["visible_injury"]["effect"])
+    claims = actions["#job-claims"]
+    assert claims["result"] == {"@id": "claims.json"}
+    assert "data/synthetic/participants.csv" in _ids(claims["object"])
+    assert "#source/analysis/steps/claims.py" in _ids(claims["object"])
+    assert _ids(actions["#job-robustness_shard-published-0"]["result"]) == [
+        "#intermediate/robustness/shards/published-0.csv"]
+    assert set(_ids(actions["#job-crate"]["result"])) >= {"ro-crate-metadata.json",
+                                                         "workflow/Snakefile", "README.md"}
+
+
+def test_every_result_is_in_the_crate_with_its_sha256(built_again):
+    """(The second build: tests of the first one rerun jobs' commands by hand.)"""
+    from analysis.io import sha256
+
+    built = built_again
+    graph = _crate_graph(built)
+    results = built / "results"
+    kept = sorted(p.relative_to(results).as_posix() for p in results.rglob("*")
+                  if p.is_file() and p.name != "ro-crate-metadata.json"
+                  and "logs" not in p.relative_to(results).parts)
+    described = sorted(_ids(graph["./"]["hasPart"]))
+    assert described == kept
+    for name in kept:
+        assert graph[name]["sha256"] == sha256(results / name), name
+        assert graph[name]["contentSize"] == str((results / name).stat().st_size), name
+        assert graph[name]["encodingFormat"], name
+    for name in FINAL_OUTPUTS:
+        assert name.removeprefix("results/") in described, name
+    # the committed synthetic study is an input, with its checksum, outside the crate
+    committed = graph["#source/data/synthetic/participants.csv"]
+    assert committed["sha256"] == sha256(built / "data/synthetic/participants.csv")
+    assert "#source/data/synthetic/participants.csv" in _ids(graph["#run"]["object"])
+    assert graph["workflow/Snakefile"]["sha256"] == sha256(built / "Snakefile")
+    text = (results / "ro-crate-metadata.json").read_text(encoding="utf-8")
+    assert str(built) not in text and sys.executable not in text
+
+
+def test_the_crate_is_byte_identical_across_builds(built, built_again):
+    first = (built / "results" / "ro-crate-metadata.json").read_bytes()
+    assert (built_again / "results" / "ro-crate-metadata.json").read_bytes() == first
+    assert len(first) > 100_000
+
+
+def test_the_reviewers_check_of_a_rebuild_and_of_a_changed_output(built, built_again, tmp_path):
+    """A second build (another path, four cores) against the first build's crate: every
+    checksum the same; then one changed output is the one file listed."""
+    crate = built / "results" / "ro-crate-metadata.json"
+    command = [sys.executable, "-m", "analysis", "verify-crate", str(crate),
+               "--results", "results"]
+    same = subprocess.run(command, cwd=built_again, env=workflow_env(), capture_output=True,
+                          text=True)
+    assert same.returncode == 0, same.stdout + same.stderr
+    lines = same.stdout.strip().splitlines()
+    assert len(lines) == 1 and re.fullmatch(
+        r"(\d+) files checked against the crate: \1 same, 0 differs, 0 missing", lines[0])
+    changed = tmp_path / "changed"
+    shutil.copytree(built_again / "results", changed / "results")
+    claims = changed / "results" / "claims.json"
+    claims.write_text(claims.read_text(encoding="utf-8").replace('"reproduced"', '"inconclusive"',
+                                                                 1), encoding="utf-8")
+    result = subprocess.run([*command[:5], "--results", str(changed / "results"),
+                             "--repository", str(built_again)], env=workflow_env(),
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    listed = result.stdout.strip().splitlines()
+    assert len(listed) == 2 and listed[0].startswith("differs     claims.json  crate ")
+    assert re.fullmatch(r"\d+ files checked against the crate: \d+ same, 1 differs, 0 missing",
+                        listed[1])
+
+
+def test_the_crate_validates_offline_with_no_failed_required_check(built, tmp_path):
+    """roc-validator, offline, Provenance Run Crate 0.5 at the RECOMMENDED level: no REQUIRED
+    check fails, none is skipped, and the RECOMMENDED ones that fail are those the README
+    lists with their reasons. Its proxies point at nothing: no request could leave."""
+    from analysis.provenance.validate import failures, run_validator
+
+    env = {**workflow_env(), "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY":
+           "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+           "https_proxy": "http://127.0.0.1:9", "NO_PROXY": ""}
+    report = run_validator(built / "results", tmp_path, env=env)
+    assert report["statistics"]["total_checks_by_severity"]["REQUIRED"] > 50
+    assert report["skipped_checks"] == 0
+    failed = failures(report)
+    assert [f for f in failed if f.severity == "REQUIRED"] == []
+    recommended = {f.check for f in failed if f.severity == "RECOMMENDED"}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([\w.-]+_\d+\.\d+)` \|", readme, re.M))
+    assert recommended == documented

@@ -182,10 +182,11 @@ def figure_inputs(wildcards):
 
 def final_targets():
     """What `snakemake` builds by default: the paper, its values and tables, every figure,
-    and the exchange files (synthetic builds) or the publish check (restricted builds)."""
+    the exchange files (synthetic builds) or the publish check (restricted builds), and
+    the build's RO-Crate (workflow/rules/provenance.smk)."""
     targets = [*rules.render.output, *rules.values.output, *FIGURE_TARGETS]
     if RESTRICTED:
         targets += rules.publish_check.output
     else:
         targets += rules.exchange.output
-    return targets
+    return targets + rules.crate.output
