@@ -3,24 +3,32 @@
 Rules (the plan of a restricted build, :mod:`analysis.disclosure.plan`,
 states the cells and sums of this study):
 
-1. *Primary suppression*: a count of 1 to ``threshold - 1`` is shown as
-   ``"<3"`` (``f"<{threshold}"``). Zero is shown: it describes nobody.
+1. *Primary suppression*: a count of 1 to ``threshold - 1`` is withheld.
+   Zero is shown: it describes nobody. Every withheld count is shown with
+   one marker, ``"suppressed"``, whatever its size, so that the marker says
+   nothing about it (a ``"<3"`` would tell an attacker that the count is 1
+   or 2, and a ``"suppressed"`` beside it that it is 0 or at least 3).
 2. *Proportions*: a count ``k`` of a published ``n`` is a constraint
    ``n = k + (n - k)`` whose second part is never shown but is still a cell:
    when ``n - k`` is 1 to ``threshold - 1`` (for example 22 of 24), ``k`` is
-   suppressed too, because ``n - k`` would reveal the small group.
-3. *Complementary suppression*: no suppressed cell may be derivable from the
-   published ones. Whenever a constraint has exactly one unknown member that
-   must stay hidden (a small cell, a suppressed cell or a small unpublished
-   complement), the smallest non-zero part still shown in that constraint is
-   suppressed as well (shown as ``"suppressed"``); failing that its total,
-   failing that a zero. This repeats until nothing protected can be derived,
-   and a final linear-algebra check (the null space of the constraints over
-   the unknown cells) makes sure that no combination of published sums
-   determines a protected cell either. Bounds (a suppressed cell is known to
-   lie between two numbers) are not protected against.
+   withheld too, because ``n - k`` would reveal the small group.
+3. *Complementary suppression* until every protected cell (a small count,
+   published or not, and every withheld count) has a *feasibility interval*
+   at least ``width`` wide (``threshold`` by default): over all tables of
+   non-negative whole numbers that satisfy every published number and every
+   sum of the plan, the cell's smallest and largest values differ by at
+   least ``width``. This is the audit of tau-ARGUS and sdcTable (``attack``):
+   the bounds an attacker computes by linear programming from the published
+   table, here by integer programming (:func:`scipy.optimize.milp`, HiGHS),
+   because counts are whole numbers. A width of at least ``threshold`` means
+   the interval of a small count always reaches ``threshold``: no attacker
+   can confirm that a count is small, let alone which. Cheap checks come
+   first (a constraint with one unknown member; the null space of the
+   constraints over the unknown cells), then the integer programs; each
+   failure suppresses one more published count of a constraint of the
+   failing cell, the one that widens its interval, the smallest first.
 4. *Derived numbers* (shares, intervals, odds ratios, p-values, kappas,
-   percent agreement) of a suppressed count or denominator are suppressed.
+   percent agreement) of a withheld count or denominator are withheld.
 """
 
 from __future__ import annotations
@@ -32,11 +40,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.disclosure.markers import COMPLEMENTARY, PRIMARY, SUPPRESSED, Key, marker
+from analysis.disclosure.markers import COMPLEMENTARY, PRIMARY, SUPPRESSED, Key
 
 
 class SuppressionError(RuntimeError):
     """The suppression problem cannot be protected (a bug or a degenerate table)."""
+
+
+class _NothingToWithhold(SuppressionError):
+    """No shown cell is left whose suppression could widen a cell's interval."""
 
 
 # ---------------------------------------------------------------------------
@@ -59,6 +71,10 @@ class Cells:
     constraints: list[tuple[Key, tuple[Key, ...]]] = field(default_factory=list)
     _seen: set[tuple[Key, tuple[Key, ...]]] = field(default_factory=set, repr=False)
     _determined: dict[Any, list[Key]] = field(default_factory=dict, repr=False)
+    _by_member: dict[Any, list[int]] = field(default_factory=dict, repr=False)
+    _indexed: list[int] = field(default_factory=lambda: [0, -1], repr=False)
+    _anchor: set[Key] = field(default_factory=set, repr=False)
+    _spared: set[Key] = field(default_factory=set, repr=False)
 
     def add(self, key: Key, value: int | float, *, published: bool = True,
             fixed: bool = False) -> Key:
@@ -110,33 +126,192 @@ class Cells:
                     changed = True
         return known
 
-    def solve(self, threshold: int) -> Suppression:
-        """Primary and complementary suppression at ``threshold`` (see the module docstring)."""
+    def solve(self, threshold: int, width: int | None = None) -> Suppression:
+        """Primary and complementary suppression at ``threshold`` (see the module docstring).
+
+        ``width`` is the least width of every protected cell's feasibility
+        interval (default: ``threshold``).
+        """
         if threshold < 1:
             raise ValueError(f"small-cell threshold must be at least 1, got {threshold}")
+        width = threshold if width is None else int(width)
+        if width < 0:
+            raise ValueError(f"protection width must be at least 0, got {width}")
         order = {key: i for i, key in enumerate(self.values)}
         sensitive = {k for k, v in self.values.items() if 0 < v < threshold and k not in self.fixed}
         status: dict[Key, str] = {k: PRIMARY for k in self.values
                                   if k in sensitive and k in self.published}
         protect = set(sensitive)
+        # Withholding more only widens feasibility intervals: a cell once shown wide enough
+        # stays so, and every table found feasible stays feasible (the audit's memory).
+        audit = _Audit()
+        self._spared.clear()
+
+        def widen(key: Key, width: int) -> _Audit:
+            """Withhold one more cell for ``key``; or, if nothing can, stop withholding ``key``.
+
+            A withheld count that the fixed totals (and the other withheld counts
+            being whole and non-negative) pin down whatever else is withheld
+            hides nothing and cannot be protected: it is published again and
+            never chosen again. A small count in that position is an error.
+            """
+            try:
+                self._widen(key, shown, status, protect, order, width, audit)
+                return audit
+            except _NothingToWithhold:
+                if key in sensitive:
+                    raise SuppressionError(f"cannot protect cell {key!r}") from None
+                status.pop(key, None)
+                protect.discard(key)
+                self._spared.add(key)
+                return _Audit()   # a cell shown again: tables found so far may not fit
+
         for _ in range(10 * len(self.values) + 10):
             shown = {k for k in self.published if k not in status}
             known = self._closure(shown)
             exposed = sorted((k for k in protect if k in known and k not in shown),
                              key=order.__getitem__)
-            if not exposed:
-                # Sums of constraints can reveal what no single constraint does
-                # (a + b and b + c published reveal a - c): check with linear algebra.
-                determined = [k for k in self.determined(shown) if k in protect]
-                if not determined:
-                    return Suppression(dict(self.values), status, threshold)
-                self._protect_determined(determined[0], shown, status, protect, order)
+            if exposed:
+                # A zero is suppressed only when no exposed cell can be protected otherwise;
+                # failing both, any shown cell of the cell's linked constraints.
+                if not any(self._protect(key, known, shown, status, protect, order, zeros)
+                           for zeros in (False, True) for key in exposed):
+                    audit = widen(exposed[0], max(width, 1))
                 continue
-            # A zero is suppressed only when no exposed cell can be protected otherwise.
-            if not any(self._protect(key, known, shown, status, protect, order, zeros)
-                       for zeros in (False, True) for key in exposed):
-                raise SuppressionError(f"cannot protect cell {exposed[0]!r}")
+            if width < 1:
+                # Only exact derivation matters: sums of constraints can reveal what no
+                # single constraint does (a + b and b + c published reveal a - c).
+                determined = [k for k in self.determined(shown) if k in protect]
+                if determined:
+                    self._protect_determined(determined[0], shown, status, protect, order)
+                    continue
+                return Suppression(dict(self.values), status, threshold, width)
+            # Whole non-negative numbers narrow what linear algebra leaves open.
+            narrow = self.narrow(shown, protect, width, audit)
+            if not narrow:
+                return Suppression(dict(self.values), status, threshold, width)
+            audit = widen(min(narrow, key=order.__getitem__), width)
         raise SuppressionError("suppression did not converge")
+
+    # -- the audit: feasibility intervals by integer programming ---------------
+
+    def _system(self, unknown: Sequence[Key], rows: Sequence[int], shown: set[Key]
+                ) -> tuple[Any, np.ndarray]:
+        """Constraints ``rows`` as ``A x = b`` over the ``unknown`` cells (sparse ``A``)."""
+        from scipy.sparse import coo_matrix
+
+        column = {k: i for i, k in enumerate(unknown)}
+        r, c, v = [], [], []
+        b = np.zeros(len(rows))
+        for row, index in enumerate(rows):
+            total, parts = self.constraints[index]
+            for member, sign in ((total, 1.0), *((part, -1.0) for part in parts)):
+                if member in column:
+                    r.append(row)
+                    c.append(column[member])
+                    v.append(sign)
+                else:
+                    b[row] -= sign * self.values[member]
+        matrix = coo_matrix((v, (r, c)), shape=(len(rows), len(unknown))).tocsr()
+        return matrix, b
+
+    def ranges(self, shown: set[Key], keys: Iterable[Key] | None = None
+               ) -> dict[Key, tuple[float, float]]:
+        """The feasibility interval ``(low, high)`` of unknown cells, by integer programming.
+
+        Over all tables of non-negative whole numbers that keep the ``shown``
+        cells at their values and satisfy every constraint: the smallest and
+        largest value of each unknown cell in ``keys`` (default: all of them).
+        ``high`` is ``inf`` for a cell nothing bounds.
+        """
+        wanted = None if keys is None else set(keys)
+        out: dict[Key, tuple[float, float]] = {}
+        for unknown, rows in self._components(shown):
+            targets = [k for k in unknown if wanted is None or k in wanted]
+            if targets:
+                out.update(_FeasibleSet(self, unknown, rows, shown).ranges(targets))
+        return out
+
+    def narrow(self, shown: set[Key], keys: Iterable[Key], width: int,
+               audit: _Audit | None = None) -> list[Key]:
+        """Cells of ``keys`` (unknown ones) whose feasibility interval is narrower than ``width``.
+
+        Solves only what it must: the true table and every solution found
+        give each cell a range already known to be feasible, and a cell whose
+        known range is wide enough needs no integer program. ``audit`` keeps
+        both between calls with fewer and fewer shown cells (one solve).
+        """
+        audit = audit if audit is not None else _Audit()
+        keys = {k for k in keys if k not in audit.wide}
+        out = []
+        for unknown, rows in self._components(shown):
+            targets = [k for k in unknown if k in keys]
+            if targets:
+                feasible = _FeasibleSet(self, unknown, rows, shown, audit)
+                out.extend(feasible.narrow(targets, width))
+        return out
+
+    def _widen(self, key: Key, shown: set[Key], status: dict[Key, str], protect: set[Key],
+               order: Mapping[Key, int], width: int, audit: _Audit) -> None:
+        """Suppress one more shown cell so that the interval of ``key`` widens.
+
+        Candidates are the shown cells of the constraints of ``key``'s group,
+        those in a constraint with ``key`` itself first, then non-zero before
+        zero and the smallest first; the first whose suppression makes the
+        interval wide enough is taken, else the one that widens it most.
+        """
+        groups = self._components(shown)
+        group_of = {k: g for g, (unknown, _) in enumerate(groups) for k in unknown}
+        unknown, rows = groups[group_of[key]]
+        near = {m for i in rows for m in (self.constraints[i][0], *self.constraints[i][1])
+                if key in (self.constraints[i][0], *self.constraints[i][1])}
+        members = {m for i in rows for m in (self.constraints[i][0], *self.constraints[i][1])}
+        anchored = self._anchored()
+        candidates = sorted((m for m in members if m in shown and m not in anchored),
+                            key=lambda m: (m not in near, self.values[m] == 0,
+                                           self.values[m], order[m]))
+        if not candidates:
+            raise _NothingToWithhold(key)
+        best, best_width = candidates[0], -1.0
+        for m in candidates[:_WIDEN_TRIES]:
+            # With m withheld, key's group takes in m and the groups m's constraints link.
+            merged = {group_of[key]} | {group_of[x] for i in self._rows_of(m)
+                                        for x in (self.constraints[i][0], *self.constraints[i][1])
+                                        if x in group_of}
+            trial_unknown = [m, *(k for g in sorted(merged) for k in groups[g][0])]
+            trial_rows = sorted({*self._rows_of(m), *(i for g in merged for i in groups[g][1])})
+            # A trial's tables are not the build's: its own memory, seeded with the build's
+            # (every table feasible now stays feasible with one more cell withheld).
+            feasible = _FeasibleSet(self, trial_unknown, trial_rows, shown - {m}, audit.copy())
+            if not feasible.narrow([key], width):
+                best = m
+                break
+            i = feasible.index[key]   # narrow solved both extremes of key
+            if feasible.high[i] - feasible.low[i] > best_width:
+                best, best_width = m, feasible.high[i] - feasible.low[i]
+        status[best] = COMPLEMENTARY
+        protect.add(best)
+
+    def _anchored(self) -> set[Key]:
+        """Cells that the fixed cells alone determine: withholding them protects nothing.
+
+        (A cell equal to the sample size, say, because every survivor has it.)
+        """
+        if self._indexed[1] != len(self.constraints):
+            self._anchor.clear()
+            self._anchor.update(self._closure(set(self.fixed)))
+            self._indexed[1] = len(self.constraints)
+        return self._anchor | self._spared
+
+    def _rows_of(self, key: Key) -> list[int]:
+        """Indices of the constraints that name ``key``."""
+        if self._indexed[0] != len(self.constraints):
+            self._by_member.clear()
+            for index, (total, parts) in enumerate(self.constraints):
+                for member in dict.fromkeys((total, *parts)):
+                    self._by_member.setdefault(member, []).append(index)
+            self._indexed[0] = len(self.constraints)
+        return self._by_member.get(key, [])
 
     def _components(self, shown: set[Key]) -> list[tuple[list[Key], list[int]]]:
         """Groups of unknown cells linked by constraints, each with its constraints' indices."""
@@ -211,7 +386,7 @@ class Cells:
         weights = np.linalg.lstsq(self._matrix(unknown, rows).T, target, rcond=None)[0]
         used = [self.constraints[rows[i]] for i in np.flatnonzero(np.abs(weights) > 1e-9)]
         candidates = sorted({m for total, parts in used for m in (total, *parts)
-                             if m in shown and m not in self.fixed},
+                             if m in shown and m not in self._anchored()},
                             key=lambda m: (self.values[m] == 0, self.values[m], order[m]))
         if not candidates:
             raise SuppressionError(f"cannot protect cell {key!r}")
@@ -229,7 +404,8 @@ class Cells:
             return False
         total, parts = self.constraints[index]
         members = [m for m in (total, *parts) if m != key]
-        candidates = [m for m in members if m in shown and m not in self.fixed]
+        anchored = self._anchored()
+        candidates = [m for m in members if m in shown and m not in anchored]
         nonzero = sorted((m for m in candidates if m in parts and self.values[m] > 0),
                          key=lambda m: (self.values[m], order[m]))
         choice = (nonzero or [m for m in candidates if m == total] or [None])[0]
@@ -237,7 +413,7 @@ class Cells:
             # The other members are derived from elsewhere: protect them, so
             # that their own derivations are broken next.
             new = [m for m in members
-                   if m not in shown and m not in protect and m not in self.fixed]
+                   if m not in shown and m not in protect and m not in anchored]
             if new:
                 protect.update(new)
                 return True
@@ -251,26 +427,112 @@ class Cells:
         return True
 
 
+#: How many candidate suppressions :meth:`Cells._widen` tries before taking the best.
+_WIDEN_TRIES = 3
+
+
+@dataclass
+class _Audit:
+    """What one solve has learnt: cells shown wide enough, and each cell's feasible range.
+
+    ``low`` and ``high`` are the smallest and largest value of a cell over
+    the feasible tables found so far (the true table included). Both stay
+    valid while more cells are withheld, which only adds feasible tables.
+    """
+
+    wide: set[Key] = field(default_factory=set)
+    low: dict[Key, float] = field(default_factory=dict)
+    high: dict[Key, float] = field(default_factory=dict)
+
+    def copy(self) -> _Audit:
+        return _Audit(set(self.wide), dict(self.low), dict(self.high))
+
+
+class _FeasibleSet:
+    """One group of linked unknown cells: the tables an attacker cannot rule out.
+
+    Non-negative whole numbers satisfying the group's constraints, the shown
+    cells at their values. Keeps every solution found (the true table first)
+    as each cell's known range, so that most cells need no integer program.
+    """
+
+    def __init__(self, cells: Cells, unknown: Sequence[Key], rows: Sequence[int],
+                 shown: set[Key], audit: _Audit | None = None) -> None:
+        self.unknown = list(unknown)
+        self.index = {k: i for i, k in enumerate(self.unknown)}
+        self.matrix, self.rhs = cells._system(self.unknown, rows, shown)
+        self.audit = audit if audit is not None else _Audit()
+        self.low = np.array([self.audit.low.get(k, cells.values[k]) for k in self.unknown],
+                            dtype=float)
+        self.high = np.array([self.audit.high.get(k, cells.values[k]) for k in self.unknown],
+                             dtype=float)
+
+    def _extreme(self, key: Key, sense: float) -> float:
+        """The smallest (``sense`` 1) or largest (-1) value of ``key``; inf if unbounded."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        n = len(self.unknown)
+        objective = np.zeros(n)
+        objective[self.index[key]] = sense
+        constraints = ([LinearConstraint(self.matrix, self.rhs, self.rhs)]
+                       if self.matrix.shape[0] else [])
+        result = milp(objective, integrality=np.ones(n), bounds=Bounds(0, np.inf),
+                      constraints=constraints)
+        i = self.index[key]
+        if result.status == 3 or (result.status == 4 and sense < 0):
+            # Unbounded: nothing caps this cell.
+            self.high[i] = np.inf
+            self._remember([key])
+            return np.inf
+        if result.status != 0 or result.x is None:
+            raise SuppressionError(f"the audit of cell {key!r} failed: {result.message}")
+        solution = np.round(result.x)
+        np.minimum(self.low, solution, out=self.low)
+        np.maximum(self.high, solution, out=self.high)
+        self._remember(self.unknown)
+        return float(solution[i])
+
+    def _remember(self, keys: Sequence[Key]) -> None:
+        for k in keys:
+            i = self.index[k]
+            self.audit.low[k], self.audit.high[k] = float(self.low[i]), float(self.high[i])
+
+    def ranges(self, keys: Sequence[Key]) -> dict[Key, tuple[float, float]]:
+        """The exact feasibility interval of each of ``keys``."""
+        return {k: (self._extreme(k, 1.0), self._extreme(k, -1.0)) for k in keys}
+
+    def narrow(self, keys: Sequence[Key], width: int) -> list[Key]:
+        """Those of ``keys`` whose feasibility interval is narrower than ``width``."""
+        out = []
+        for key in keys:
+            i = self.index[key]
+            for sense in (1.0, -1.0, None):
+                if self.high[i] - self.low[i] >= width:
+                    self.audit.wide.add(key)
+                    break
+                if sense is None:
+                    out.append(key)
+                else:
+                    self._extreme(key, sense)
+        return out
+
+
 @dataclass(frozen=True)
 class Suppression:
-    """The solved problem: which published cells are suppressed, and how they are shown."""
+    """The solved problem: which published cells are withheld, and how they are shown."""
 
     values: dict[Key, int]
     status: dict[Key, str]
     threshold: int
+    width: int = 0
 
     def suppressed(self, *keys: Key) -> bool:
-        """True if any of ``keys`` is suppressed."""
+        """True if any of ``keys`` is withheld."""
         return any(k in self.status for k in keys)
 
     def text(self, key: Key) -> str | int:
-        """The published form of a cell: its count, ``"<3"`` or ``"suppressed"``."""
-        state = self.status.get(key)
-        if state == PRIMARY:
-            return marker(self.threshold)
-        if state == COMPLEMENTARY:
-            return SUPPRESSED
-        return self.values[key]
+        """The published form of a cell: its count, or ``"suppressed"`` (one marker for all)."""
+        return SUPPRESSED if key in self.status else self.values[key]
 
 
 # ---------------------------------------------------------------------------
