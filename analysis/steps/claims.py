@@ -244,9 +244,15 @@ def _share_above(study: StudyArrays, entry: Mapping, alpha: float, cache: dict) 
     values = study.violence[entry["column"]]
     if entry["column"] == "beyond_police_capacity":
         values = values[study.n_contacts > 0]
+    return _share_above_counts(entry, {"survivor": {"successes": int(values.sum()),
+                                                    "n": int(values.size)}}, alpha)
+
+
+def _share_above_counts(entry: Mapping, counts: Mapping[str, Mapping[str, int]],
+                        alpha: float) -> dict:
+    k, n = counts["survivor"]["successes"], counts["survivor"]["n"]
     threshold = float(entry["threshold"])
-    est = proportions.proportion(int(values.sum()), int(values.size), alpha, null=threshold,
-                                 alternative="greater")
+    est = proportions.proportion(k, n, alpha, null=threshold, alternative="greater")
     level = _level(est, "share", None, None)
     result = share_verdict(level["estimate"], level["ci_low"], threshold)
     observed = "majority" if (level["estimate"] or 0) > threshold else "not a majority"
@@ -265,7 +271,13 @@ def initiation_pattern_counts(study: StudyArrays) -> dict[str, int]:
 
 
 def _initiation_patterns(study: StudyArrays, entry: Mapping, alpha: float, cache: dict) -> dict:
-    counts = initiation_pattern_counts(study)
+    return _initiation_pattern_counts(entry, {"survivor": initiation_pattern_counts(study)},
+                                      alpha)
+
+
+def _initiation_pattern_counts(entry: Mapping, counts: Mapping[str, Mapping[str, int]],
+                               alpha: float) -> dict:
+    counts = dict(counts["survivor"])
     observed = sum(v > 0 for v in counts.values())
     est = Estimate(float(observed), None, None, None,
                    "count of survivor-level initiation patterns observed", extra=counts)
@@ -277,25 +289,40 @@ def _initiation_patterns(study: StudyArrays, entry: Mapping, alpha: float, cache
 
 def _arrest_inconsistency(study: StudyArrays, entry: Mapping, alpha: float, cache: dict) -> dict:
     arrest = study.outcomes["arrest"]
-    rate = proportions.proportion(int(arrest.sum()), int(arrest.size), alpha)
     per = np.bincount(study.cluster, weights=arrest, minlength=study.n_participants)
     several = study.n_contacts >= 2
     mixed = (per > 0) & (per < study.n_contacts) & several
-    share = proportions.proportion(int(mixed.sum()), int(several.sum()), alpha, method="exact")
+    return _arrest_inconsistency_counts(
+        entry, {"contact": {"successes": int(arrest.sum()), "n": int(arrest.size)},
+                "survivor": {"successes": int(mixed.sum()), "n": int(several.sum())}}, alpha)
+
+
+def _arrest_inconsistency_counts(entry: Mapping, counts: Mapping[str, Mapping[str, int]],
+                                 alpha: float) -> dict:
+    arrests, contacts = counts["contact"]["successes"], counts["contact"]["n"]
+    mixed, several = counts["survivor"]["successes"], counts["survivor"]["n"]
+    rate = proportions.proportion(arrests, contacts, alpha)
+    share = proportions.proportion(mixed, several, alpha, method="exact")
     inside = rate.estimable and rate.ci_low > 0 and rate.ci_high < 1
     holds = bool(inside and share.estimable and share.ci_low > 0)
     levels = {"contact": _level(rate, "share", None, None),
               "survivor": _level(share, "share", None, None)}
     return _result(levels, "survivor", REPRODUCED if holds else NOT_REPRODUCED,
                    "inconsistent" if holds else "consistent",
-                   f"arrest at {int(arrest.sum())} of {arrest.size} contacts; "
-                   f"{int(mixed.sum())} of {int(several.sum())} survivors with two or more "
+                   f"arrest at {arrests} of {contacts} contacts; "
+                   f"{mixed} of {several} survivors with two or more "
                    "contacts had both outcomes")
 
 
 def _universal_share(study: StudyArrays, entry: Mapping, alpha: float, cache: dict) -> dict:
     used = study.n_strategies > 0
-    k, n = int(used.sum()), int(used.size)
+    return _universal_share_counts(
+        entry, {"survivor": {"successes": int(used.sum()), "n": int(used.size)}}, alpha)
+
+
+def _universal_share_counts(entry: Mapping, counts: Mapping[str, Mapping[str, int]],
+                            alpha: float) -> dict:
+    k, n = counts["survivor"]["successes"], counts["survivor"]["n"]
     est = proportions.proportion(k, n, alpha, method="exact")
     threshold = float(entry["threshold"])
     if est.estimable and k == n and est.ci_low > threshold:
@@ -355,10 +382,22 @@ def survivor_contrast(study: StudyArrays, contrast: str, outcome: str, how: str,
     """
     exposed, reference = study.groups(contrast)
     summary = study.per_survivor(study.outcomes[outcome], how)
-    table = np.array([[np.sum(summary & exposed), np.sum(~summary & exposed)],
-                      [np.sum(summary & reference), np.sum(~summary & reference)]])
-    counts = {"exposed_yes": int(table[0, 0]), "exposed_n": int(table[0].sum()),
-              "reference_yes": int(table[1, 0]), "reference_n": int(table[1].sum())}
+    counts = {"exposed_yes": int(np.sum(summary & exposed)), "exposed_n": int(exposed.sum()),
+              "reference_yes": int(np.sum(summary & reference)),
+              "reference_n": int(reference.sum())}
+    return survivor_contrast_counts(counts, how, alpha)
+
+
+def survivor_contrast_counts(counts: Mapping[str, int], how: str, alpha: float = 0.05,
+                             test: bool = True) -> Estimate:
+    """:func:`survivor_contrast` from its four counts (``exposed_yes``, ``exposed_n``, ...).
+
+    ``test=False`` leaves out Fisher's p-value (the verdict does not use it).
+    """
+    counts = {k: int(counts[k]) for k in ("exposed_yes", "exposed_n", "reference_yes",
+                                          "reference_n")}
+    table = np.array([[counts["exposed_yes"], counts["exposed_n"] - counts["exposed_yes"]],
+                      [counts["reference_yes"], counts["reference_n"] - counts["reference_yes"]]])
     method = (f"difference in the share of survivors ({how} per survivor), Newcombe hybrid "
               "score interval, Fisher exact test")
     if min(counts["exposed_n"], counts["reference_n"]) == 0:
@@ -366,7 +405,7 @@ def survivor_contrast(study: StudyArrays, contrast: str, outcome: str, how: str,
     d, low, high = proportions.newcombe_difference(counts["exposed_yes"], counts["exposed_n"],
                                                    counts["reference_yes"], counts["reference_n"],
                                                    alpha)
-    p_value = exact.fisher_p_value(table)
+    p_value = exact.fisher_p_value(table) if test else None
     return Estimate(d, low, high, p_value, method,
                     extra={**counts, "share_exposed": counts["exposed_yes"] / counts["exposed_n"],
                            "share_reference": counts["reference_yes"] / counts["reference_n"]})
@@ -409,6 +448,45 @@ def _association(study: StudyArrays, entry: Mapping, alpha: float, cache: dict) 
     observed = chosen.get("observed_direction", "undetermined")
     detail = chosen["reason"] or f"primary level: {primary}"
     return _result(levels, primary, chosen["verdict"], observed, detail)
+
+
+#: The statistics whose claim-level verdict follows from counts alone, and how.
+FROM_COUNTS: dict[str, Callable[[Mapping, Mapping[str, Mapping[str, int]], float], dict]] = {
+    "share_above": _share_above_counts,
+    "initiation_patterns": _initiation_pattern_counts,
+    "arrest_inconsistency": _arrest_inconsistency_counts,
+    "universal_share": _universal_share_counts,
+}
+
+
+def outcomes_from_counts(entry: Mapping[str, Any], counts: Mapping[str, Mapping[str, int]],
+                         alpha: float = 0.05) -> dict[str, Any]:
+    """A claim's verdicts and directions computed from its published count fields alone.
+
+    ``counts`` maps a level to its count fields (as in claims.json). Returns
+    ``{"claim": (verdict, observed), "levels": {level: (verdict, direction)}}``
+    with ``None`` for what counts alone do not decide: a model-based level
+    (clustered models, cluster-robust risk differences), and a claim whose
+    primary level is one. The same functions compute the verdicts of
+    :func:`evaluate_claims`, so the two cannot disagree.
+    """
+    statistic = entry["statistic"]
+    if statistic in FROM_COUNTS:
+        outcome = FROM_COUNTS[statistic](entry, counts, alpha)
+        levels = {name: (level.get("verdict"), level.get("observed_direction"))
+                  for name, level in outcome["levels"].items()}
+        return {"claim": (outcome["verdict"], outcome["observed"]), "levels": levels}
+    direction = entry["direction"]
+    levels: dict[str, tuple[str | None, str | None]] = {"contact": (None, None)}
+    survivor = counts.get("survivor", {})
+    if "contrast" in entry:
+        est = survivor_contrast_counts(survivor, entry["survivor_outcome"], alpha, test=False)
+        level = _level(est, "risk_difference", 0.0, direction)
+    else:
+        level = _level(exact.sign_test(survivor["positive"], survivor["negative"], alpha),
+                       "share", 0.5, direction)
+    levels["survivor"] = (level["verdict"], level["observed_direction"])
+    return {"claim": levels[entry["primary_level"]], "levels": levels}
 
 
 def _result(levels: dict[str, dict], primary: str, result: str, observed: str,
@@ -528,5 +606,6 @@ def verdict_counts(results: Sequence[Mapping[str, Any]]) -> dict[str, int]:
 
 __all__ = ["INCONCLUSIVE", "LEVELS", "NOT_REPRODUCED", "REPRODUCED", "VERDICTS",
            "RegistryError", "check_registry", "direction_of", "evaluate_claims",
-           "initiation_pattern_counts", "load_registry", "not_estimable", "registry_settings",
-           "share_verdict", "verdict", "verdict_counts"]
+           "initiation_pattern_counts", "load_registry", "not_estimable", "outcomes_from_counts",
+           "registry_settings", "share_verdict", "survivor_contrast_counts", "verdict",
+           "verdict_counts"]
