@@ -158,11 +158,14 @@ def agreement_table(bundle: Bundle, codebook: pd.DataFrame | None = None) -> str
         rows.append((labels.get(row["code"], row["code"]), str(row["cases_a"]),
                      str(row["cases_b"]), agree, kappa, row["band"]))
     ov = bundle.agreement_overall
-    pooled = fmt.number(ov["pooled_kappa"])
-    if ov.get("pooled_kappa_low") is not None:
-        pooled += f" {fmt.interval(ov['pooled_kappa_low'], ov['pooled_kappa_high'])}"
-    rows.append(("**All codes (pooled)**", "", "", fmt.percent(ov["percent_agreement"]),
-                 pooled, ov["pooled_band"]))
+    if ov.get("pooled_kappa") is None:   # restricted data: a count of the pooled table withheld
+        rows.append(("**All codes (pooled)**", "", "", SUPPRESSED, SUPPRESSED, SUPPRESSED))
+    else:
+        pooled = fmt.number(ov["pooled_kappa"])
+        if ov.get("pooled_kappa_low") is not None:
+            pooled += f" {fmt.interval(ov['pooled_kappa_low'], ov['pooled_kappa_high'])}"
+        rows.append(("**All codes (pooled)**", "", "", fmt.percent(ov["percent_agreement"]),
+                     pooled, ov["pooled_band"]))
     return pipe_table(("Code", "Cases (A)", "Cases (B)", "Agreement",
                        "Cohen's kappa [95% CI]", "Band"), rows, "lrrrrl")
 
@@ -369,9 +372,16 @@ def software_table(render: Mapping[str, Any]) -> str:
     return pipe_table(("Software", "Version"), software_rows(render), "ll")
 
 
+#: The hash table of a restricted build whose configuration does not publish the digests.
+HASHES_WITHHELD = ("not published: a digest would let anyone holding a copy of a restricted "
+                   "table confirm it (configuration key publish_restricted_hashes)")
+
+
 def hashes_table(bundle: Bundle, data_source: str = "synthetic") -> str:
     rows = [(f"{name}.csv", f"`{digest}`") for name, digest in bundle.hashes.items()]
     header = "Synthetic table" if data_source == "synthetic" else "Restricted table"
+    if not rows and data_source != "synthetic":
+        rows = [("every table", HASHES_WITHHELD)]
     # A SHA-256 digest is 64 characters that cannot wrap: give it most of the width.
     return pipe_table((header, "SHA-256"), rows, "ll", widths=(22, 88))
 

@@ -88,18 +88,22 @@ def agreement_values(agreement: pd.DataFrame, overall: Mapping[str, Any],
     level = fmt.percent(overall.get("interval_level", 0.95))
     pooled_ci = (fmt.interval(overall["pooled_kappa_low"], overall["pooled_kappa_high"])
                  if not is_missing(overall.get("pooled_kappa_low")) else "n/a")
+    def pooled(key: str, show=fmt.number) -> str:
+        """A statistic of the pooled table, or the marker where a restricted build withheld it."""
+        return SUPPRESSED if overall.get(key) is None else show(overall[key])
+
     return {
-        "pooled_kappa": fmt.number(overall["pooled_kappa"]),
+        "pooled_kappa": pooled("pooled_kappa"),
         "pooled_ci": pooled_ci,
-        "pooled_band": overall["pooled_band"],
+        "pooled_band": pooled("pooled_band", str),
         "interval_level": level,
         "bootstrap_reps": fmt.count(overall.get("bootstrap_reps", 0)),
-        "alpha": fmt.number(overall["krippendorff_alpha"]),
-        "agreement_pct": fmt.percent(overall["percent_agreement"]),
+        "alpha": pooled("krippendorff_alpha"),
+        "agreement_pct": pooled("percent_agreement", fmt.percent),
         "median_kappa": fmt.number(overall["median_kappa"]),
         "min_kappa": fmt.number(overall["min_kappa"]),
         "max_kappa": fmt.number(overall["max_kappa"]),
-        "expected_kappa": fmt.number(overall["expected_kappa"]),
+        "expected_kappa": pooled("expected_kappa"),
         "n_codes": str(overall["codes"]),
         "n_cells": fmt.count(overall["cells"]),
         "lowest_code": _code_name(str(lowest["code"]), labels),
