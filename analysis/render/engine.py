@@ -350,11 +350,11 @@ class _Project:
 
         As Quarto merges ``metadata-files`` into the document, the title and
         subtitle the values file holds (they name the data a build analysed)
-        are the document's unless the front matter sets its own.
+        are the document's unless the front matter or ``_quarto.yml`` sets its own.
         """
         values = _load_yaml(self.values, strings=True)
         titles = {k: values[k] for k in VALUES_DOCUMENT_FIELDS
-                  if k in values and k not in self.front}
+                  if k in values and k not in self.front and k not in self.config}
         return {**{k: v for k, v in self.config.items() if k not in NON_METADATA_KEYS},
                 **titles}
 
