@@ -12,21 +12,23 @@ states the cells and sums of this study):
    ``n = k + (n - k)`` whose second part is never shown but is still a cell:
    when ``n - k`` is 1 to ``threshold - 1`` (for example 22 of 24), ``k`` is
    withheld too, because ``n - k`` would reveal the small group.
-3. *Complementary suppression* until every protected cell (a small count,
-   published or not, and every withheld count) has a *feasibility interval*
-   at least ``width`` wide (``threshold`` by default): over all tables of
-   non-negative whole numbers that satisfy every published number and every
-   sum of the plan, the cell's smallest and largest values differ by at
-   least ``width``. This is the audit of tau-ARGUS and sdcTable (``attack``):
-   the bounds an attacker computes by linear programming from the published
-   table, here by integer programming (:func:`scipy.optimize.milp`, HiGHS),
-   because counts are whole numbers. A width of at least ``threshold`` means
-   the interval of a small count always reaches ``threshold``: no attacker
-   can confirm that a count is small, let alone which. Cheap checks come
-   first (a constraint with one unknown member; the null space of the
-   constraints over the unknown cells), then the integer programs; each
-   failure suppresses one more published count of a constraint of the
-   failing cell, the one that widens its interval, the smallest first.
+3. *Complementary suppression* until every small count (published or not)
+   has a *feasibility interval* at least ``width`` wide (``threshold`` by
+   default): over all tables of non-negative whole numbers that satisfy
+   every published number and every sum of the plan, the count's smallest
+   and largest values differ by at least ``width``. This is the audit of
+   tau-ARGUS and sdcTable (``attack``): the bounds an attacker computes by
+   linear programming from the published table, here by integer
+   programming (:func:`scipy.optimize.milp`, HiGHS), because counts are
+   whole numbers. A width of at least ``threshold`` means the interval of a
+   small count always reaches ``threshold``: no attacker can confirm that a
+   count is small, let alone which. Cheap checks come first (a constraint
+   with one unknown member deriving a small count), then the integer
+   programs; each failure withholds one more published count, near the
+   failing cell and the smallest first, the one that widens its interval.
+   Finally every withheld count that the published numbers determine
+   exactly is published again: it hides nothing, and publishing it changes
+   no feasible table. So no withheld count is derivable exactly.
 4. *Derived numbers* (shares, intervals, odds ratios, p-values, kappas,
    percent agreement) of a withheld count or denominator are withheld.
 """
@@ -74,7 +76,6 @@ class Cells:
     _by_member: dict[Any, list[int]] = field(default_factory=dict, repr=False)
     _indexed: list[int] = field(default_factory=lambda: [0, -1], repr=False)
     _anchor: set[Key] = field(default_factory=set, repr=False)
-    _spared: set[Key] = field(default_factory=set, repr=False)
 
     def add(self, key: Key, value: int | float, *, published: bool = True,
             fixed: bool = False) -> Key:
@@ -129,8 +130,9 @@ class Cells:
     def solve(self, threshold: int, width: int | None = None) -> Suppression:
         """Primary and complementary suppression at ``threshold`` (see the module docstring).
 
-        ``width`` is the least width of every protected cell's feasibility
-        interval (default: ``threshold``).
+        ``width`` is the least width of every small count's feasibility
+        interval (default: ``threshold``); 0 asks only that no small count be
+        derivable exactly by linear algebra.
         """
         if threshold < 1:
             raise ValueError(f"small-cell threshold must be at least 1, got {threshold}")
@@ -141,30 +143,20 @@ class Cells:
         sensitive = {k for k, v in self.values.items() if 0 < v < threshold and k not in self.fixed}
         status: dict[Key, str] = {k: PRIMARY for k in self.values
                                   if k in sensitive and k in self.published}
+        # The small counts, and (while single sums derive them) the unpublished cells that do.
         protect = set(sensitive)
         # Withholding more only widens feasibility intervals: a cell once shown wide enough
         # stays so, and every table found feasible stays feasible (the audit's memory).
         audit = _Audit()
-        self._spared.clear()
 
-        def widen(key: Key, width: int) -> _Audit:
-            """Withhold one more cell for ``key``; or, if nothing can, stop withholding ``key``.
-
-            A withheld count that the fixed totals (and the other withheld counts
-            being whole and non-negative) pin down whatever else is withheld
-            hides nothing and cannot be protected: it is published again and
-            never chosen again. A small count in that position is an error.
-            """
+        def widen(key: Key) -> None:
             try:
-                self._widen(key, shown, status, protect, order, width, audit)
-                return audit
+                self._widen(key, {k for k in self.published if k not in status}, status,
+                            order, max(width, 1), audit)
             except _NothingToWithhold:
                 if key in sensitive:
                     raise SuppressionError(f"cannot protect cell {key!r}") from None
-                status.pop(key, None)
-                protect.discard(key)
-                self._spared.add(key)
-                return _Audit()   # a cell shown again: tables found so far may not fit
+                protect.discard(key)   # a cell deriving a small one: the audit decides
 
         for _ in range(10 * len(self.values) + 10):
             shown = {k for k in self.published if k not in status}
@@ -176,22 +168,40 @@ class Cells:
                 # failing both, any shown cell of the cell's linked constraints.
                 if not any(self._protect(key, known, shown, status, protect, order, zeros)
                            for zeros in (False, True) for key in exposed):
-                    audit = widen(exposed[0], max(width, 1))
+                    widen(exposed[0])
                 continue
             if width < 1:
                 # Only exact derivation matters: sums of constraints can reveal what no
                 # single constraint does (a + b and b + c published reveal a - c).
                 determined = [k for k in self.determined(shown) if k in protect]
                 if determined:
-                    self._protect_determined(determined[0], shown, status, protect, order)
+                    self._protect_determined(determined[0], shown, status, order)
                     continue
-                return Suppression(dict(self.values), status, threshold, width)
+                return self._release(status, threshold, width, audit)
             # Whole non-negative numbers narrow what linear algebra leaves open.
-            narrow = self.narrow(shown, protect, width, audit)
+            narrow = self.narrow(shown, sensitive, width, audit)
             if not narrow:
-                return Suppression(dict(self.values), status, threshold, width)
-            audit = widen(min(narrow, key=order.__getitem__), width)
+                return self._release(status, threshold, width, audit)
+            widen(min(narrow, key=order.__getitem__))
         raise SuppressionError("suppression did not converge")
+
+    def _release(self, status: dict[Key, str], threshold: int, width: int,
+                 audit: _Audit) -> Suppression:
+        """The solution, with every complement that the published numbers determine published.
+
+        A withheld count whose value follows exactly from what is shown hides
+        nothing: publishing it changes no feasible table, so no other
+        interval. What is left withheld is never derivable exactly.
+        """
+        shown = {k for k in self.published if k not in status}
+        complements = {k for k, v in status.items() if v == COMPLEMENTARY}
+        released = []
+        for unknown, rows in self._components(shown):
+            targets = [k for k in unknown if k in complements]
+            if targets:
+                released += _FeasibleSet(self, unknown, rows, shown, audit).narrow(targets, 1)
+        final = {k: v for k, v in status.items() if k not in released}
+        return Suppression(dict(self.values), final, threshold, width)
 
     # -- the audit: feasibility intervals by integer programming ---------------
 
@@ -246,33 +256,38 @@ class Cells:
         out = []
         for unknown, rows in self._components(shown):
             targets = [k for k in unknown if k in keys]
-            if targets:
+            if not targets:
+                continue
+            # The same unknown cells under the same constraints (so the same shown values)
+            # have the same feasible tables: a group no suppression touched is not solved again.
+            signature = ("narrow", width, frozenset(unknown), tuple(rows), frozenset(targets))
+            if signature not in self._determined:
                 feasible = _FeasibleSet(self, unknown, rows, shown, audit)
-                out.extend(feasible.narrow(targets, width))
+                self._determined[signature] = feasible.narrow(targets, width)
+            out.extend(self._determined[signature])
         return out
 
-    def _widen(self, key: Key, shown: set[Key], status: dict[Key, str], protect: set[Key],
-               order: Mapping[Key, int], width: int, audit: _Audit) -> None:
+    def _widen(self, key: Key, shown: set[Key], status: dict[Key, str],
+               order: Mapping[Key, int], width: int, audit: _Audit) -> bool:
         """Suppress one more shown cell so that the interval of ``key`` widens.
 
         Candidates are the shown cells of the constraints of ``key``'s group,
-        those in a constraint with ``key`` itself first, then non-zero before
-        zero and the smallest first; the first whose suppression makes the
-        interval wide enough is taken, else the one that widens it most.
+        the nearest first (in a constraint with ``key``, then with an unknown
+        cell in one with ``key``, and so on), then non-zero before zero and the
+        smallest first; the first whose suppression makes the interval wide
+        enough is taken, else the one that widens it most.
+        Returns whether the interval is now wide enough.
         """
         groups = self._components(shown)
         group_of = {k: g for g, (unknown, _) in enumerate(groups) for k in unknown}
-        unknown, rows = groups[group_of[key]]
-        near = {m for i in rows for m in (self.constraints[i][0], *self.constraints[i][1])
-                if key in (self.constraints[i][0], *self.constraints[i][1])}
-        members = {m for i in rows for m in (self.constraints[i][0], *self.constraints[i][1])}
+        distance = self._distances(key, shown)
         anchored = self._anchored()
-        candidates = sorted((m for m in members if m in shown and m not in anchored),
-                            key=lambda m: (m not in near, self.values[m] == 0,
+        candidates = sorted((m for m in distance if m in shown and m not in anchored),
+                            key=lambda m: (distance[m], self.values[m] == 0,
                                            self.values[m], order[m]))
         if not candidates:
             raise _NothingToWithhold(key)
-        best, best_width = candidates[0], -1.0
+        best, best_width, wide = candidates[0], -1.0, False
         for m in candidates[:_WIDEN_TRIES]:
             # With m withheld, key's group takes in m and the groups m's constraints link.
             merged = {group_of[key]} | {group_of[x] for i in self._rows_of(m)
@@ -284,13 +299,35 @@ class Cells:
             # (every table feasible now stays feasible with one more cell withheld).
             feasible = _FeasibleSet(self, trial_unknown, trial_rows, shown - {m}, audit.copy())
             if not feasible.narrow([key], width):
-                best = m
+                best, wide = m, True
                 break
             i = feasible.index[key]   # narrow solved both extremes of key
             if feasible.high[i] - feasible.low[i] > best_width:
                 best, best_width = m, feasible.high[i] - feasible.low[i]
         status[best] = COMPLEMENTARY
-        protect.add(best)
+        return wide
+
+    def _distances(self, key: Key, shown: set[Key]) -> dict[Key, int]:
+        """How many constraints away from ``key`` each cell of its group is.
+
+        Slack travels through unknown cells only: a shown cell is reached, at
+        one more than the unknown cell it shares a constraint with, but not
+        passed through.
+        """
+        distance = {key: 0}
+        frontier = [key]
+        while frontier:
+            following = []
+            for cell in frontier:
+                for index in self._rows_of(cell):
+                    total, parts = self.constraints[index]
+                    for member in (total, *parts):
+                        if member not in distance:
+                            distance[member] = distance[cell] + 1
+                            if member not in shown:
+                                following.append(member)
+            frontier = following
+        return distance
 
     def _anchored(self) -> set[Key]:
         """Cells that the fixed cells alone determine: withholding them protects nothing.
@@ -301,7 +338,7 @@ class Cells:
             self._anchor.clear()
             self._anchor.update(self._closure(set(self.fixed)))
             self._indexed[1] = len(self.constraints)
-        return self._anchor | self._spared
+        return self._anchor
 
     def _rows_of(self, key: Key) -> list[int]:
         """Indices of the constraints that name ``key``."""
@@ -373,7 +410,7 @@ class Cells:
         return out
 
     def _protect_determined(self, key: Key, shown: set[Key], status: dict[Key, str],
-                            protect: set[Key], order: Mapping[Key, int]) -> None:
+                            order: Mapping[Key, int]) -> None:
         """Suppress a shown cell so that ``key`` is no longer determined.
 
         The constraints whose combination determines ``key`` (a solution of
@@ -393,7 +430,6 @@ class Cells:
         working = [m for m in candidates if key not in self.determined(shown - {m})]
         choice = (working or candidates)[0]
         status[choice] = COMPLEMENTARY
-        protect.add(choice)
 
     def _protect(self, key: Key, known: Mapping[Key, int | None], shown: set[Key],
                  status: dict[Key, str], protect: set[Key], order: Mapping[Key, int],
@@ -423,12 +459,13 @@ class Cells:
                 return False
             choice = zero_parts[0]
         status[choice] = COMPLEMENTARY
-        protect.add(choice)
         return True
 
 
 #: How many candidate suppressions :meth:`Cells._widen` tries before taking the best.
 _WIDEN_TRIES = 3
+#: From how many unproven cells of a group the audit first moves them all together.
+_SPREAD_FROM = 4
 
 
 @dataclass
@@ -467,30 +504,48 @@ class _FeasibleSet:
         self.high = np.array([self.audit.high.get(k, cells.values[k]) for k in self.unknown],
                              dtype=float)
 
-    def _extreme(self, key: Key, sense: float) -> float:
-        """The smallest (``sense`` 1) or largest (-1) value of ``key``; inf if unbounded."""
+    def _solve(self, objective: np.ndarray) -> np.ndarray | None:
+        """A table minimising ``objective``, remembered in the ranges; None if unbounded."""
         from scipy.optimize import Bounds, LinearConstraint, milp
 
         n = len(self.unknown)
-        objective = np.zeros(n)
-        objective[self.index[key]] = sense
         constraints = ([LinearConstraint(self.matrix, self.rhs, self.rhs)]
                        if self.matrix.shape[0] else [])
         result = milp(objective, integrality=np.ones(n), bounds=Bounds(0, np.inf),
                       constraints=constraints)
-        i = self.index[key]
-        if result.status == 3 or (result.status == 4 and sense < 0):
-            # Unbounded: nothing caps this cell.
-            self.high[i] = np.inf
-            self._remember([key])
-            return np.inf
+        if result.status == 3 or (result.status == 4 and (objective < 0).any()):
+            return None
         if result.status != 0 or result.x is None:
-            raise SuppressionError(f"the audit of cell {key!r} failed: {result.message}")
+            raise SuppressionError(f"the audit failed: {result.message}")
         solution = np.round(result.x)
         np.minimum(self.low, solution, out=self.low)
         np.maximum(self.high, solution, out=self.high)
         self._remember(self.unknown)
+        return solution
+
+    def _extreme(self, key: Key, sense: float) -> float:
+        """The smallest (``sense`` 1) or largest (-1) value of ``key``; inf if unbounded."""
+        i = self.index[key]
+        objective = np.zeros(len(self.unknown))
+        objective[i] = sense
+        solution = self._solve(objective)
+        if solution is None:   # unbounded: nothing caps this cell
+            self.high[i] = np.inf
+            self._remember([key])
+            return np.inf
         return float(solution[i])
+
+    def _spread(self, keys: Sequence[Key]) -> None:
+        """Two tables with all of ``keys`` as small, then as large, as they can be together.
+
+        Each proves many cells' ranges wide at once, so that fewer need
+        integer programs of their own.
+        """
+        objective = np.zeros(len(self.unknown))
+        objective[[self.index[k] for k in keys]] = 1.0
+        for sense in (1.0, -1.0):
+            if self._solve(sense * objective) is None:
+                return
 
     def _remember(self, keys: Sequence[Key]) -> None:
         for k in keys:
@@ -503,6 +558,10 @@ class _FeasibleSet:
 
     def narrow(self, keys: Sequence[Key], width: int) -> list[Key]:
         """Those of ``keys`` whose feasibility interval is narrower than ``width``."""
+        open_keys = [k for k in keys
+                     if self.high[self.index[k]] - self.low[self.index[k]] < width]
+        if len(open_keys) > _SPREAD_FROM:
+            self._spread(open_keys)
         out = []
         for key in keys:
             i = self.index[key]

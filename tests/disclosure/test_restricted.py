@@ -224,16 +224,16 @@ def test_every_count_of_every_claim_level_is_a_published_cell(standin_tables):
     assert both == dual or _has(cells, dual, [both])
 
 
-def test_the_plan_solves_in_a_build_and_protects_every_withheld_count(standin_tables):
-    """The plan's own audit: every withheld count and every small count at least the
-    threshold wide (the attack below checks it from the outside)."""
+def test_the_plan_protects_every_small_count_and_withholds_nothing_derivable(standin_tables):
+    """The plan's own audit: every small count at least the threshold wide, and no withheld
+    count derivable exactly (the attack below checks it from the outside)."""
     plan = study_plan(standin_tables, THRESHOLD)
     cells, _ = study_cells(standin_tables, registry=load_registry())
     shown = {k for k in cells.published if k not in plan.suppression.status}
-    protected = set(plan.suppression.status) | {
-        k for k, v in cells.values.items() if 0 < v < THRESHOLD and k not in cells.fixed}
-    ranges = cells.ranges(shown, protected)
-    assert min(high - low for low, high in ranges.values()) >= THRESHOLD
+    small = {k for k, v in cells.values.items() if 0 < v < THRESHOLD and k not in cells.fixed}
+    ranges = cells.ranges(shown, small | set(plan.suppression.status))
+    assert min(ranges[k][1] - ranges[k][0] for k in small) >= THRESHOLD
+    assert min(ranges[k][1] - ranges[k][0] for k in plan.suppression.status) >= 1
     assert all(plan.text(k) == SUPPRESSED for k in plan.suppression.status)
 
 
@@ -262,7 +262,7 @@ def any_restricted_build(request, tmp_path_factory, restricted_build):
 
 @pytest.mark.slow
 def test_an_attacker_with_every_published_file_derives_no_withheld_count(any_restricted_build):
-    """No withheld count, and no small count, is derivable or narrowed below the threshold.
+    """No withheld count is derivable, and no small count is narrowed below the threshold.
 
     The attacker (tests/disclosure/attack.py) reads the files under
     results/restricted/ and rebuilds the tables' structure from the committed
@@ -275,11 +275,13 @@ def test_an_attacker_with_every_published_file_derives_no_withheld_count(any_res
                               cells.values, small)
     assert know.markers and set(know.markers.values()) == {SUPPRESSED}
     assert not attack.wrong()   # the attacker's model admits the true tables
-    withheld = {k: attack.ranges[k] for k in know.markers}
-    assert not attack.exact()
-    narrow = {k: r for k, r in attack.ranges.items() if r[1] - r[0] < THRESHOLD}
+    # No withheld count is derivable exactly, and no small count, withheld or never
+    # published, can be narrowed to fewer than threshold + 1 values.
+    assert not attack.exact(), attack.exact()
+    narrow = {k: attack.ranges[k] for k in small if attack.ranges[k][1] - attack.ranges[k][0]
+              < THRESHOLD}
     assert not narrow, narrow
-    assert min(high - low for low, high in withheld.values()) >= THRESHOLD
+    assert set(small) - set(cells.published) and set(small) & set(know.markers)
 
 
 def _every_published_file(out: Path) -> list[Path]:
