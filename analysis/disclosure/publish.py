@@ -320,7 +320,8 @@ def publish_fits(fits: Mapping[str, Mapping[str, Any]], plan: PublishedPlan
                     and PREDICTOR_CELLS[p] in plan.texts and plan.suppressed(PREDICTOR_CELLS[p])]
         for p in withheld:
             means[p] = None
-        published = {**entry, "means": means, "withheld_means": withheld}
+        reach = {p: min(v, _published_reach(plan, p, v)) for p, v in entry.get("reach", {}).items()}
+        published = {**entry, "means": means, "withheld_means": withheld, "reach": reach}
         if model_withheld(plan, model):
             published.update(params=None, cov=None, df=None, estimable=None,
                              reason=WITHHELD_MODEL)
@@ -329,6 +330,30 @@ def publish_fits(fits: Mapping[str, Mapping[str, Any]], plan: PublishedPlan
                                if k in entry})
         out[model] = published
     return out
+
+
+#: The describe factor whose levels count the contacts at each value of a count predictor.
+REACH_FACTORS = {"prior_calls": "Earlier calls"}
+
+
+def _published_reach(plan: PublishedPlan, predictor: str, reach: int) -> int:
+    """How far a count predictor's range may be drawn, on published counts alone.
+
+    The largest value k for which the published (shown) contacts of the
+    factor's levels at or above k (a level "4+" counts from 4) are at least
+    the threshold: drawing further would say that fewer than the threshold
+    of contacts lie beyond, a small count the tables do not publish.
+    """
+    factor = REACH_FACTORS.get(predictor)
+    levels = {int(str(k[2]).rstrip("+")): plan.texts[k] for k in plan.texts
+              if isinstance(k, tuple) and k[:2] == ("contacts", factor)} if factor else {}
+    allowed = 0
+    for k in sorted(levels):
+        # A withheld level counts at least 0 contacts: only shown ones vouch for k.
+        shown = sum(v for lv, v in levels.items() if lv >= k and isinstance(v, int))
+        if shown >= plan.threshold:
+            allowed = k
+    return allowed if levels else reach
 
 
 #: Significant digits of published coefficients and covariances (drawing needs no more).

@@ -72,6 +72,22 @@ def test_a_mean_that_is_a_withheld_count_of_contacts_is_withheld():
     assert out["params"] == [-1.23, 0.988, 0.123, 0.0123]
 
 
+def test_a_curve_stops_where_published_counts_still_hold_the_threshold():
+    """A count predictor's drawn range says that many contacts lie that far: no further than
+    the published contacts by level show (5 of 4+ here, though 3 reached 6 earlier calls)."""
+    from analysis.disclosure.keys import contacts_key
+    from analysis.disclosure.publish import publish_fits
+
+    levels = {"0": 8, "1": 18, "2": 18, "3": 14, "4+": 5}
+    texts = {contacts_key("Earlier calls", lv): n for lv, n in levels.items()}
+    plan = _published_plan(texts, set(), model_keys={"m": []})
+    fits = {"m": {"means": {}, "reach": {"prior_calls": 6}}}
+    assert publish_fits(fits, plan)["m"]["reach"] == {"prior_calls": 4}
+    texts[contacts_key("Earlier calls", "4+")] = SUPPRESSED
+    plan = _published_plan(texts, {contacts_key("Earlier calls", "4+")}, model_keys={"m": []})
+    assert publish_fits(fits, plan)["m"]["reach"] == {"prior_calls": 3}
+
+
 def test_a_model_resting_on_a_withheld_count_is_withheld():
     from analysis.disclosure.publish import publish_fits, publish_models
 

@@ -138,7 +138,7 @@ def arrest_curves(results: Path, data: Path, step: float = 0.05) -> ArrestCurves
     :math:`\\bar p` with the t critical value of the model's own intervals, so
     it stays inside 0 and 1. The curves stop at the most earlier calls the
     inference step allows (``reach``: the maximum, or in a restricted build
-    the most that at least the threshold of contacts reached).
+    the most that the published counts show at least the threshold of contacts reaching).
     """
     alpha = float(read_claims(results)["alpha"])
     fit = arrest_fit(results)
@@ -321,8 +321,9 @@ def arrest_curve_caption(results: Path, data: Path) -> str:
     if threshold is not None:
         return (
             f"{model} Restricted data: the observed contacts are not drawn, and the curves stop "
-            f"at {int(c.calls.max())} earlier calls, the most that at least {threshold} "
-            f"contacts reached; towards that end they rest on few contacts."
+            f"at {int(c.calls.max())} earlier calls, the most that the published counts of "
+            f"contacts by earlier calls show at least {threshold} contacts reaching; towards "
+            f"that end they rest on few contacts."
         )
     # The sparse right-hand tail: the fewest earlier calls reached by at most a tenth of contacts.
     tail = next(k for k in range(int(c.prior_calls.max()) + 2)
