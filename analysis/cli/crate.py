@@ -75,7 +75,9 @@ def run(args: argparse.Namespace) -> None:
         "workflow, its configuration, each job with its inputs and outputs, and the software "
         "that ran. "
         + ("The data are restricted: only aggregate, suppressed results are part of this crate, "
-           "and the restricted inputs are named by their SHA-256 only."
+           + ("and the restricted inputs are named by their SHA-256 only."
+              if config.get("publish_restricted_hashes") else
+              "and the restricted inputs are named by number only, without a checksum.")
            if args.restricted_data else
            "Every row of data is synthetic; no real participant data exist in this build."))
     write_text(results / README, crate_readme(name, description, results.as_posix()))
@@ -112,6 +114,7 @@ def run(args: argparse.Namespace) -> None:
         name=name,
         description=description, results_license=RESULTS_LICENSE,
         code_license=str(citation.get("license", "MIT")), restricted=restricted,
+        restricted_hashes=bool(config.get("publish_restricted_hashes", False)),
         rule_software={rule: render for rule in render_rules},
         descriptions={k: str(v["description"]) for k, v in schema.items()
                       if isinstance(v, dict) and "description" in v})

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from analysis.cli.common import add_config_arguments, step_config
 
-CONFIG_KEYS = ("alpha", "small_cell_threshold")
+CONFIG_KEYS = ("alpha", "small_cell_threshold", "arrest_model_extra_covariates")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,5 +28,6 @@ def run(args: argparse.Namespace) -> None:
 
     config = step_config(args, CONFIG_KEYS)
     tables = read_tables(args.data, RESTRICTED_TABLES)
-    plan = study_plan(tables, config["small_cell_threshold"], config["alpha"])
+    plan = study_plan(tables, config["small_cell_threshold"], config["alpha"],
+                      {"arrest": config["arrest_model_extra_covariates"]})
     write_json(args.output, plan.document())

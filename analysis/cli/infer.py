@@ -32,10 +32,12 @@ def run(args: argparse.Namespace) -> None:
     if plan is not None:
         from analysis.disclosure.publish import (
             publish_fits,
+            publish_models,
             publish_power,
             publish_survivor_tests,
         )
 
+        out["models"] = publish_models(out["models"], plan)
         out["fits"] = publish_fits(out["fits"], plan)
         out["survivor_tests"] = publish_survivor_tests(out["survivor_tests"], plan)
         out["power"] = publish_power(out["power"], plan)

@@ -4,7 +4,8 @@ differed, code saturation and the excerpts the manuscript quotes.
 In restricted mode only aggregate outputs are written and their counts are
 suppressed: the code-by-case matrix and the saturation curve (which follow
 single survivors) are not, and neither is anything drawn from the excerpts,
-which restricted data do not have.
+which restricted data do not have. Agreement is then computed per survivor and
+code, whose 2x2 tables are cells of the suppression plan.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ def run(args: argparse.Namespace) -> None:
     config = step_config(args, CONFIG_KEYS)
     names = CODING_TABLES if is_restricted(config) else TEXT_CODING_TABLES
     tables, plan = study_and_plan(args, config, names)
-    out = run_qualitative(tables, config["qualitative"], config["alpha"], config["agreement"])
+    # Restricted builds publish agreement per survivor and code, whose counts the plan holds.
+    out = run_qualitative(tables, config["qualitative"], config["alpha"], config["agreement"],
+                          unit="survivor" if plan is not None else "excerpt")
     themes, cooccurrence = out["themes"], out["cooccurrence"]
     per_code, overall = out["agreement"], out["agreement_overall"]
     if plan is None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 from analysis.cli.common import add_config_arguments, step_config
 
 CONFIG_KEYS = ("seed", "scenario", "n_participants", "alpha", "robustness_replications",
                "robustness_shards", "qualitative", "model", "simulation", "data_source")
-RESTRICTED_KEYS = ("small_cell_threshold",)
+RESTRICTED_KEYS = ("small_cell_threshold", "publish_restricted_hashes")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +42,9 @@ def run(args: argparse.Namespace) -> None:
     render = (RenderTools.from_json(args.render_tools) if args.render_tools
               else detect("auto")).as_dict()
     bundle = load_bundle(args.results, args.data, args.committed)
+    if config["data_source"] == "restricted" and not config["publish_restricted_hashes"]:
+        # A digest confirms a guessed copy of a restricted table: only where allowed.
+        bundle = dataclasses.replace(bundle, hashes={})
     values = build_values(bundle, config, args.commit, render)
     values["provenance"] = crate_values(args.results.as_posix())
     write_yaml(args.results / "values.yml", values)

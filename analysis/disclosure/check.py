@@ -1,37 +1,57 @@
 """Disclosure check before publishing synthetic data made from real data.
 
-:func:`quasi_identifier_match_share` is the share of synthetic survivors whose
-quasi-identifiers (age band, race/ethnicity, children in the home,
-relationship status) exactly match at least one restricted survivor, and
-:func:`check_disclosure` fails above a threshold. Run it as::
+A synthetic survivor is compared with the restricted survivors as a whole
+record: her participant row, the forms of violence and the strategies she
+described, and her contacts with police in sequence (the first with the
+first, and so on), every column of the four tables except identifiers and
+columns computed from others (:data:`DERIVED_COLUMNS`). The distance between
+two records is the number of columns on which they differ, ages within
+:data:`AGE_TOLERANCE` years counting as equal, and a contact one record has
+and the other has not differing on every column. Each synthetic record's
+distance to the closest restricted record is set against the same distance
+for records of studies generated independently from the configuration
+(:func:`reference_distance`): a synthetic record closer than all but
+:data:`REFERENCE_QUANTILE` of those is *too close*, and the check fails when
+the share of too-close records reaches the threshold
+(``disclosure_max_close_share``). Shifting every age, or changing a few
+columns of a copy, leaves a record as close to the one it copies as no
+independent study comes. Run it as::
 
     python -m analysis publish-check --synthetic data/synthetic \\
-        --restricted data/restricted --threshold 0.5 \\
+        --restricted data/restricted --threshold 0.1 \\
         --output results/restricted/disclosure.json
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-# ---------------------------------------------------------------------------
-# Disclosure check: synthetic data made from real data
+from analysis.study.vocabulary import QUANT_TABLES
 
-#: Age bands of the quasi-identifiers (inclusive bounds; the last is open).
-AGE_BANDS = (("18-24", 18, 24), ("25-34", 25, 34), ("35-44", 35, 44), ("45-54", 45, 54),
-             ("55+", 55, None))
-QUASI_IDENTIFIERS = ("age_band", "race_ethnicity", "children_in_home", "relationship_status")
-#: Default of ``disclosure_max_match_share`` (the reasoning is in the README).
-DEFAULT_MAX_MATCH_SHARE = 0.5
+#: The tables a record is made of (participants, incidents, violence, strategies).
+RECORD_TABLES = QUANT_TABLES
+#: Columns computed from other columns (counting them would count one difference twice).
+DERIVED_COLUMNS = {"participants": ("n_police_contacts",),
+                   "incidents": ("any_practice", "outcome_as_wanted"),
+                   "strategies": ("n_strategies",)}
+#: Columns that name a record or a contact's place in the sequence, not what it holds.
+ID_COLUMNS = ("participant_id", "incident_seq")
+#: Ages that differ by at most this many years count as the same age.
+AGE_TOLERANCE = 2
+#: Independently generated studies behind the reference distance, and the quantile taken.
+REFERENCE_STUDIES = 100
+REFERENCE_QUANTILE = 0.01
+#: Default of ``disclosure_max_close_share`` (the reasoning is in the README).
+DEFAULT_MAX_CLOSE_SHARE = 0.1
+NO_CONTACT = "(no contact)"
 
 
 class DisclosureError(ValueError):
-    """Synthetic data match the restricted data on quasi-identifiers too often.
+    """Too many synthetic records are closer to a restricted record than chance allows.
 
     ``report`` is the disclosure report (with ``passed: false``).
     """
@@ -41,59 +61,111 @@ class DisclosureError(ValueError):
         self.report = dict(report)
 
 
-def age_band(age: pd.Series) -> pd.Series:
-    """Age in the bands 18-24, 25-34, 35-44, 45-54, 55+."""
-    bins = [-math.inf] + [hi + 0.5 for _, _, hi in AGE_BANDS[:-1]] + [math.inf]
-    return pd.cut(age.astype(float), bins, labels=[b for b, _, _ in AGE_BANDS]).astype(str)
+def _columns(frame: pd.DataFrame, table: str) -> list[str]:
+    return [c for c in frame.columns
+            if c not in ID_COLUMNS and c not in DERIVED_COLUMNS.get(table, ())]
 
 
-def quasi_identifiers(participants: pd.DataFrame) -> pd.DataFrame:
-    """The quasi-identifier columns of a participants table."""
-    return pd.DataFrame({
-        "age_band": age_band(participants["age"]),
-        "race_ethnicity": participants["race_ethnicity"].astype(str),
-        "children_in_home": participants["children_in_home"].astype(int),
-        "relationship_status": participants["relationship_status"].astype(str),
-    })
+def records(tables: Mapping[str, pd.DataFrame], contacts: int | None = None
+            ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Each survivor's whole record: ages, the other columns as text, and their names.
 
-
-def quasi_identifier_match_share(synthetic: pd.DataFrame, restricted: pd.DataFrame) -> float:
-    """Share of synthetic participants whose quasi-identifiers match a restricted participant.
-
-    Quasi-identifiers: age band (18-24, 25-34, 35-44, 45-54, 55+),
-    race/ethnicity, children in the home and relationship status. A synthetic
-    record matches when some restricted record has exactly the same four
-    values. Both arguments are participants tables.
+    Contacts are aligned by their place in the sequence, up to ``contacts``
+    (default: the most any survivor has); a missing contact is
+    :data:`NO_CONTACT` in each of its columns.
     """
-    if len(synthetic) == 0:
-        raise ValueError("the synthetic participants table is empty")
-    real = set(quasi_identifiers(restricted).itertuples(index=False, name=None))
-    rows = quasi_identifiers(synthetic).itertuples(index=False, name=None)
-    return float(np.mean([row in real for row in rows]))
+    participants = tables["participants"].set_index("participant_id")
+    ids = participants.index
+    columns: dict[str, pd.Series] = {}
+    for name in _columns(participants, "participants"):
+        if name != "age":
+            columns[name] = participants[name]
+    for table in ("violence", "strategies"):
+        frame = tables[table].set_index("participant_id").reindex(ids)
+        for name in _columns(frame, table):
+            columns[f"{table}.{name}"] = frame[name]
+    incidents = tables["incidents"]
+    depth = int(incidents["incident_seq"].max()) if contacts is None else contacts
+    for seq in range(1, depth + 1):
+        contact = incidents[incidents["incident_seq"] == seq].set_index("participant_id")
+        contact = contact.reindex(ids)
+        for name in _columns(contact, "incidents"):
+            columns[f"contact {seq}.{name}"] = contact[name]
+    frame = pd.DataFrame(columns, index=ids)
+    text = frame.astype(object).where(frame.notna(), NO_CONTACT).astype(str)
+    return (participants["age"].to_numpy(dtype=float), text.to_numpy(),
+            ["age", *frame.columns])
 
 
-def check_disclosure(synthetic: pd.DataFrame, restricted: pd.DataFrame,
-                     threshold: float = DEFAULT_MAX_MATCH_SHARE) -> dict[str, Any]:
-    """The disclosure report; :class:`DisclosureError` when the share exceeds ``threshold``."""
-    if not 0 <= threshold <= 1:
-        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
-    share = quasi_identifier_match_share(synthetic, restricted)
-    matched = int(round(share * len(synthetic)))
+def closest_distances(synthetic: Mapping[str, pd.DataFrame],
+                      restricted: Mapping[str, pd.DataFrame]) -> np.ndarray:
+    """For each synthetic record, the distance to the closest restricted record."""
+    depth = int(max(synthetic["incidents"]["incident_seq"].max(),
+                    restricted["incidents"]["incident_seq"].max()))
+    age_s, s, _ = records(synthetic, depth)
+    age_r, r, _ = records(restricted, depth)
+    if len(s) == 0 or len(r) == 0:
+        raise ValueError("the synthetic and the restricted participants tables must not be "
+                         "empty")
+    differ = (s[:, None, :] != r[None, :, :]).sum(axis=2)
+    differ += np.abs(age_s[:, None] - age_r[None, :]) > AGE_TOLERANCE
+    return differ.min(axis=1)
+
+
+def reference_distance(restricted: Mapping[str, pd.DataFrame], config: Mapping[str, Any],
+                       studies: int = REFERENCE_STUDIES,
+                       quantile: float = REFERENCE_QUANTILE) -> float:
+    """The ``quantile`` of the closest distances of independently generated records.
+
+    ``studies`` studies are generated from ``config`` with seeds derived from
+    its seed (none of them the seed itself); each record's distance to the
+    closest restricted record is taken, and the quantile of all of them is
+    returned. A synthetic study made from the restricted data without
+    reproducing its records has about this share of records closer than that.
+    """
+    from analysis.study.generate import generate_study
+
+    seeds = np.random.SeedSequence([int(config["seed"]), 31]).generate_state(studies)
+    distances = [closest_distances(generate_study(config, seed=int(seed), interviews=False,
+                                                  coding=False).tables, restricted)
+                 for seed in seeds]
+    return float(np.quantile(np.concatenate(distances), quantile))
+
+
+def check_disclosure(synthetic: Mapping[str, pd.DataFrame],
+                     restricted: Mapping[str, pd.DataFrame], reference: float,
+                     threshold: float = DEFAULT_MAX_CLOSE_SHARE) -> dict[str, Any]:
+    """The disclosure report; :class:`DisclosureError` when the share reaches ``threshold``.
+
+    ``reference`` is the distance below which a record is too close
+    (:func:`reference_distance`). A share equal to the threshold fails.
+    """
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    distances = closest_distances(synthetic, restricted)
+    close = int(np.sum(distances < reference))
+    share = close / len(distances)
+    _, _, names = records(synthetic)
     report = {
-        "quasi_identifiers": list(QUASI_IDENTIFIERS),
-        "age_bands": [b for b, _, _ in AGE_BANDS],
-        "synthetic_records": len(synthetic),
-        "restricted_records": len(restricted),
-        "synthetic_records_matching": matched,
-        "match_share": share,
+        "compared": [*RECORD_TABLES],
+        "columns_per_record": len(names),
+        "age_tolerance": AGE_TOLERANCE,
+        "reference_studies": REFERENCE_STUDIES,
+        "reference_quantile": REFERENCE_QUANTILE,
+        "reference_distance": reference,
+        "synthetic_records": int(len(distances)),
+        "restricted_records": int(len(restricted["participants"])),
+        "synthetic_records_too_close": close,
+        "close_share": share,
         "threshold": threshold,
-        "passed": share <= threshold,
+        "passed": share < threshold,
     }
-    if share > threshold:
+    if share >= threshold:
         raise DisclosureError(
-            f"disclosure check failed: {matched} of {len(synthetic)} synthetic records "
-            f"({share:.1%}) match a restricted record on the quasi-identifiers "
-            f"({', '.join(QUASI_IDENTIFIERS)}), above the allowed share {threshold:.1%} "
-            f"(config key disclosure_max_match_share). Do not publish these synthetic data.",
-            report)
+            f"disclosure check failed: {close} of {len(distances)} synthetic records "
+            f"({share:.1%}) are closer to a restricted record (fewer than {reference:g} of "
+            f"{len(names)} columns differ, ages within {AGE_TOLERANCE} years equal) than "
+            f"{1 - REFERENCE_QUANTILE:.0%} of the records of independently generated studies; "
+            f"the allowed share is below {threshold:.1%} (config key "
+            f"disclosure_max_close_share). Do not publish these synthetic data.", report)
     return report

@@ -13,6 +13,8 @@ from analysis.study.variables import CONTACT_VARIABLES, CONTRASTS, PREDICTORS
 from analysis.study.vocabulary import RACE_CATEGORIES, REFERENCE_RACE, SURVIVORS_OF_COLOUR
 
 ALL_SURVIVORS = "All survivors"
+#: The pooled table of the two coders' decisions (all codes) among the agreement keys.
+ALL_CODES = "All codes"
 ALL_CONTACTS = "All contacts"
 ALL_CONTACTS_LEVEL = "all contacts"
 SAFETY_LEVELS = {("Who initiated", "survivor called"): ("Who initiated", "self"),

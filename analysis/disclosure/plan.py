@@ -48,6 +48,7 @@ import pandas as pd
 
 from analysis.disclosure.cells import Cells, Suppression
 from analysis.disclosure.keys import (
+    ALL_CODES,
     ALL_CONTACTS,
     ALL_CONTACTS_LEVEL,
     ALL_SURVIVORS,
@@ -55,6 +56,7 @@ from analysis.disclosure.keys import (
     CONTACT_N,
     CONTRAST_GROUPS,
     CONTRAST_LEVELS,
+    PREDICTOR_CELLS,
     RACE_FACTOR,
     SURVIVOR_GROUPS,
     SURVIVOR_N,
@@ -67,7 +69,14 @@ from analysis.disclosure.keys import (
     survivor_group_key,
 )
 from analysis.disclosure.markers import Key
-from analysis.steps.claims import evaluate_claims, load_registry
+from analysis.stats.agreement import CELLS as AGREEMENT_CELLS
+from analysis.stats.models import MODELS
+from analysis.steps.claims import (
+    evaluate_claims,
+    load_registry,
+    outcomes_from_counts,
+    verdict_levels,
+)
 from analysis.steps.describe import (
     FACTORS,
     all_descriptives,
@@ -125,6 +134,11 @@ class StudyPlan:
     theme_keys: dict[str, Key]
     pair_keys: dict[tuple[str, str], Key]
     claim_keys: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    agreement_keys: dict[str, dict[str, Key]] = field(default_factory=dict)
+    #: Per claim: whether each level's verdict and direction, and the claim's, are published.
+    claim_outcomes: dict[str, dict[str, bool]] = field(default_factory=dict)
+    #: Per clustered model: the published cells its estimates rest on.
+    model_keys: dict[str, list[Key]] = field(default_factory=dict)
 
     @property
     def threshold(self) -> int:
@@ -154,6 +168,10 @@ class StudyPlan:
             "code_b_keys": {c: list(k) for c, k in self.code_b_keys.items()},
             "theme_keys": {t: list(k) for t, k in self.theme_keys.items()},
             "pair_keys": [[a, b, list(k)] for (a, b), k in self.pair_keys.items()],
+            "agreement_keys": {c: {kind: list(k) for kind, k in keys.items()}
+                               for c, keys in self.agreement_keys.items()},
+            "claim_outcomes": self.claim_outcomes,
+            "model_keys": {m: [list(k) for k in keys] for m, keys in self.model_keys.items()},
             "claim_keys": {
                 cid: {level: {"fields": {f: list(k) for f, k in keys["fields"].items()},
                               "cells": [list(k) for k in keys["cells"]]}
@@ -376,7 +394,33 @@ def _summary_cells(b: _Builder, names: dict[bytes, tuple[str, str]], outcome: st
     return outcome, how
 
 
-def _claim_cells(b: _Builder, registry: Sequence[Mapping[str, Any]], alpha: float
+def _model_cells(cells: Cells, extra_covariates: Mapping[str, Sequence[str]] | None
+                 ) -> dict[str, list[Key]]:
+    """The published cells each clustered model's estimates rest on.
+
+    For each 0/1 term of a model: the contacts where it is 1 (its mean over
+    contacts is published with the fit) and the contacts with the model's
+    outcome at each level of the term's factor in the describe tables. A
+    model is withheld when one of them is (:func:`analysis.disclosure.publish.publish_models`).
+    """
+    out: dict[str, list[Key]] = {}
+    for spec in MODELS.values():
+        keys: list[Key] = []
+        for term in spec.terms(extra_covariates):
+            contacts = PREDICTOR_CELLS.get(term)
+            if contacts is None:
+                continue   # a count (earlier calls): no cell of its own
+            keys.append(contacts)
+            if contacts[0] == "contacts":
+                factor = contacts[1]
+                keys += [k for k in cells.values if isinstance(k, tuple) and len(k) == 4
+                         and k[:3] == ("rate", spec.outcome, factor)]
+        out[spec.id] = [k for k in dict.fromkeys(keys) if k in cells.published]
+    return out
+
+
+def _claim_cells(b: _Builder, registry: Sequence[Mapping[str, Any]], alpha: float,
+                 model_keys: Mapping[str, Sequence[Key]]
                  ) -> dict[str, dict[str, dict[str, Any]]]:
     """The cells of every claim's counts, and the cells each level's estimate rests on."""
     cells, study = b.cells, b.study
@@ -454,8 +498,9 @@ def _claim_cells(b: _Builder, registry: Sequence[Mapping[str, Any]], alpha: floa
             ties = cells.add(("sign", exposure, outcome, "tied"),
                              int(np.sum(both & ~positive & ~negative)), published=False)
             cells.total(both_key, [pos, neg, ties])
+            # The clustered model's estimate: withheld with a count of its outcome by a term.
             levels["contact"] = {"fields": {"n_contacts": CONTACT_N, "n_survivors": SURVIVOR_N},
-                                 "cells": []}
+                                 "cells": list(model_keys[entry["model"]])}
             levels["survivor"] = {"fields": {"positive": pos, "negative": neg},
                                   "cells": [pos, neg]}
         else:
@@ -520,16 +565,55 @@ def _qualitative_cells(b: _Builder) -> dict[str, Any]:
             cells.total(code_keys[cj], [key, only_j])
             cells.total(SURVIVOR_N, [key, only_i, only_j, neither])
     return {"code_keys": code_keys, "code_b_keys": code_b_keys, "theme_keys": theme_keys,
-            "pair_keys": pair_keys}
+            "pair_keys": pair_keys,
+            "agreement_keys": _agreement_cells(b, matrix_a, matrix_b, code_keys, code_b_keys)}
+
+
+def _agreement_cells(b: _Builder, matrix_a: pd.DataFrame, matrix_b: pd.DataFrame,
+                     code_keys: Mapping[str, Key], code_b_keys: Mapping[str, Key]
+                     ) -> dict[str, dict[str, Key]]:
+    """The two coders' 2x2 table of each code over survivors, and of all codes pooled.
+
+    Every agreement statistic a restricted build publishes
+    (:func:`analysis.steps.qualitative.case_agreement`: percent agreement,
+    kappa and AC1 with their intervals per code; percent agreement and
+    Krippendorff's alpha of the pooled table; the pooled kappa and AC1 of all
+    tables) is a function of these tables, and publishing it reveals them;
+    so their four counts are published cells, and a statistic is published
+    only when none of its counts is withheld
+    (:func:`analysis.disclosure.publish.publish_qualitative`).
+    """
+    cells = b.cells
+    keys: dict[str, dict[str, Key]] = {}
+    for code in matrix_a.columns:
+        x, y = matrix_a[code].to_numpy() == 1, matrix_b[code].to_numpy() == 1
+        parts = dict(zip(AGREEMENT_CELLS, (x & y, x & ~y, ~x & y, ~x & ~y), strict=True))
+        keys[code] = {kind: cells.add(("agreement", code, kind), int(v.sum()))
+                      for kind, v in parts.items()}
+        cells.total(code_keys[code], [keys[code]["both"], keys[code]["a_only"]])
+        cells.total(code_b_keys[code], [keys[code]["both"], keys[code]["b_only"]])
+        cells.total(SURVIVOR_N, [keys[code][kind] for kind in AGREEMENT_CELLS])
+    pooled = {}
+    for kind in AGREEMENT_CELLS:
+        parts = [keys[code][kind] for code in matrix_a.columns]
+        pooled[kind] = cells.add(("agreement", ALL_CODES, kind),
+                                 sum(cells.values[k] for k in parts))
+        cells.total(pooled[kind], parts)
+    decisions = cells.add(("agreement", ALL_CODES, "cells"), matrix_a.size, fixed=True)
+    cells.total(decisions, [pooled[kind] for kind in AGREEMENT_CELLS])
+    return {**keys, ALL_CODES: pooled}
 
 
 def study_cells(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05,
-                registry: Sequence[Mapping[str, Any]] | None = None
+                registry: Sequence[Mapping[str, Any]] | None = None,
+                extra_covariates: Mapping[str, Sequence[str]] | None = None
                 ) -> tuple[Cells, dict[str, Any]]:
     """Every count a restricted build publishes, as one :class:`Cells` problem.
 
     Returns the cells and where the outputs' counts are (``code_keys``,
-    ``code_b_keys``, ``theme_keys``, ``pair_keys`` and ``claim_keys``).
+    ``code_b_keys``, ``theme_keys``, ``pair_keys``, ``agreement_keys``,
+    ``claim_keys`` and ``model_keys``). ``extra_covariates`` are the
+    configured covariates added to the adjusted models of an outcome.
     """
     registry = list(registry if registry is not None else load_registry())
     b = _Builder(tables)
@@ -550,9 +634,10 @@ def study_cells(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05,
     cells.share(("strategy_any",), int(np.sum(b.study.indicators["any_strategy"] > 0)),
                 SURVIVOR_N, published=False)
     _register_indicators(b, frames)
-    claim_keys = _claim_cells(b, registry, alpha)
+    model_keys = _model_cells(cells, extra_covariates)
+    claim_keys = _claim_cells(b, registry, alpha, model_keys)
     extra = _qualitative_cells(b)
-    return cells, {**extra, "claim_keys": claim_keys}
+    return cells, {**extra, "claim_keys": claim_keys, "model_keys": model_keys}
 
 
 def _register_indicators(b: _Builder, frames: Mapping[str, pd.DataFrame]) -> None:
@@ -568,8 +653,74 @@ def _register_indicators(b: _Builder, frames: Mapping[str, pd.DataFrame]) -> Non
     b.survivors(b.study.indicators["any_strategy"] > 0, ("strategy_any",), published=False)
 
 
-def study_plan(tables: Mapping[str, pd.DataFrame], threshold: int,
-               alpha: float = 0.05) -> StudyPlan:
+#: Count fields of a claim level that are part of another (no table has more of the part).
+PART_OF = (("successes", "n"), ("exposed_yes", "exposed_n"), ("reference_yes", "reference_n"))
+#: The most tables :func:`claim_outcomes` evaluates for one claim; beyond, it withholds.
+MAX_OUTCOME_TABLES = 20_000
+
+
+def claim_outcomes(cells: Cells, solved: Suppression, claim_keys: Mapping[str, Any],
+                   registry: Sequence[Mapping[str, Any]], alpha: float = 0.05
+                   ) -> dict[str, dict[str, bool]]:
+    """Per claim: may each level's verdict and direction, and the claim's own, be published?
+
+    A verdict says on which side of a threshold an estimate fell, so a
+    withheld level's verdict can narrow the counts the level withholds. It
+    is published only when it is the same for every table the audit leaves
+    possible: each withheld count field ranges over its feasibility interval
+    (all combinations, a superset of the possible tables, so the check errs
+    towards withholding), and the verdict and direction are recomputed from
+    the counts (:func:`analysis.steps.claims.outcomes_from_counts`) for
+    every combination. What counts alone do not decide (a model-based
+    level) is withheld with its level. A level whose cells are all shown
+    publishes its verdict. The claim's verdict rests on the levels its
+    statistic names (:func:`analysis.steps.claims.verdict_levels`: an
+    association's primary level, every level of a descriptive claim).
+    """
+    from itertools import product
+
+    shown = {k for k in cells.published if k not in solved.status}
+    out: dict[str, dict[str, bool]] = {}
+    for entry in registry:
+        levels = claim_keys[entry["id"]]
+        withheld = {lv for lv, keys in levels.items() if solved.suppressed(*keys["cells"])}
+        rests_on = set(levels) & set(verdict_levels(entry))
+        published = {lv: lv not in withheld for lv in levels}
+        published["claim"] = not (withheld & rests_on)
+        if all(published.values()):
+            out[entry["id"]] = published
+            continue
+        fields = [(lv, f, key) for lv, keys in levels.items() for f, key in keys["fields"].items()]
+        free = sorted({key for *_, key in fields if key not in shown}, key=repr)
+        bounds = cells.ranges(shown, free)
+        sizes = [bounds[k][1] - bounds[k][0] + 1 for k in free]
+        seen: dict[str, set] = {name: set() for name in published}
+        if all(np.isfinite(sizes)) and np.prod(sizes, dtype=float) <= MAX_OUTCOME_TABLES:
+            for point in product(*(range(int(bounds[k][0]), int(bounds[k][1]) + 1)
+                                   for k in free)):
+                value = {k: cells.values[k] for *_, k in fields}
+                value.update(zip(free, point, strict=True))
+                counts = {lv: {f: value[key] for lv2, f, key in fields if lv2 == lv}
+                          for lv in levels}
+                if any(part in c and whole in c and c[part] > c[whole]
+                       for c in counts.values() for part, whole in PART_OF):
+                    continue   # not a table: more with the outcome than in the group
+                outcome = outcomes_from_counts(entry, counts, alpha)
+                for lv, pair in outcome["levels"].items():
+                    seen[lv].add(pair)
+                seen["claim"].add(outcome["claim"])
+            for name in published:
+                if not published[name]:
+                    published[name] = len(seen[name]) == 1 and None not in next(iter(seen[name]))
+        out[entry["id"]] = published
+    return out
+
+
+def study_plan(tables: Mapping[str, pd.DataFrame], threshold: int, alpha: float = 0.05,
+               extra_covariates: Mapping[str, Sequence[str]] | None = None) -> StudyPlan:
     """Solve the suppression of a restricted build (see :func:`study_cells`)."""
-    cells, extra = study_cells(tables, alpha)
-    return StudyPlan(cells.solve(threshold), frozenset(cells.published), **extra)
+    registry = load_registry()
+    cells, extra = study_cells(tables, alpha, registry, extra_covariates)
+    solved = cells.solve(threshold)
+    outcomes = claim_outcomes(cells, solved, extra["claim_keys"], registry, alpha)
+    return StudyPlan(solved, frozenset(cells.published), **extra, claim_outcomes=outcomes)

@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.disclosure.markers import SUPPRESSED, count_text
+from analysis.disclosure.markers import SUPPRESSED, count_text, is_suppressed
+from analysis.disclosure.publish import AGREEMENT_COUNTS, AGREEMENT_UNIT
 from analysis.paper import fmt
 from analysis.paper.expectations import expectation_text
 from analysis.paper.values import Bundle, true_values
@@ -143,16 +144,21 @@ def survivor_tests_table(bundle: Bundle) -> str:
 
 
 def agreement_table(bundle: Bundle, codebook: pd.DataFrame | None = None) -> str:
-    """Agreement per code over excerpt x code decisions, and pooled.
+    """Agreement per code and pooled, over excerpt x code decisions (synthetic builds) or
+    survivor x code decisions (restricted builds).
 
-    Per code: the excerpts coder A gave the code, those coder B gave it and those
-    both gave it (the counts every coefficient is computed from, with the number of
-    excerpts), Cohen's kappa and Gwet's AC1 with their bootstrap intervals. A
-    restricted build publishes no excerpt counts (the disclosure plan keys
-    survivors), and suppresses the coefficients of a code whose counts are small.
+    Per code: the units (excerpts, or survivors) coder A gave the code, those coder
+    B gave it and those both gave it (the counts every coefficient is computed
+    from), Cohen's kappa and Gwet's AC1 with their bootstrap intervals. A
+    restricted build shows its counts of survivors as the disclosure plan does,
+    and withholds the coefficients of a code whose table has a withheld count, the
+    pooled ones when a count they rest on is withheld, and the pooled intervals
+    (:func:`analysis.disclosure.publish.publish_qualitative`).
     """
     labels = {} if codebook is None else dict(zip(codebook["code"], codebook["label"],
                                                   strict=True))
+    ov = bundle.agreement_overall
+    survivors = ov.get("unit") == AGREEMENT_UNIT
 
     def coefficient(value: Any, low: Any, high: Any) -> str:
         if pd.isna(value):
@@ -160,29 +166,42 @@ def agreement_table(bundle: Bundle, codebook: pd.DataFrame | None = None) -> str
         text = fmt.number(value)
         return text + (f" {fmt.interval(low, high)}" if pd.notna(low) else "")
 
+    def pooled(stat: str) -> str:
+        if ov.get(f"pooled_{stat}") is None:   # restricted: a count it rests on is withheld
+            return SUPPRESSED
+        return coefficient(ov[f"pooled_{stat}"], ov.get(f"pooled_{stat}_low"),
+                           ov.get(f"pooled_{stat}_high"))
+
     rows = []
     totals = [0, 0, 0]
-    counted = "excerpts_a" in bundle.agreement.columns
+    counted = survivors or "excerpts_a" in bundle.agreement.columns
+    columns = ("cases_a", "cases_b", "both") if survivors else ("excerpts_a", "excerpts_b", "both")
     for _, row in bundle.agreement.iterrows():
         kappa = coefficient(row["kappa"], row.get("kappa_low"), row.get("kappa_high"))
         ac1 = coefficient(row.get("ac1"), row.get("ac1_low"), row.get("ac1_high"))
-        if row_suppressed(row, ("cases_a", "cases_b")):
+        if row_suppressed(row, ("cases_a", "cases_b", *AGREEMENT_COUNTS, "band")):
             kappa = ac1 = SUPPRESSED
-        if counted:
-            numbers = [int(row[k]) for k in ("excerpts_a", "excerpts_b", "both")]
+        if survivors:
+            counts = " / ".join(count_text(row[k]) for k in columns)
+        elif counted:
+            numbers = [int(row[k]) for k in columns]
             totals = [t + n for t, n in zip(totals, numbers, strict=True)]
             counts = " / ".join(map(str, numbers))
         else:
             counts = "not published"
         rows.append((labels.get(row["code"], row["code"]), counts, kappa, ac1))
-    ov = bundle.agreement_overall
-    rows.append(("**All codes (pooled)**",
-                 " / ".join(map(str, totals)) if counted else "not published",
-                 coefficient(ov["pooled_kappa"], ov.get("pooled_kappa_low"),
-                             ov.get("pooled_kappa_high")),
-                 coefficient(ov.get("pooled_ac1"), ov.get("pooled_ac1_low"),
-                             ov.get("pooled_ac1_high"))))
-    return pipe_table(("Code", "Excerpts coded: A / B / both", "Cohen's kappa [95% CI]",
+    if survivors:
+        cells = ov.get("pooled_counts", {})
+        both, a_only, b_only = (cells.get(k, SUPPRESSED) for k in ("both", "a_only", "b_only"))
+        shown = not any(is_suppressed(v) for v in (both, a_only, b_only))
+        pooled_counts = (" / ".join(count_text(v) for v in (
+            float(both) + float(a_only), float(both) + float(b_only), both))
+            if shown else SUPPRESSED)
+    else:
+        pooled_counts = " / ".join(map(str, totals)) if counted else "not published"
+    rows.append(("**All codes (pooled)**", pooled_counts, pooled("kappa"), pooled("ac1")))
+    unit = "Survivors" if survivors else "Excerpts"
+    return pipe_table(("Code", f"{unit} coded: A / B / both", "Cohen's kappa [95% CI]",
                        "Gwet's AC1 [95% CI]"), rows, "lrrr", widths=(40, 22, 24, 24))
 
 
@@ -382,9 +401,16 @@ def software_table(render: Mapping[str, Any]) -> str:
     return pipe_table(("Software", "Version"), software_rows(render), "ll")
 
 
+#: The hash table of a restricted build whose configuration does not publish the digests.
+HASHES_WITHHELD = ("not published: a digest would let anyone holding a copy of a restricted "
+                   "table confirm it (configuration key publish_restricted_hashes)")
+
+
 def hashes_table(bundle: Bundle, data_source: str = "synthetic") -> str:
     rows = [(f"{name}.csv", f"`{digest}`") for name, digest in bundle.hashes.items()]
     header = "Synthetic table" if data_source == "synthetic" else "Restricted table"
+    if not rows and data_source != "synthetic":
+        rows = [("every table", HASHES_WITHHELD)]
     # A SHA-256 digest is 64 characters that cannot wrap: give it most of the width.
     return pipe_table((header, "SHA-256"), rows, "ll", widths=(22, 88))
 

@@ -26,7 +26,10 @@ follows the Workflow Run RO-Crate profiles (0.5):
   outside it has a local identifier (``#source/<path>``, its path as
   ``alternateName``), an intermediate file Snakemake deleted is
   ``#intermediate/<path>``, and a restricted input is named by its hash only
-  (``#restricted-sha256-<hex>``).
+  (``#restricted-sha256-<hex>``) where the configuration allows publishing it
+  (``publish_restricted_hashes``), and otherwise by its place among the
+  restricted inputs alone (``#restricted-input-<n>``, no checksum): a digest lets
+  anyone holding a copy of a restricted table confirm that it is the one analysed.
 
 Nothing that differs between two identical builds is recorded: no time, host,
 user or absolute path (the actions have no start or end time, and no agent).
@@ -107,8 +110,10 @@ class BuildFacts:
     every file the crate gives a checksum (the build's kept outputs, the inputs
     it read); ``workflow_copies`` maps each copy of the workflow definition kept
     in the crate (its path in the crate) to the file it copies; ``restricted`` is
-    the directory of restricted inputs, named by hash only; ``rule_software`` adds
-    programs to the rules that run them (the render tools).
+    the directory of restricted inputs, named by hash only when
+    ``restricted_hashes`` (configuration ``publish_restricted_hashes``), else
+    by number; ``rule_software`` adds programs to the rules that run them (the
+    render tools).
     """
 
     jobs: Sequence[Job]
@@ -126,6 +131,7 @@ class BuildFacts:
     results_license: str
     code_license: str
     restricted: str | None = None
+    restricted_hashes: bool = False
     rule_software: Mapping[str, Sequence[Software]] = field(default_factory=dict)
     descriptions: Mapping[str, str] = field(default_factory=dict)
 
@@ -215,6 +221,11 @@ class _Builder:
         rel = path[len(self.root):]
         return None if PurePosixPath(rel).parts[0] in EXCLUDED_PARTS else rel
 
+    def is_restricted(self, path: str) -> bool:
+        """Whether ``path`` is a restricted input (under the restricted data directory)."""
+        return bool(self.facts.restricted) and path.startswith(
+            str(self.facts.restricted).rstrip("/") + "/")
+
     def file_id(self, path: str) -> str:
         """The entity of one file a job reads or writes, added on first use."""
         rel = self.in_crate(path)
@@ -231,12 +242,20 @@ class _Builder:
                 self.crate.add_file(dest_path=rel,
                                     properties=self.file_properties(path, self.facts_of(path)))
             return rel
-        elif self.facts.restricted and path.startswith(self.facts.restricted.rstrip("/") + "/"):
-            digest = self.facts_of(path).sha256
-            entity_id = f"#restricted-sha256-{digest}"
-            props = {"@type": "File", "sha256": digest, "description": (
-                "A restricted input table, named by its SHA-256 only: its name, rows and values "
-                "stay in the secure environment.")}
+        elif self.facts.restricted and self.is_restricted(path):
+            if self.facts.restricted_hashes:
+                digest = self.facts_of(path).sha256
+                entity_id = f"#restricted-sha256-{digest}"
+                props = {"@type": "File", "sha256": digest, "description": (
+                    "A restricted input table, named by its SHA-256 only: its name, rows and "
+                    "values stay in the secure environment.")}
+            else:
+                number = sorted(p for p in self.facts.files if self.is_restricted(p)).index(path)
+                entity_id = f"#restricted-input-{number + 1}"
+                props = {"@type": "File", "description": (
+                    "A restricted input table: its name, rows, values and checksum stay in the "
+                    "secure environment (publish_restricted_hashes is false: a checksum would "
+                    "let anyone holding a copy of the table confirm it).")}
             if media_type(path):
                 props["encodingFormat"] = media_type(path)
         else:

@@ -105,6 +105,8 @@ NON_METADATA_KEYS = {
     "project", "format", "metadata-files", "execute", "filters", "bibliography", "csl",
     "editor", "engine", "jupyter", "knitr", "website", "book", "manuscript", "resources",
 }  # fmt: skip
+#: Document fields the values file may set (Quarto merges ``metadata-files`` into the document).
+VALUES_DOCUMENT_FIELDS = ("title", "subtitle")
 MISSING = {"", "~", "null", "Null", "NULL"}
 
 TYPST_PAGE = {"papersize": "a4", "fontsize": "11pt", "margin": {"x": "2.5cm", "y": "2.5cm"}}
@@ -344,8 +346,17 @@ class _Project:
         return found
 
     def document_metadata(self) -> dict[str, Any]:
-        """``_quarto.yml`` keys that are document metadata (title, author, ...)."""
-        return {k: v for k, v in self.config.items() if k not in NON_METADATA_KEYS}
+        """``_quarto.yml`` keys that are document metadata (title, author, ...).
+
+        As Quarto merges ``metadata-files`` into the document, the title and
+        subtitle the values file holds (they name the data a build analysed)
+        are the document's unless the front matter or ``_quarto.yml`` sets its own.
+        """
+        values = _load_yaml(self.values, strings=True)
+        titles = {k: values[k] for k in VALUES_DOCUMENT_FIELDS
+                  if k in values and k not in self.front and k not in self.config}
+        return {**{k: v for k, v in self.config.items() if k not in NON_METADATA_KEYS},
+                **titles}
 
     def citation_keys(self) -> list[str]:
         """The bibliography keys the manuscript cites (cross-references left out)."""

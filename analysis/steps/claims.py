@@ -4,8 +4,10 @@
 computes, for one study, every claim's estimate and interval at the contact
 and the survivor level, the verdict of its primary level and the reason;
 :func:`evaluate_batch` computes the same for every study of a batch at once
-(the robustness and simulation studies), one row per study, claim and method.
-What a claim's ``statistic`` computes, both ways, is in
+(the robustness and simulation studies), one row per study, claim and method;
+:func:`outcomes_from_counts` recomputes a claim's verdicts from its published
+counts alone (the disclosure plan's check of a withheld level's verdict).
+What a claim's ``statistic`` computes, all three ways, is in
 :mod:`analysis.steps.statistics`; the verdict rules are in
 :mod:`analysis.steps.verdicts`. The tests check that the two paths agree.
 """
@@ -186,6 +188,36 @@ def evaluate_claims(tables: Mapping[str, pd.DataFrame] | StudyArrays,
     return results
 
 
+# --- from published counts -------------------------------------------------------------------
+
+
+def outcomes_from_counts(entry: Mapping[str, Any], counts: Mapping[str, Mapping[str, int]],
+                         alpha: float = 0.05) -> dict[str, Any]:
+    """A claim's verdicts and directions computed from its published count fields alone.
+
+    ``counts`` maps a level to its count fields (as in claims.json). Returns
+    ``{"claim": (verdict, observed), "levels": {level: (verdict, direction)}}``
+    with ``None`` for what counts alone do not decide: a model-based level
+    (clustered models, cluster-robust risk differences), a claim whose
+    verdict rests on one, and every level of a statistic that is not
+    count-based. Each statistic's :meth:`~analysis.steps.statistics.Statistic.from_counts`
+    is the function its one-study evaluation uses too, so the two cannot
+    disagree. A missing count field raises :class:`KeyError`.
+    """
+    outcome = STATISTICS[entry["statistic"]].from_counts(entry, counts, alpha, tests=False)
+    if outcome is None:
+        return {"claim": (None, None), "levels": {level: (None, None) for level in counts}}
+    levels = {name: (None, None) if level is None
+              else (level.get("verdict"), level.get("observed_direction"))
+              for name, level in outcome["levels"].items()}
+    return {"claim": (outcome["verdict"], outcome["observed"]), "levels": levels}
+
+
+def verdict_levels(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    """The levels whose numbers decide a claim's verdict (its primary level, or all)."""
+    return STATISTICS[entry["statistic"]].verdict_levels(entry)
+
+
 # --- many studies -----------------------------------------------------------------------------
 
 
@@ -228,4 +260,5 @@ def evaluate_batch(batch: StudyBatch, registry: Sequence[Mapping[str, Any]],
 
 
 __all__ = ["BATCH_COLUMNS", "LEVELS", "RegistryError", "check_registry", "evaluate_batch",
-           "evaluate_claims", "load_registry", "registry_settings"]
+           "evaluate_claims", "load_registry", "outcomes_from_counts", "registry_settings",
+           "verdict_levels"]

@@ -7,10 +7,13 @@ between the two is computed as qualitative researchers compute it, over coded
 segments: for every excerpt and every code, did each coder apply the code to
 the excerpt? Per code and pooled, it reports percent agreement, Cohen's kappa
 and Gwet's AC1 with percentile bootstrap intervals over survivors
-(:func:`agreement`), and Krippendorff's alpha over all decisions. The
-generator's own setting, the expected share of case-code decisions on which
-the simulated coders differ, is recorded beside what it produced
-(:func:`generator_check`): agreement here checks the pipeline.
+(:func:`agreement`), and Krippendorff's alpha over all decisions. Restricted
+builds publish the same coefficients per survivor and code instead
+(:func:`case_agreement`): their counts are cells of the disclosure plan,
+counts of excerpts are not. The generator's own setting, the expected share
+of case-code decisions on which the simulated coders differ, is recorded
+beside what it produced (:func:`generator_check`): agreement here checks the
+pipeline.
 
 Synthetic builds also read the excerpts and add what needs the text: which
 excerpts the coders coded differently (:func:`disagreement_table`), how often
@@ -212,31 +215,14 @@ def agreement(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05,
     rows = []
     for j, code in enumerate(codes):
         both, a_only, b_only, neither = (int(v) for v in totals[j])
-        kappa = float(point.kappa[j]) if np.isfinite(point.kappa[j]) else None
-        ac1 = float(point.ac1[j])
-        reason = ""
-        interval = not (a_only + b_only == 0 or kappa is None)
-        if kappa is None:
-            reason = "kappa undefined: neither coder applied the code to any excerpt"
-        elif not interval:
-            reason = "no interval: the coders never differed on this code, so every resample agrees"
         rows.append({
             "code": code, "excerpts": int(len(units)),
             "excerpts_a": both + a_only, "excerpts_b": both + b_only,
             "both": both, "a_only": a_only, "b_only": b_only, "neither": neither,
             "cases_a": int(cases_a[code].sum()), "cases_b": int(cases_b[code].sum()),
-            "agreement": float(point.agreement[j]),
-            "kappa": kappa,
-            "kappa_low": float(boot.kappa[j, 0]) if interval else None,
-            "kappa_high": float(boot.kappa[j, 1]) if interval else None,
-            "ac1": ac1,
-            "ac1_low": float(boot.ac1[j, 0]) if a_only + b_only else None,
-            "ac1_high": float(boot.ac1[j, 1]) if a_only + b_only else None,
-            "band": kappa_band(kappa), "reason": reason})
+            **_code_coefficients(totals[j], point, boot, j,
+                                 "neither coder applied the code to any excerpt")})
     per_code = pd.DataFrame(rows)
-    defined = per_code["kappa"].dropna()
-    intervals = per_code.dropna(subset=["kappa_low"])
-    width = intervals["kappa_high"] - intervals["kappa_low"]
     xa, xb = a.ravel(), b.ravel()
     overall = {
         "unit": "excerpt x code",
@@ -259,6 +245,44 @@ def agreement(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05,
         "bootstrap_unit": "survivor",
         "bootstrap_reps": reps,
         "bootstrap_seed": seed,
+        **_spread(per_code),
+    }
+    return per_code, overall
+
+
+def _code_coefficients(counts: np.ndarray, point: Any, boot: Any, j: int,
+                       undefined: str) -> dict[str, Any]:
+    """One code's agreement, kappa and AC1 with their intervals, band and reason.
+
+    ``counts`` is the code's (both, a_only, b_only, neither); ``point`` and
+    ``boot`` the coefficients and bootstrap intervals of all codes; ``j`` the
+    code's index; ``undefined`` says when kappa is undefined for this unit.
+    """
+    both, a_only, b_only, neither = (int(v) for v in counts)
+    kappa = float(point.kappa[j]) if np.isfinite(point.kappa[j]) else None
+    interval = not (a_only + b_only == 0 or kappa is None)
+    reason = ""
+    if kappa is None:
+        reason = f"kappa undefined: {undefined}"
+    elif not interval:
+        reason = "no interval: the coders never differed on this code, so every resample agrees"
+    return {
+        "agreement": float(point.agreement[j]),
+        "kappa": kappa,
+        "kappa_low": float(boot.kappa[j, 0]) if interval else None,
+        "kappa_high": float(boot.kappa[j, 1]) if interval else None,
+        "ac1": float(point.ac1[j]),
+        "ac1_low": float(boot.ac1[j, 0]) if a_only + b_only else None,
+        "ac1_high": float(boot.ac1[j, 1]) if a_only + b_only else None,
+        "band": kappa_band(kappa), "reason": reason}
+
+
+def _spread(per_code: pd.DataFrame) -> dict[str, Any]:
+    """The spread of per-code kappa and AC1, and the codes with undefined kappa or interval."""
+    defined = per_code["kappa"].dropna()
+    intervals = per_code.dropna(subset=["kappa_low"])
+    width = intervals["kappa_high"] - intervals["kappa_low"]
+    return {
         "median_kappa": float(defined.median()) if len(defined) else None,
         "min_kappa": float(defined.min()) if len(defined) else None,
         "max_kappa": float(defined.max()) if len(defined) else None,
@@ -271,6 +295,85 @@ def agreement(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05,
                                     if len(intervals) else None),
         "widest_interval_code": (str(intervals.loc[width.idxmax(), "code"])
                                  if len(intervals) else None),
+    }
+
+
+def case_agreement(tables: Mapping[str, pd.DataFrame], alpha: float = 0.05,
+                   reps: int = BOOTSTRAP_REPS, seed: int = BOOTSTRAP_SEED
+                   ) -> tuple[pd.DataFrame, dict]:
+    """Intercoder agreement per code and pooled, over survivor x code decisions.
+
+    The measure restricted builds publish. For each survivor and each code:
+    did each coder apply the code to her (to any of her excerpts)? Per code,
+    the four counts of that 2 x 2 table (survivors both coders gave the code,
+    only A, only B, neither) are cells of the disclosure plan
+    (:func:`analysis.disclosure.plan.study_cells`), and every per-code
+    coefficient is a function of them alone: percent agreement, kappa and
+    AC1 as in :func:`agreement`, and their percentile bootstrap intervals,
+    which resample survivors from the code's table with its survivors put in
+    the order of its cells (both, A only, B only, neither). Each survivor is
+    one unit of a code's table, so that is the survivor bootstrap, and the
+    interval depends on the four counts and the seed, not on which survivor
+    holds which cell. Pooled over codes: percent agreement and Krippendorff's
+    alpha (functions of the pooled table, itself cells of the plan), the
+    pooled kappa and AC1 of de Vries et al. (functions of every code's
+    table), and their bootstrap intervals over survivors with all their
+    codes, which depend on which codes each survivor holds, a pattern no
+    table of the plan covers (restricted builds withhold them:
+    :func:`analysis.disclosure.publish.publish_qualitative`).
+
+    Returns
+    -------
+    per_code, overall
+        ``per_code``: code; the four counts ``both``, ``a_only``, ``b_only``,
+        ``neither`` (survivors); survivors coded by A and by B; percent
+        agreement; kappa and AC1 with their intervals; kappa's band; the
+        reason where kappa or an interval is undefined. ``overall``: as
+        :func:`agreement` returns it, for the unit ``survivor x code``
+        (no counts of excerpts).
+    """
+    codes = tables["qual_codebook"]["code"].tolist()
+    a = code_by_case(tables, "A").to_numpy()
+    b = code_by_case(tables, "B").to_numpy()
+    cells = decision_counts(a, b)                                # survivors x codes x 4
+    totals = cells.sum(axis=0)                                   # codes x 4
+    point = binary_coefficients(totals)
+    pooled = pooled_coefficients(totals)
+    canonical = np.stack([np.repeat(np.eye(4, dtype=np.int64), totals[j], axis=0)
+                          for j in range(len(codes))], axis=1)   # survivors x codes x 4
+    per_table = cluster_bootstrap(canonical, reps, seed, alpha)
+    joint = cluster_bootstrap(cells, reps, seed, alpha)
+    rows = []
+    for j, code in enumerate(codes):
+        both, a_only, b_only, neither = (int(v) for v in totals[j])
+        rows.append({
+            "code": code, "both": both, "a_only": a_only, "b_only": b_only,
+            "neither": neither, "cases_a": both + a_only, "cases_b": both + b_only,
+            **_code_coefficients(totals[j], point, per_table, j,
+                                 "both coders made the same decision for every survivor")})
+    per_code = pd.DataFrame(rows)
+    xa, xb = a.ravel(), b.ravel()
+    overall = {
+        "unit": "survivor x code",
+        "codes": len(codes),
+        "cases": int(a.shape[0]),
+        "decisions": int(xa.size),
+        "disagreements": int(np.sum(xa != xb)),
+        "percent_agreement": float(np.mean(xa == xb)),
+        "pooled_agreement": float(pooled.agreement),
+        "pooled_kappa": float(pooled.kappa),
+        "pooled_kappa_low": float(joint.pooled_kappa[0]),
+        "pooled_kappa_high": float(joint.pooled_kappa[1]),
+        "pooled_band": kappa_band(float(pooled.kappa)),
+        "pooled_ac1": float(pooled.ac1),
+        "pooled_ac1_low": float(joint.pooled_ac1[0]),
+        "pooled_ac1_high": float(joint.pooled_ac1[1]),
+        "krippendorff_alpha": krippendorff_alpha_nominal(xa, xb),
+        "interval_level": 1 - alpha,
+        "bootstrap_unit": "survivor",
+        "bootstrap_reps": reps,
+        "bootstrap_seed": seed,
+        **_spread(per_code),
     }
     return per_code, overall
 
@@ -507,25 +610,34 @@ def theme_excerpts(tables: Mapping[str, pd.DataFrame], matrix: pd.DataFrame,
                                        "text"])
 
 
+#: The units agreement can be computed over, and the function that computes it.
+AGREEMENT_UNITS = {"excerpt": agreement, "survivor": case_agreement}
+
+
 def run_qualitative(tables: Mapping[str, pd.DataFrame], qualitative: Mapping[str, float],
-                    alpha: float = 0.05, bootstrap: Mapping[str, int] | None = None
-                    ) -> dict[str, object]:
+                    alpha: float = 0.05, bootstrap: Mapping[str, int] | None = None,
+                    unit: str = "excerpt") -> dict[str, object]:
     """Every output of the qualitative step, from coder A's matrix and both coders' codings.
 
     ``qualitative`` is the configuration's ``qualitative`` section and
     ``bootstrap`` its ``agreement`` section (``bootstrap_replicates``,
-    ``bootstrap_seed``; the module's defaults when None). With an ``excerpts``
+    ``bootstrap_seed``; the module's defaults when None). ``unit`` is the
+    unit of agreement (:data:`AGREEMENT_UNITS`): ``excerpt``
+    (:func:`agreement`, synthetic builds) or ``survivor``
+    (:func:`case_agreement`, what restricted builds publish). With an ``excerpts``
     table (synthetic builds) the agreement summary also records the
     generator check (:func:`generator_check`) and disagreement by answer style,
     and the outputs hold the disagreement table, the saturation curve and the
     quoted excerpts. Restricted builds have neither a configured coder to check
     nor excerpts to read.
     """
+    if unit not in AGREEMENT_UNITS:
+        raise ValueError(f"unit of agreement {unit!r}; allowed: " + ", ".join(AGREEMENT_UNITS))
     bootstrap = bootstrap or {}
     matrix = code_by_case(tables, "A")
-    per_code, overall = agreement(tables, alpha,
-                                  int(bootstrap.get("bootstrap_replicates", BOOTSTRAP_REPS)),
-                                  int(bootstrap.get("bootstrap_seed", BOOTSTRAP_SEED)))
+    per_code, overall = AGREEMENT_UNITS[unit](
+        tables, alpha, int(bootstrap.get("bootstrap_replicates", BOOTSTRAP_REPS)),
+        int(bootstrap.get("bootstrap_seed", BOOTSTRAP_SEED)))
     out: dict[str, object] = {
         "code_by_case": matrix, "themes": theme_prevalence(tables, matrix),
         "cooccurrence": cooccurrence(matrix), "agreement": per_code,

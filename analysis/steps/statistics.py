@@ -9,11 +9,20 @@ one :class:`Statistic`, which holds everything the statistic means:
 * :meth:`Statistic.one`: the claim on one study (the numbers the paper
   reports: statsmodels and scipy through :mod:`analysis.stats`);
 * :meth:`Statistic.many`: the same claim on every study of a batch at once
-  (:mod:`analysis.stats.batched`), for the robustness and simulation studies.
+  (:mod:`analysis.stats.batched`), for the robustness and simulation studies;
+* :meth:`Statistic.from_counts`: the claim from the counts claims.json
+  publishes for it alone, or ``None`` where counts do not decide it (a
+  clustered model, a cluster-robust risk difference). The disclosure plan
+  recomputes a withheld level's verdict with it for every table its audit
+  leaves possible (:func:`analysis.steps.claims.outcomes_from_counts`), and
+  :meth:`Statistic.one` computes its count-based levels with the same
+  function, so the two cannot disagree.
 
-The two implementations sit side by side so they cannot drift apart; the tests
+The implementations sit side by side so they cannot drift apart; the tests
 check that they agree study by study. A new statistic is one subclass here and
-one line in :data:`STATISTICS`; a method it adds is one entry of :data:`METHODS`.
+one line in :data:`STATISTICS` (a count-based one subclasses :class:`CountBased`:
+its :meth:`~CountBased.counts` from one study, and :meth:`Statistic.from_counts`);
+a method it adds is one entry of :data:`METHODS`.
 
 Estimates of the batched implementation are on the analysis scale
 (``theta``): the log odds ratio of a clustered model, a share, or a risk
@@ -60,6 +69,9 @@ from analysis.study.variables import (
 from analysis.study.vocabulary import INITIATION_PATTERNS
 
 LEVELS = ("contact", "survivor")
+
+#: A claim's count fields as claims.json publishes them: level -> field -> count.
+Counts = Mapping[str, Mapping[str, int]]
 
 
 class RegistryError(ValueError):
@@ -207,8 +219,8 @@ def _level(est: Estimate, kind: str, null: float | None, direction: str | None,
     return out
 
 
-def _result(levels: dict[str, dict], primary: str, result: str, observed: str,
-            detail: str) -> dict:
+def _result(levels: dict[str, dict | None], primary: str, result: str | None,
+            observed: str | None, detail: str) -> dict:
     return {"levels": levels, "primary_level": primary, "verdict": result, "observed": observed,
             "detail": detail}
 
@@ -261,6 +273,10 @@ class Statistic:
         """The method whose interval decides the claim's verdict."""
         return "rule"
 
+    def verdict_levels(self, entry: Mapping[str, Any]) -> tuple[str, ...]:
+        """The levels whose numbers decide the claim's verdict (default: all of them)."""
+        return LEVELS
+
     def one(self, study: StudyArrays, entry: Mapping[str, Any], alpha: float,
             cache: dict) -> dict:
         """The claim on one study: levels, primary level, verdict, observed direction, detail."""
@@ -271,6 +287,33 @@ class Statistic:
         """The claim on every study of a batch: one row set per method."""
         raise NotImplementedError
 
+    def from_counts(self, entry: Mapping[str, Any], counts: Counts, alpha: float,
+                    tests: bool = True) -> dict | None:
+        """The claim from its published count fields alone, as :meth:`one` returns it.
+
+        ``counts`` maps a level to its count fields (as in claims.json). A
+        level that counts alone cannot decide is ``None`` among the levels,
+        and so are the verdict and the observed direction when the claim's
+        verdict rests on such a level; a statistic that is not count-based
+        at all returns ``None`` (the default). ``tests=False`` may leave out
+        exact tests' p-values (no verdict uses them). A missing count field
+        raises :class:`KeyError`.
+        """
+        return None
+
+
+class CountBased(Statistic):
+    """A statistic whose every level follows from counts: :meth:`one` is :meth:`from_counts`
+    of the study's :meth:`counts`, so the one-study path and the count path are one function.
+    """
+
+    def counts(self, study: StudyArrays, entry: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+        """The count fields of each level on one study (those claims.json publishes)."""
+        raise NotImplementedError
+
+    def one(self, study, entry, alpha, cache):
+        return self.from_counts(entry, self.counts(study, entry), alpha)
+
 
 def _check_threshold(cid: str, entry: Mapping[str, Any]) -> None:
     threshold = entry.get("threshold")
@@ -279,7 +322,7 @@ def _check_threshold(cid: str, entry: Mapping[str, Any]) -> None:
                             f"{entry.get('threshold')!r}; allowed: a share between 0 and 1")
 
 
-class ShareAbove(Statistic):
+class ShareAbove(CountBased):
     """A share of survivors (a survivor indicator) above a threshold; Wilson interval."""
 
     name = "share_above"
@@ -289,12 +332,15 @@ class ShareAbove(Statistic):
         _check_threshold(cid, entry)
         require(cid, entry, "column", list(SURVIVOR_INDICATORS))
 
-    def one(self, study, entry, alpha, cache):
+    def counts(self, study, entry):
         indicator = SURVIVOR_INDICATORS[entry["column"]]
         values = study.indicators[entry["column"]][indicator.among_mask(study.n_contacts)]
+        return {"survivor": {"successes": int(values.sum()), "n": int(values.size)}}
+
+    def from_counts(self, entry, counts, alpha, tests=True):
+        k, n = int(counts["survivor"]["successes"]), int(counts["survivor"]["n"])
         threshold = float(entry["threshold"])
-        est = proportions.proportion(int(values.sum()), int(values.size), alpha, null=threshold,
-                                     alternative="greater")
+        est = proportions.proportion(k, n, alpha, null=threshold, alternative="greater")
         level = _level(est, "share", None, None)
         result = share_verdict(level["estimate"], level["ci_low"], threshold)
         observed = "majority" if (level["estimate"] or 0) > threshold else "not a majority"
@@ -310,14 +356,17 @@ class ShareAbove(Statistic):
         return [("rule", "survivor", values, codes)]
 
 
-class InitiationPatterns(Statistic):
+class InitiationPatterns(CountBased):
     """Whether all three survivor-level initiation patterns are observed."""
 
     name = "initiation_patterns"
     directions = ("all_observed",)
 
-    def one(self, study, entry, alpha, cache):
-        counts = initiation_pattern_counts(study)
+    def counts(self, study, entry):
+        return {"survivor": initiation_pattern_counts(study)}
+
+    def from_counts(self, entry, counts, alpha, tests=True):
+        counts = {p: int(counts["survivor"][p]) for p in INITIATION_PATTERNS}
         observed = sum(v > 0 for v in counts.values())
         est = Estimate(float(observed), None, None, None,
                        "count of survivor-level initiation patterns observed", extra=counts)
@@ -336,29 +385,33 @@ class InitiationPatterns(Statistic):
                  np.where(observed == len(patterns), REPRODUCED_CODE, NOT_REPRODUCED_CODE))]
 
 
-class ArrestInconsistency(Statistic):
+class ArrestInconsistency(CountBased):
     """Arrest rate strictly inside (0, 1) and survivors with both arrest outcomes."""
 
     name = "arrest_inconsistency"
     directions = ("inconsistent",)
 
-    def one(self, study, entry, alpha, cache):
+    def counts(self, study, entry):
         arrest = study.outcomes["arrest"]
-        rate = proportions.proportion(int(arrest.sum()), int(arrest.size), alpha)
         per = np.bincount(study.cluster, weights=arrest, minlength=study.n_participants)
         several = study.n_contacts >= 2
         mixed = (per > 0) & (per < study.n_contacts) & several
-        share = proportions.proportion(int(mixed.sum()), int(several.sum()), alpha,
-                                       method="exact")
+        return {"contact": {"successes": int(arrest.sum()), "n": int(arrest.size)},
+                "survivor": {"successes": int(mixed.sum()), "n": int(several.sum())}}
+
+    def from_counts(self, entry, counts, alpha, tests=True):
+        arrests, contacts = int(counts["contact"]["successes"]), int(counts["contact"]["n"])
+        mixed, several = int(counts["survivor"]["successes"]), int(counts["survivor"]["n"])
+        rate = proportions.proportion(arrests, contacts, alpha)
+        share = proportions.proportion(mixed, several, alpha, method="exact")
         inside = rate.estimable and rate.ci_low > 0 and rate.ci_high < 1
         holds = bool(inside and share.estimable and share.ci_low > 0)
         levels = {"contact": _level(rate, "share", None, None),
                   "survivor": _level(share, "share", None, None)}
         return _result(levels, "survivor", REPRODUCED if holds else NOT_REPRODUCED,
                        "inconsistent" if holds else "consistent",
-                       f"arrest at {int(arrest.sum())} of {arrest.size} contacts; "
-                       f"{int(mixed.sum())} of {int(several.sum())} survivors with two or more "
-                       "contacts had both outcomes")
+                       f"arrest at {arrests} of {contacts} contacts; {mixed} of {several} "
+                       "survivors with two or more contacts had both outcomes")
 
     def many(self, bt, entry, alpha, cache):
         b = bt.b
@@ -375,7 +428,7 @@ class ArrestInconsistency(Statistic):
                  np.where(holds, REPRODUCED_CODE, NOT_REPRODUCED_CODE))]
 
 
-class UniversalShare(Statistic):
+class UniversalShare(CountBased):
     """Every survivor used an informal strategy; exact interval above a threshold."""
 
     name = "universal_share"
@@ -385,9 +438,12 @@ class UniversalShare(Statistic):
     def check(self, cid, entry):
         _check_threshold(cid, entry)
 
-    def one(self, study, entry, alpha, cache):
+    def counts(self, study, entry):
         used = study.indicators[self.indicator] > 0
-        k, n = int(used.sum()), int(used.size)
+        return {"survivor": {"successes": int(used.sum()), "n": int(used.size)}}
+
+    def from_counts(self, entry, counts, alpha, tests=True):
+        k, n = int(counts["survivor"]["successes"]), int(counts["survivor"]["n"])
         est = proportions.proportion(k, n, alpha, method="exact")
         threshold = float(entry["threshold"])
         if est.estimable and k == n and est.ci_low > threshold:
@@ -420,12 +476,26 @@ def survivor_contrast(study: StudyArrays, contrast: str, outcome: str, how: str,
     (:func:`analysis.stats.proportions.newcombe_difference`); the p-value is
     Fisher's exact test on the survivor-level 2x2 table.
     """
+    return survivor_contrast_counts(contrast_counts(study, contrast, outcome, how), how, alpha)
+
+
+def contrast_counts(study: StudyArrays, contrast: str, outcome: str, how: str) -> dict[str, int]:
+    """A survivor-level contrast's counts: survivors with the summary, and all, per group."""
     exposed, reference = study.groups(contrast)
     summary = study.per_survivor(study.outcomes[outcome], how)
-    table = np.array([[np.sum(summary & exposed), np.sum(~summary & exposed)],
-                      [np.sum(summary & reference), np.sum(~summary & reference)]])
-    counts = {"exposed_yes": int(table[0, 0]), "exposed_n": int(table[0].sum()),
-              "reference_yes": int(table[1, 0]), "reference_n": int(table[1].sum())}
+    return {"exposed_yes": int(np.sum(summary & exposed)), "exposed_n": int(exposed.sum()),
+            "reference_yes": int(np.sum(summary & reference)),
+            "reference_n": int(reference.sum())}
+
+
+def survivor_contrast_counts(counts: Mapping[str, int], how: str, alpha: float = 0.05,
+                             test: bool = True) -> Estimate:
+    """:func:`survivor_contrast` from its four counts (``exposed_yes``, ``exposed_n``,
+    ``reference_yes``, ``reference_n``); ``test=False`` leaves out Fisher's p-value."""
+    counts = {k: int(counts[k]) for k in ("exposed_yes", "exposed_n", "reference_yes",
+                                          "reference_n")}
+    table = np.array([[counts["exposed_yes"], counts["exposed_n"] - counts["exposed_yes"]],
+                      [counts["reference_yes"], counts["reference_n"] - counts["reference_yes"]]])
     method = (f"difference in the share of survivors ({how} per survivor), Newcombe hybrid "
               "score interval, Fisher exact test")
     if min(counts["exposed_n"], counts["reference_n"]) == 0:
@@ -433,7 +503,7 @@ def survivor_contrast(study: StudyArrays, contrast: str, outcome: str, how: str,
     d, low, high = proportions.newcombe_difference(counts["exposed_yes"], counts["exposed_n"],
                                                    counts["reference_yes"], counts["reference_n"],
                                                    alpha)
-    p_value = exact.fisher_p_value(table)
+    p_value = exact.fisher_p_value(table) if test else None
     return Estimate(d, low, high, p_value, method,
                     extra={**counts, "share_exposed": counts["exposed_yes"] / counts["exposed_n"],
                            "share_reference": counts["reference_yes"] / counts["reference_n"]})
@@ -506,14 +576,51 @@ class Association(Statistic):
             return "survivor_exact" if entry["primary_level"] == "survivor" else "risk_difference"
         return gee_method(covariance) if entry["primary_level"] == "contact" else "sign_test"
 
+    def verdict_levels(self, entry):
+        return (entry["primary_level"],)
+
+    @staticmethod
+    def survivor_counts(study: StudyArrays, entry: Mapping[str, Any]) -> dict[str, int]:
+        """The survivor level's count fields: a contrast's four counts, or the signs."""
+        if "contrast" in entry:
+            return contrast_counts(study, entry["contrast"], entry["outcome"],
+                                   entry["survivor_outcome"])
+        positive, negative = within_survivor_signs(study, entry["exposure"], entry["outcome"])
+        return {"positive": positive, "negative": negative}
+
+    @staticmethod
+    def _survivor_level(entry: Mapping[str, Any], counts: Mapping[str, int], alpha: float,
+                        tests: bool = True) -> dict[str, Any]:
+        """The survivor level from its counts (the one-study and the count path)."""
+        if "contrast" in entry:
+            est = survivor_contrast_counts(counts, entry["survivor_outcome"], alpha, test=tests)
+            return _level(est, "risk_difference", 0.0, entry["direction"])
+        return _level(exact.sign_test(counts["positive"], counts["negative"], alpha), "share",
+                      0.5, entry["direction"])
+
+    @staticmethod
+    def _claim(entry: Mapping[str, Any], levels: dict[str, dict | None]) -> dict:
+        primary = entry["primary_level"]
+        chosen = levels[primary]
+        if chosen is None:
+            return _result(levels, primary, None, None,
+                           f"primary level: {primary} (counts alone do not decide it)")
+        observed = chosen.get("observed_direction", "undetermined")
+        detail = chosen["reason"] or f"primary level: {primary}"
+        return _result(levels, primary, chosen["verdict"], observed, detail)
+
+    def from_counts(self, entry, counts, alpha, tests=True):
+        # The contact level is a clustered model or a cluster-robust risk difference.
+        return self._claim(entry, {"contact": None, "survivor": self._survivor_level(
+            entry, counts["survivor"], alpha, tests)})
+
     def one(self, study, entry, alpha, cache):
         direction = entry["direction"]
+        survivor = self._survivor_level(entry, self.survivor_counts(study, entry), alpha)
         if "contrast" in entry:
             contact = contact_contrast(study, entry["contrast"], entry["outcome"], alpha)
-            survivor = survivor_contrast(study, entry["contrast"], entry["outcome"],
-                                         entry["survivor_outcome"], alpha)
             levels = {"contact": _level(contact, "risk_difference", 0.0, direction),
-                      "survivor": _level(survivor, "risk_difference", 0.0, direction)}
+                      "survivor": survivor}
         else:
             if entry["model"] not in cache:
                 cache[entry["model"]] = fit_model(study, entry["model"], alpha, cache["extra"],
@@ -526,18 +633,11 @@ class Association(Statistic):
                       for kind, t in fit.by_covariance.items()}
             contact = Estimate(est.estimate, est.ci_low, est.ci_high, est.p_value, est.method,
                                est.estimable, est.reason or fit.reason, est.extra)
-            positive, negative = within_survivor_signs(study, entry["exposure"],
-                                                       entry["outcome"])
-            survivor = exact.sign_test(positive, negative, alpha)
             levels = {"contact": _level(contact, "odds_ratio", 1.0, direction,
                                         {"by_covariance": others, "n_contacts": fit.n_obs,
                                          "n_survivors": fit.n_clusters}),
-                      "survivor": _level(survivor, "share", 0.5, direction)}
-        primary = entry["primary_level"]
-        chosen = levels[primary]
-        observed = chosen.get("observed_direction", "undetermined")
-        detail = chosen["reason"] or f"primary level: {primary}"
-        return _result(levels, primary, chosen["verdict"], observed, detail)
+                      "survivor": survivor}
+        return self._claim(entry, levels)
 
     def many(self, bt, entry, alpha, cache):
         if "contrast" in entry:

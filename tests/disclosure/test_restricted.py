@@ -1,9 +1,12 @@
-"""Restricted-data mode: small-cell suppression, aggregate outputs only, the publish check.
+"""Restricted-data mode: the plan, what a build publishes, and an attack on it.
 
-The restricted data here are a stand-in: a synthetic study made by the
-generator with another seed (7), written to ``data/restricted/`` of a scratch
-copy of the repository (never to the repository itself), without transcripts
-or excerpts, as real data may come. One restricted build runs on it.
+The restricted data here are stand-ins: synthetic studies made by the
+generator with other seeds than the default (7 with 24 survivors; 11 with 16),
+written to ``data/restricted/`` of a scratch copy of the repository (never to
+the repository itself), without transcripts or excerpts, as real data may
+come. A restricted build runs on each (marked slow), and an
+integer-programming attacker (:mod:`tests.disclosure.attack`) reads what it
+publishes.
 """
 
 from __future__ import annotations
@@ -14,17 +17,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from statsmodels.stats.inter_rater import cohens_kappa
 
 from analysis.config import load_config
 from analysis.dev.workspace import copy_repository, snakemake, workflow_env
-from analysis.disclosure.cells import Cells, suppress_frame
-from analysis.disclosure.check import (
-    DisclosureError,
-    check_disclosure,
-    quasi_identifier_match_share,
-)
+from analysis.disclosure.cells import Cells
 from analysis.disclosure.keys import (
     ALL_CONTACTS,
     CONTACT_N,
@@ -34,125 +34,173 @@ from analysis.disclosure.keys import (
     survivor_group_key,
 )
 from analysis.disclosure.markers import SUPPRESSED
-from analysis.disclosure.plan import COUNT_FIELDS, study_cells
+from analysis.disclosure.plan import COUNT_FIELDS, study_cells, study_plan
 from analysis.render.engine import docx_text
-from analysis.steps.claims import evaluate_claims, load_registry
+from analysis.stats.agreement import two_by_two
+from analysis.steps.claims import evaluate_claims, load_registry, outcomes_from_counts
 from analysis.steps.describe import all_descriptives
+from analysis.steps.qualitative import case_agreement
 from analysis.study.datapackage import read_study, write_package
 from analysis.study.vocabulary import RESTRICTED_TABLES as PLAN_TABLES
+from tests.conftest import ROOT
+from tests.disclosure.attack import run_attack
 
 THRESHOLD = 3
-SMALL = f"<{THRESHOLD}"
+#: The stand-in restricted studies: (seed, survivors).
+STANDINS = {"seed 7, 24 survivors": (7, 24), "seed 11, 16 survivors": (11, 16)}
 STANDIN_SEED = 7
 
 
-# --- the suppression rules on hand-made tables ---------------------------------------------
+def _published_plan(cells_texts: dict, hidden: set, **keys):
+    from analysis.disclosure.publish import PublishedPlan
 
-def test_primary_and_complementary_suppression_in_a_group():
-    frame = pd.DataFrame({"race": ["Black", "White", "Latina", "Multiracial/other"],
-                          "n": [11, 7, 4, 2], "total": 24,
-                          "share": [11 / 24, 7 / 24, 4 / 24, 2 / 24]})
-    out = suppress_frame(frame, "n", THRESHOLD, total="total", groups=["total"],
-                         derived=["share"])
-    # 2 is small; 24 - 11 - 7 - 4 would reveal it, so the next smallest (4) goes too.
-    assert out["n"].tolist() == [11, 7, SUPPRESSED, SMALL]
-    assert out["share"].isna().tolist() == [False, False, True, True]
-    assert out["share"].iloc[0] == pytest.approx(11 / 24)
+    return PublishedPlan(THRESHOLD, cells_texts, frozenset(hidden), {}, {}, {}, {}, {}, **keys)
 
 
-def test_zeros_are_kept_and_two_small_cells_need_no_complement():
-    frame = pd.DataFrame({"g": "a", "k": [0, 1, 2, 9, 0]})
-    out = suppress_frame(frame, "k", THRESHOLD, groups=["g"])
-    assert out["k"].tolist() == [0, SMALL, SMALL, 9, 0]
-
-
-def test_one_small_cell_among_zeros_takes_the_smallest_non_zero_cell():
-    frame = pd.DataFrame({"g": ["x"] * 4 + ["y"] * 3, "k": [0, 2, 8, 5, 6, 7, 8]})
-    out = suppress_frame(frame, "k", THRESHOLD, groups=["g"])
-    assert out["k"].tolist() == [0, SMALL, 8, SUPPRESSED, 6, 7, 8]
-
-
-def test_proportions_suppress_a_small_complement_and_derived_values():
-    frame = pd.DataFrame({"item": list("abcde"), "k": [22, 2, 0, 24, 12], "n": 24})
-    frame["share"] = frame["k"] / frame["n"]
-    frame["ci_low"] = frame["share"] - 0.1
-    out = suppress_frame(frame, "k", THRESHOLD, total="n", derived=["share", "ci_low"])
-    # 22 of 24 leaves 2: shown, 22 would reveal the small group; 0 and 24 describe nobody.
-    assert out["k"].tolist() == [SUPPRESSED, SMALL, 0, 24, 12]
-    assert out["share"].isna().tolist() == [True, True, False, False, False]
-    assert out["ci_low"].isna().tolist() == [True, True, False, False, False]
-    assert out["n"].tolist() == [24] * 5
-
-
-def test_a_threshold_of_one_suppresses_nothing():
-    frame = pd.DataFrame({"g": "a", "k": [1, 2, 3]})
-    assert suppress_frame(frame, "k", 1, groups=["g"])["k"].tolist() == [1, 2, 3]
-
-
-def test_sums_of_constraints_cannot_reveal_a_suppressed_cell():
-    # a + b = 10 and b + c = 11 are published with c; then b = 11 - c and a = 10 - b:
-    # suppressing a (small) must hide more than the first constraint alone suggests.
-    cells = Cells()
-    for key, value in (("t1", 10), ("t2", 11), ("a", 2), ("b", 8), ("c", 3)):
-        cells.add(key, value, fixed=key in ("t1", "t2"))
-    cells.total("t1", ["a", "b"])
-    cells.total("t2", ["b", "c"])
-    solved = cells.solve(THRESHOLD)
-    assert solved.status["a"] == "primary"
-    shown = {k for k in cells.published if k not in solved.status}
-    assert "a" not in cells.determined(shown)
-    assert solved.suppressed("b") and solved.suppressed("c")
-
-
-def test_a_mean_that_is_a_suppressed_count_of_contacts_is_withheld():
+def test_a_mean_that_is_a_withheld_count_of_contacts_is_withheld():
     from analysis.disclosure.keys import PREDICTOR_CELLS
-    from analysis.disclosure.publish import PublishedPlan, publish_fits
+    from analysis.disclosure.publish import publish_fits
 
     black = PREDICTOR_CELLS["black"]
-    plan = PublishedPlan(THRESHOLD, {black: SUPPRESSED, PREDICTOR_CELLS["visible_injury"]: 18},
-                         frozenset({black}), {}, {}, {}, {}, {})
+    plan = _published_plan({black: SUPPRESSED, PREDICTOR_CELLS["visible_injury"]: 18}, {black},
+                           model_keys={"arrest_adj": [PREDICTOR_CELLS["visible_injury"]]})
     fits = {"arrest_adj": {"terms": ["visible_injury", "prior_calls", "black"],
                            "means": {"visible_injury": 18 / 70, "prior_calls": 2.1,
-                                     "black": 37 / 70}}}
+                                     "black": 37 / 70},
+                           "params": [-1.23456, 0.98765, 0.123456, 0.0123456]}}
     out = publish_fits(fits, plan)["arrest_adj"]
     assert out["means"] == {"visible_injury": 18 / 70, "prior_calls": 2.1, "black": None}
     assert out["withheld_means"] == ["black"]
+    # The model's own cells are shown: its coefficients at printed precision.
+    assert out["params"] == [-1.23, 0.988, 0.123, 0.0123]
 
 
-# --- the publish check on hand-made tables ---------------------------------------------------
+def test_a_curve_stops_where_published_counts_still_hold_the_threshold():
+    """A count predictor's drawn range says that many contacts lie that far: no further than
+    the published contacts by level show (5 of 4+ here, though 3 reached 6 earlier calls)."""
+    from analysis.disclosure.keys import contacts_key
+    from analysis.disclosure.publish import publish_fits
 
-def _participants(rows):
-    return pd.DataFrame(rows, columns=["age", "race_ethnicity", "children_in_home",
-                                       "relationship_status"])
-
-
-def test_match_share_compares_age_bands_and_the_other_quasi_identifiers():
-    restricted = _participants([(19, "Black", 1, "together"), (40, "White", 0, "separated")])
-    synthetic = _participants([(24, "Black", 1, "together"),     # same band 18-24: match
-                               (25, "Black", 1, "together"),     # band 25-34: no match
-                               (44, "White", 0, "separated"),    # same band 35-44: match
-                               (40, "White", 1, "separated")])   # children differ
-    assert quasi_identifier_match_share(synthetic, restricted) == pytest.approx(0.5)
-    assert quasi_identifier_match_share(restricted, restricted) == 1.0
-
-
-def test_check_disclosure_fails_above_the_threshold_only():
-    restricted = _participants([(30, "Latina", 1, "together")])
-    synthetic = _participants([(31, "Latina", 1, "together"), (60, "White", 0, "together")])
-    assert check_disclosure(synthetic, restricted, 0.5)["passed"] is True
-    with pytest.raises(DisclosureError, match="disclosure_max_match_share") as error:
-        check_disclosure(synthetic, restricted, 0.4)
-    assert error.value.report["match_share"] == pytest.approx(0.5)
-    assert error.value.report["passed"] is False
+    levels = {"0": 8, "1": 18, "2": 18, "3": 14, "4+": 5}
+    texts = {contacts_key("Earlier calls", lv): n for lv, n in levels.items()}
+    plan = _published_plan(texts, set(), model_keys={"m": []})
+    fits = {"m": {"means": {}, "reach": {"prior_calls": 6}}}
+    assert publish_fits(fits, plan)["m"]["reach"] == {"prior_calls": 4}
+    texts[contacts_key("Earlier calls", "4+")] = SUPPRESSED
+    plan = _published_plan(texts, {contacts_key("Earlier calls", "4+")}, model_keys={"m": []})
+    assert publish_fits(fits, plan)["m"]["reach"] == {"prior_calls": 3}
 
 
-# --- a restricted build ---------------------------------------------------------------------
+def test_a_model_resting_on_a_withheld_count_is_withheld():
+    from analysis.disclosure.publish import publish_fits, publish_models
 
-def _standin(directory: Path) -> dict[str, pd.DataFrame]:
-    """The stand-in restricted tables (seed 7), without transcripts and excerpts."""
+    plan = _published_plan({("a",): SUPPRESSED, ("b",): 12}, {("a",)},
+                           model_keys={"m1": [("a",), ("b",)], "m2": [("b",)]})
+    models = pd.DataFrame({"model": ["M1", "M2"], "model_id": ["m1", "m2"],
+                           "outcome": "arrest", "term": "t", "odds_ratio": [1.23456, 2.34567],
+                           "ci_low": 0.5, "ci_high": 3.0, "p_value": [0.01234, 0.04321],
+                           "log_odds": 0.2, "se": 0.1, "rho": 0.1, "n_contacts": 70,
+                           "n_survivors": 24, "estimable": True, "reason": "",
+                           "statsmodels_max_abs_diff": 1e-8, "method": "GEE"})
+    out = publish_models(models, plan)
+    assert out["odds_ratio"].isna().tolist() == [True, False]
+    assert out.loc[1, "odds_ratio"] == 2.35 and out.loc[1, "p_value"] == 0.043
+    assert out.loc[0, "reason"].startswith("suppressed")
+    assert out["statsmodels_max_abs_diff"].isna().all()
+    fits = publish_fits({"m1": {"means": {}, "params": [0.1], "cov": [[0.01]]},
+                         "m2": {"means": {}, "params": [0.123456], "cov": [[0.0123456]]}}, plan)
+    assert fits["m1"]["params"] is None and fits["m1"]["estimable"] is None
+    assert fits["m2"]["params"] == [0.123] and fits["m2"]["cov"] == [[0.0123]]
+
+
+def test_agreement_statistics_are_withheld_with_any_count_of_their_table():
+    """Whatever columns the agreement step writes, a withheld table's row keeps none of them."""
+    from analysis.disclosure.publish import ALL_CODES, publish_qualitative
+
+    agreement_keys = {c: {k: ("agreement", c, k) for k in ("both", "a_only", "b_only",
+                                                           "neither")}
+                      for c in ("x", "y", ALL_CODES)}
+    texts = {k: 5 for keys in agreement_keys.values() for k in keys.values()}
+    texts[("agreement", "y", "a_only")] = SUPPRESSED
+    texts[("agreement", ALL_CODES, "b_only")] = SUPPRESSED
+    texts.update({("code", "x"): 10, ("code", "y"): SUPPRESSED, ("code_b", "x"): 10,
+                  ("code_b", "y"): 9})
+    plan = _published_plan(texts, {k for k, v in texts.items() if v == SUPPRESSED},
+                           agreement_keys=agreement_keys)
+    plan = type(plan)(**{**plan.__dict__, "code_keys": {"x": ("code", "x"), "y": ("code", "y")},
+                         "code_b_keys": {"x": ("code_b", "x"), "y": ("code_b", "y")}})
+    per_code = pd.DataFrame({"code": ["x", "y"], "cases_a": [10, 2], "cases_b": [10, 9],
+                             "a_only": [5, 1], "b_only": [5, 8], "agreement": [0.6, 0.4],
+                             "kappa": [0.2, 0.1], "ac1": [0.3, 0.2], "band": ["fair", "slight"],
+                             "reason": ["", ""]})
+    themes = pd.DataFrame(columns=["level", "theme", "code", "cases", "share"])
+    overall = {"unit": "survivor x code", "pooled_kappa": 0.5, "percent_agreement": 0.8,
+               "krippendorff_alpha": 0.7, "cases": 24, "codes": 2, "pooled_ac1": 0.6,
+               "pooled_kappa_low": 0.3, "by_style": {"brief": 1}}
+    _, _, out, summary = publish_qualitative(themes, pd.DataFrame(), per_code, overall, plan)
+    assert out.loc[0, ["agreement", "kappa", "ac1"]].tolist() == [0.6, 0.2, 0.3]
+    assert out.loc[1, ["agreement", "kappa", "ac1"]].isna().all()   # a new statistic too
+    assert out.loc[1, "band"] == SUPPRESSED and out.loc[1, "reason"].startswith("withheld")
+    assert out["cases_a"].tolist() == [10, SUPPRESSED] and out["a_only"].tolist() == [5, SUPPRESSED]
+    # The pooled table has a withheld count: no pooled statistic; unknown fields not at all,
+    # and never the pooled interval (it resamples survivors with all their codes).
+    assert summary["pooled_kappa"] is None and summary["percent_agreement"] is None
+    assert summary["pooled_ac1"] is None and summary["krippendorff_alpha"] is None
+    assert summary["cases"] == 24 and "by_style" not in summary
+    assert "pooled_kappa_low" not in summary
+    assert summary["pooled_counts"]["b_only"] == SUPPRESSED
+    # The pooled table shown: its own statistics are published, but the pooled kappa and AC1
+    # (which average each code's chance agreement) wait until no code's table has a withheld
+    # count.
+    texts[("agreement", ALL_CODES, "b_only")] = 5
+    shown = type(plan)(**{**plan.__dict__, "texts": texts,
+                          "hidden": frozenset(k for k, v in texts.items() if v == SUPPRESSED)})
+    summary = publish_qualitative(themes, pd.DataFrame(), per_code, overall, shown)[3]
+    assert summary["percent_agreement"] == 0.8 and summary["krippendorff_alpha"] == 0.7
+    assert summary["pooled_kappa"] is None and summary["pooled_ac1"] is None
+    texts[("agreement", "y", "a_only")] = 5
+    texts[("code", "y")] = 10
+    every = type(plan)(**{**plan.__dict__, "texts": texts, "hidden": frozenset()})
+    summary = publish_qualitative(themes, pd.DataFrame(), per_code, overall, every)[3]
+    assert (summary["pooled_kappa"], summary["pooled_ac1"]) == (0.5, 0.6)
+    assert "pooled_kappa_low" not in summary
+
+
+def test_agreement_over_excerpts_is_refused_in_a_restricted_build():
+    """Counts of excerpts have no cell in the plan: publishing that measure is an error."""
+    from analysis.disclosure.publish import publish_qualitative
+
+    plan = _published_plan({}, set())
+    with pytest.raises(ValueError, match="'excerpt x code' cannot be published"):
+        publish_qualitative(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
+                            {"unit": "excerpt x code"}, plan)
+
+
+def test_a_withheld_verdict_is_recomputed_from_counts_as_the_claims_compute_it():
+    """The plan's check of verdicts uses the claims' own count functions: same verdicts."""
+    registry = load_registry()
+    tables = read_study(ROOT / "data" / "synthetic", PLAN_TABLES)
+    for entry, result in zip(registry, evaluate_claims(tables, registry), strict=True):
+        counts = {lv: {f: v[f] for f in COUNT_FIELDS if v.get(f) is not None}
+                  for lv, v in result["levels"].items()}
+        outcome = outcomes_from_counts(entry, counts)
+        for level, (verdict, direction) in outcome["levels"].items():
+            if verdict is not None:
+                assert verdict == result["levels"][level]["verdict"], (entry["id"], level)
+                assert direction == result["levels"][level]["observed_direction"]
+        verdict, observed = outcome["claim"]
+        if verdict is not None:
+            assert (verdict, observed) == (result["verdict"], result["observed_direction"])
+
+
+# --- the plan on a stand-in ------------------------------------------------------------------
+
+def _standin(directory: Path, seed: int = STANDIN_SEED, n: int = 24) -> dict[str, pd.DataFrame]:
+    """A stand-in restricted study, without transcripts and excerpts."""
     from analysis.study.generate import generate_study
 
-    config = load_config(overrides={"seed": STANDIN_SEED})
+    overrides = {"seed": seed} | ({"n_participants": n} if n != 24 else {})
+    config = load_config(overrides=overrides)
     tables = generate_study(config).tables
     write_package(tables, directory, config)
     for name in ("transcripts", "excerpts"):
@@ -225,22 +273,113 @@ def test_every_count_of_every_claim_level_is_a_published_cell(standin_tables):
     assert both == dual or _has(cells, dual, [both])
 
 
-@pytest.fixture(scope="module")
-def restricted_build(tmp_path_factory):
-    repo = copy_repository(tmp_path_factory.mktemp("restricted") / "repo")
-    tables = _standin(repo / "data" / "restricted")
+def test_the_plan_protects_every_small_count_and_withholds_nothing_derivable(standin_tables):
+    """The plan's own audit: every small count at least the threshold wide, and no withheld
+    count derivable exactly (the attack below checks it from the outside)."""
+    plan = study_plan(standin_tables, THRESHOLD)
+    cells, _ = study_cells(standin_tables, registry=load_registry())
+    shown = {k for k in cells.published if k not in plan.suppression.status}
+    small = {k for k, v in cells.values.items() if 0 < v < THRESHOLD and k not in cells.fixed}
+    ranges = cells.ranges(shown, small | set(plan.suppression.status))
+    assert min(ranges[k][1] - ranges[k][0] for k in small) >= THRESHOLD
+    assert min(ranges[k][1] - ranges[k][0] for k in plan.suppression.status) >= 1
+    assert all(plan.text(k) == SUPPRESSED for k in plan.suppression.status)
+
+
+def test_the_plan_is_the_same_every_time(standin_tables):
+    """Same tables, same plan: the integer programs choose nothing at random."""
+    first = study_plan(standin_tables, THRESHOLD).document()
+    assert json.dumps(study_plan(standin_tables, THRESHOLD).document(), sort_keys=True) == \
+        json.dumps(first, sort_keys=True)
+
+
+# --- restricted builds on the stand-ins (slow) ------------------------------------------------
+
+def _build(tmp_path_factory, seed: int, n: int):
+    repo = copy_repository(tmp_path_factory.mktemp(f"restricted{seed}") / "repo")
+    tables = _standin(repo / "data" / "restricted", seed, n)
     result = snakemake(["--cores", "2", "--config", "data_source=restricted",
-                        "robustness_replications=20"], repo, timeout=600)
+                        "robustness_replications=20"], repo, timeout=900)
     assert result.returncode == 0, result.output[-4000:]
     return repo, tables
 
 
+@pytest.fixture(scope="module")
+def restricted_build(tmp_path_factory):
+    return _build(tmp_path_factory, *STANDINS["seed 7, 24 survivors"])
+
+
+@pytest.fixture(scope="module", params=list(STANDINS))
+def any_restricted_build(request, tmp_path_factory, restricted_build):
+    if STANDINS[request.param] == (STANDIN_SEED, 24):
+        return restricted_build
+    return _build(tmp_path_factory, *STANDINS[request.param])
+
+
+@pytest.mark.slow
+def test_an_attacker_with_every_published_file_derives_no_withheld_count(any_restricted_build):
+    """No withheld count is derivable, and no small count is narrowed below the threshold.
+
+    The attacker (tests/disclosure/attack.py) reads the files under
+    results/restricted/ and rebuilds the tables' structure from the committed
+    synthetic study; the true counts come from the stand-in's own plan cells.
+    """
+    repo, tables = any_restricted_build
+    cells, _ = study_cells(tables)
+    small = [k for k, v in cells.values.items() if 0 < v < THRESHOLD and k not in cells.fixed]
+    attack, know = run_attack(repo / "results" / "restricted", ROOT / "data" / "synthetic",
+                              cells.values, small)
+    assert know.markers and set(know.markers.values()) == {SUPPRESSED}
+    assert not know.unread, know.unread   # nothing published that the attacker cannot read
+    assert "agreement.csv: coefficients" in know.sources
+    assert not attack.wrong()   # the attacker's model admits the true tables
+    # No withheld count is derivable exactly, and no small count, withheld or never
+    # published, can be narrowed to fewer than threshold + 1 values.
+    assert not attack.exact(), attack.exact()
+    narrow = {k: attack.ranges[k] for k in small if attack.ranges[k][1] - attack.ranges[k][0]
+              < THRESHOLD}
+    assert not narrow, narrow
+    assert set(small) - set(cells.published) and set(small) & set(know.markers)
+
+
+def _every_published_file(out: Path) -> list[Path]:
+    return sorted(p for p in out.rglob("*") if p.is_file())
+
+
+@pytest.mark.slow
+def test_the_attacker_reads_every_kind_of_file_a_reader_receives(restricted_build):
+    """Each file is read by the attacker, or is drawn only from files it reads."""
+    repo, _ = restricted_build
+    out = repo / "results" / "restricted"
+    read = {"disclosure/plan.json", "claims.json", "qualitative/agreement.csv",
+            "qualitative/agreement.json", "inference/fits.json"}
+    read |= {f"tables/{p.name}" for p in (out / "tables").glob("*.csv")}
+    # Drawn from files read above (through the plan's cells): the same counts again.
+    same_counts = {"inference/survivor_tests.csv", "inference/power.json", "inference/models.csv",
+                   "qualitative/themes.csv", "qualitative/cooccurrence.csv", "values.yml",
+                   "disclosure.json"}
+    # The build's RO-Crate: checksums of these files, the configuration, the jobs and a copy
+    # of the workflow; no count.
+    provenance = {"ro-crate-metadata.json", "README.md"}
+    derived_dirs = ("tables/", "figures/", "manuscript/", "logs/", "robustness/", "simulation/",
+                    "workflow/")
+    for path in _every_published_file(out):
+        name = path.relative_to(out).as_posix()
+        assert name in read | same_counts | provenance or name.startswith(derived_dirs), name
+    # Synthetic replications only in robustness/ and simulation/; logs hold no number of data.
+    for log in (out / "logs").rglob("*.log"):
+        text = log.read_text()
+        assert not re.search(r"\b\d+ of \d+\b", text) or log.name == "publish_check.log", log
+
+
+@pytest.mark.slow
 def test_the_standin_has_a_small_cell(restricted_build):
     _, tables = restricted_build
     counts = tables["participants"]["race_ethnicity"].value_counts()
     assert 0 < counts["Multiracial/other"] < THRESHOLD
 
 
+@pytest.mark.slow
 def test_outputs_go_to_results_restricted_only(restricted_build):
     repo, _ = restricted_build
     assert sorted(p.name for p in (repo / "results").iterdir()) == ["restricted"]
@@ -254,6 +393,7 @@ def test_outputs_go_to_results_restricted_only(restricted_build):
     assert not list((repo / "results").rglob("code_by_case.csv"))
 
 
+@pytest.mark.slow
 def test_no_file_under_results_holds_row_level_data(restricted_build):
     repo, tables = restricted_build
     ids = tables["participants"]["participant_id"].tolist()
@@ -278,31 +418,69 @@ def _published(out: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(out / "tables" / f"{name}.csv", dtype=str, keep_default_na=False)
 
 
-def test_every_small_count_is_shown_as_below_the_threshold(restricted_build):
+def _row_key(frame: pd.DataFrame) -> list[tuple]:
+    """What names a row of a descriptive table (its columns other than the numbers)."""
+    numbers = {"successes", "n", "share", "ci_low", "ci_high", "mean", "sd", "min", "max"}
+    columns = [c for c in frame.columns if c not in numbers]
+    return [tuple(str(v) for v in row) for row in frame[columns].itertuples(index=False)]
+
+
+@pytest.mark.slow
+def test_every_count_is_shown_or_withheld_with_one_marker(restricted_build):
     repo, tables = restricted_build
     out = repo / "results" / "restricted"
     raw = all_descriptives(tables)
     small = 0
     for name, frame in raw.items():
         published = _published(out, name)
-        assert len(published) == len(frame), name
-        for column in ("successes", "n"):
-            if column not in frame.columns:
-                continue
-            for value, shown in zip(frame[column], published[column], strict=True):
+        assert sorted(_row_key(published)) == sorted(_row_key(frame)), name
+        rows = dict(zip(_row_key(published), published.to_dict("records"), strict=True))
+        for key, original in zip(_row_key(frame), frame.to_dict("records"), strict=True):
+            for column in ("successes", "n"):
+                if column not in original:
+                    continue
+                value, shown = int(original[column]), rows[key][column]
                 if 0 < value < THRESHOLD:
-                    assert shown == SMALL, (name, column, value, shown)
+                    assert shown == SUPPRESSED, (name, column, value, shown)
                     small += 1
-                elif value == 0:
-                    assert shown in ("0", SUPPRESSED), (name, column, shown)
                 else:
-                    assert shown in (str(int(value)), SUPPRESSED), (name, column, value, shown)
+                    assert shown in (str(value), SUPPRESSED), (name, column, value, shown)
     assert small > 0
-    # Shares and intervals of a suppressed count are empty.
+    # Shares and intervals of a withheld count are empty.
     for name in ("practices_by", "initiation_patterns", "violence_forms"):
         published = _published(out, name)
-        hidden = published["successes"].isin([SMALL, SUPPRESSED])
+        hidden = published["successes"] == SUPPRESSED
         assert (published.loc[hidden, ["share", "ci_low", "ci_high"]] == "").all().all()
+
+
+@pytest.mark.slow
+def test_sorted_tables_keep_withheld_rows_last_in_a_fixed_order(any_restricted_build):
+    repo, _ = any_restricted_build
+    out = repo / "results" / "restricted"
+    hidden_somewhere = False
+    for name in ("violence_forms", "informal_strategies"):
+        frame = _published(out, name)
+        hidden = (frame["successes"] == SUPPRESSED).to_numpy()
+        hidden_somewhere |= bool(hidden.any())
+        # Shown rows by prevalence, then every withheld row, by name (not by its count).
+        assert not (np.diff(hidden.astype(int)) < 0).any(), name
+        shown = frame.loc[~hidden, "successes"].astype(int).tolist()
+        assert shown == sorted(shown, reverse=True), name
+        assert frame.loc[hidden, "column"].tolist() == sorted(frame.loc[hidden, "column"]), name
+    assert hidden_somewhere
+
+
+@pytest.mark.slow
+def test_sample_summaries_are_published_at_printed_precision(restricted_build):
+    repo, tables = restricted_build
+    sample = _published(repo / "results" / "restricted", "sample")
+    contacts = tables["participants"]["n_police_contacts"]
+    row = sample[sample["characteristic"] == "Police contacts described"].iloc[0]
+    assert float(row["mean"]) == round(contacts.mean(), 1)
+    assert float(row["sd"]) == round(contacts.std(ddof=1), 1)
+    assert row["min"] == row["max"] == ""
+    for _, row in sample[sample["category"] == "mean (SD)"].iterrows():
+        assert len(row["mean"].split(".")[-1]) <= 1 and len(row["sd"].split(".")[-1]) <= 1
 
 
 def _markdown_rows(path: Path) -> list[list[str]]:
@@ -311,9 +489,10 @@ def _markdown_rows(path: Path) -> list[list[str]]:
 
 
 def _allowed_count(text: str) -> bool:
-    return text in (SMALL, SUPPRESSED) or int(text) == 0 or int(text) >= THRESHOLD
+    return text == SUPPRESSED or int(text) == 0 or int(text) >= THRESHOLD
 
 
+@pytest.mark.slow
 def test_markdown_tables_show_no_small_count(restricted_build):
     repo, _ = restricted_build
     tables = repo / "results" / "restricted" / "tables"
@@ -321,46 +500,52 @@ def test_markdown_tables_show_no_small_count(restricted_build):
         if ":" in row[0]:
             assert _allowed_count(row[1]), row
     for row in _markdown_rows(tables / "agreement.md"):
-        # excerpt counts have no cell in the plan (it keys survivors): none is shown
-        assert row[1] == "not published", row
+        # survivors coded by A / by B / by both, as the plan shows them (no excerpt counts)
+        if row[1] != SUPPRESSED:
+            parts = row[1].split(" / ")
+            assert len(parts) == 3, row
+            if not row[0].startswith("**All codes"):
+                assert all(_allowed_count(part) for part in parts), row
     for row in _markdown_rows(tables / "survivor_tests.md"):
         for cell in row[1:3]:
             # "Survivors of colour: 10/17"
             yes, n = cell.rsplit(": ", 1)[1].split("/")
             assert _allowed_count(yes) and _allowed_count(n), row
-            if not {yes, n} & {SMALL, SUPPRESSED}:
+            if SUPPRESSED not in (yes, n):
                 assert _allowed_count(str(int(n) - int(yes))), row
     for row in _markdown_rows(tables / "safety_change.md"):
         assert _allowed_count(row[2]), row
+    assert "<3" not in "".join(p.read_text() for p in tables.glob("*.md"))
 
 
+@pytest.mark.slow
 def test_complementary_suppression_in_the_sample_table(restricted_build):
     repo, tables = restricted_build
     out = repo / "results" / "restricted"
     sample = _published(out, "sample")
     race = sample[sample["characteristic"] == "Race/ethnicity"].set_index("category")["n"]
-    assert race["Multiracial/other"] == SMALL
-    # The total (24) is published: one more race count is suppressed.
-    assert (race == SUPPRESSED).sum() >= 1
+    assert race["Multiracial/other"] == SUPPRESSED
+    # The total (24) is published: one more race count is withheld, and looks the same.
+    assert (race == SUPPRESSED).sum() >= 2
     assert (sample.loc[sample["characteristic"].str.startswith(("Age", "Police")),
                        ["min", "max"]] == "").all().all()
     markdown = (out / "tables" / "sample.md").read_text()
-    assert re.search(r"Multiracial/other \| <3 \|", markdown)
-    assert "Latina" in markdown and SUPPRESSED in markdown
+    assert re.search(r"Multiracial/other \| suppressed \|", markdown)
 
 
 def _shown_as(value: int, shown) -> bool:
-    """``value`` published as ``shown``: its marker when small, else itself or suppressed."""
+    """``value`` published as ``shown``: the marker when small, else itself or the marker."""
     if 0 < value < THRESHOLD:
-        return shown == SMALL
+        return shown == SUPPRESSED
     return shown == SUPPRESSED or (not isinstance(shown, str) and int(shown) == value) or (
         isinstance(shown, str) and shown == str(value))
 
 
 def _number(text) -> bool:
-    return text not in (SMALL, SUPPRESSED, "", None)
+    return text not in (SUPPRESSED, "", None)
 
 
+@pytest.mark.slow
 def test_shares_leave_no_small_complement_and_practices_no_small_rest(restricted_build):
     repo, _ = restricted_build
     out = repo / "results" / "restricted"
@@ -384,23 +569,28 @@ def test_shares_leave_no_small_complement_and_practices_no_small_rest(restricted
     assert {"Race", "Survivors of colour"} <= factors
 
 
-def test_claims_show_their_counts_as_the_plan_does_and_withhold_each_level(restricted_build):
-    repo, tables = restricted_build
-    published = json.loads((repo / "results" / "restricted" / "claims.json").read_text())
+@pytest.mark.slow
+def test_claims_show_their_counts_as_the_plan_does_and_withhold_each_level(
+        any_restricted_build):
+    from analysis.disclosure.publish import PublishedPlan
+
+    repo, tables = any_restricted_build
+    out = repo / "results" / "restricted"
+    published = json.loads((out / "claims.json").read_text())
+    plan = PublishedPlan.read(out / "disclosure" / "plan.json")
     raw = {c["id"]: c for c in evaluate_claims(tables, load_registry())}
-    small = withheld = 0
+    withheld = outcomes_kept = 0
     for claim in published["claims"]:
-        assert claim["verdict"] == raw[claim["id"]]["verdict"]
+        original_claim = raw[claim["id"]]
         for name, level in claim["levels"].items():
-            original = raw[claim["id"]]["levels"][name]
+            original = original_claim["levels"][name]
             hidden = False
             for field in COUNT_FIELDS:
                 if field not in original or original[field] is None:
                     continue
                 shown = level[field]
                 assert _shown_as(int(original[field]), shown), (claim["id"], name, field, shown)
-                small += shown == SMALL
-                hidden |= shown in (SMALL, SUPPRESSED)
+                hidden |= shown == SUPPRESSED
             for k, n in (("successes", "n"), ("exposed_yes", "exposed_n"),
                          ("reference_yes", "reference_n")):
                 if k in level and _number(level[k]) and _number(level[n]):
@@ -413,15 +603,33 @@ def test_claims_show_their_counts_as_the_plan_does_and_withhold_each_level(restr
                            if isinstance(v, float | dict) and k not in COUNT_FIELDS}
                 assert not numbers, (claim["id"], name, numbers)
                 assert level["estimate"] is None and level["p_value"] is None
+                # A withheld level's verdict only where the plan found it the same for
+                # every table its audit leaves possible; else withheld, like its counts.
+                if "verdict" in level:
+                    kept = plan.outcome_published(claim["id"], name)
+                    outcomes_kept += kept
+                    assert (level["verdict"] == original["verdict"]) if kept \
+                        else level["verdict"] == level["observed_direction"] == SUPPRESSED
+            elif "verdict" in level:
+                assert level["verdict"] == original["verdict"]
         primary = claim["levels"][claim["primary_level"]]
         assert claim["suppressed"] is primary["suppressed"]
         if claim["suppressed"]:
             assert all(claim[k] is None for k in ("estimate", "ci_low", "ci_high", "p_value",
                                                   "p_value_holm", "significant"))
+        if plan.outcome_published(claim["id"], "claim"):
+            assert claim["verdict"] == original_claim["verdict"]
+        else:
+            assert claim["verdict"] == claim["observed_direction"] == SUPPRESSED
+            assert claim["reproduced"] is None
         # No reason quotes a count: descriptive claims' counts are withheld.
         detail = re.search(r"\(([^()]*)\)$", claim["reason"]).group(1)
         assert not re.search(r"\d", detail), claim["reason"]
-    assert small > 0 and withheld > 0
+        # Published numbers at printed precision.
+        for key in ("estimate", "ci_low", "ci_high"):
+            if claim[key] is not None:
+                assert claim[key] == round(claim[key], 2), (claim["id"], key)
+    assert withheld > 0
     # Holm's adjustment uses every member of a family: withheld with any member's p-value.
     families: dict[str, list] = {}
     for claim in published["claims"]:
@@ -433,7 +641,7 @@ def test_claims_show_their_counts_as_the_plan_does_and_withhold_each_level(restr
     # values.yml prints a withheld level, and a withheld Holm p-value, as suppressed.
     import yaml
 
-    values = yaml.safe_load((repo / "results" / "restricted" / "values.yml").read_text())
+    values = yaml.safe_load((out / "values.yml").read_text())
     for claim in published["claims"]:
         printed = values["claims"][claim["id"]]
         for name, level in claim["levels"].items():
@@ -443,8 +651,10 @@ def test_claims_show_their_counts_as_the_plan_does_and_withhold_each_level(restr
                 assert printed[name]["estimate"] != SUPPRESSED
         if claim["p_value"] is not None and claim["p_value_holm"] is None:
             assert printed["p_holm"] == SUPPRESSED
+        assert printed["verdict"] == claim["verdict"]
 
 
+@pytest.mark.slow
 def test_survivor_tests_and_power_publish_the_claims_counts(restricted_build):
     repo, tables = restricted_build
     out = repo / "results" / "restricted"
@@ -461,13 +671,13 @@ def test_survivor_tests_and_power_publish_the_claims_counts(restricted_build):
         assert [row[c] for c in counts] == [str(level[c]) for c in counts], row["claim"]
         entry = power[row["contrast"]]
         assert [str(entry["n1"]), str(entry["n0"])] == [row["exposed_n"], row["reference_n"]]
-        hidden = any(row[c] in (SMALL, SUPPRESSED) for c in counts)
+        hidden = any(row[c] == SUPPRESSED for c in counts)
         assert hidden == level["suppressed"]
         if hidden:
             assert (row[["difference", "ci_low", "ci_high", "p_value", "p_holm"]] == "").all()
             assert row["reason"].startswith("suppressed")
         if (tests.loc[tests["contrast"] == row["contrast"], list(counts)]
-                .isin([SMALL, SUPPRESSED]).any().any()):
+                == SUPPRESSED).any().any():
             assert row["p_holm"] == ""
     assert set(tests["contrast"]) == set(power) == {"colour_vs_white", "black_vs_others"}
     assert str(power["black_vs_others"]["n1"]) == race["Black"]
@@ -481,7 +691,8 @@ def test_survivor_tests_and_power_publish_the_claims_counts(restricted_build):
         assert _shown_as(int(n0), power[contrast]["n0"])
 
 
-def test_fitted_models_quote_no_suppressed_count_of_contacts(restricted_build, tmp_path):
+@pytest.mark.slow
+def test_fitted_models_quote_no_withheld_count_of_contacts(restricted_build, tmp_path):
     from analysis.disclosure.keys import PREDICTOR_CELLS
     from analysis.disclosure.publish import PublishedPlan
     from analysis.paper.figures.arrest import arrest_curve_caption, arrest_curves
@@ -497,7 +708,7 @@ def test_fitted_models_quote_no_suppressed_count_of_contacts(restricted_build, t
             key = PREDICTOR_CELLS.get(predictor)
             if key is None or key not in texts:
                 continue
-            if texts[key] in (SMALL, SUPPRESSED):
+            if texts[key] == SUPPRESSED:
                 assert mean is None and predictor in entry["withheld_means"], (model, predictor)
             else:
                 assert mean == pytest.approx(int(texts[key]) / n_contacts), (model, predictor)
@@ -515,48 +726,79 @@ def test_fitted_models_quote_no_suppressed_count_of_contacts(restricted_build, t
     assert "their share of contacts is suppressed" in caption
 
 
-def test_qualitative_outputs_are_suppressed_aggregates(restricted_build):
+@pytest.mark.slow
+def test_qualitative_outputs_are_withheld_aggregates(restricted_build):
     repo, tables = restricted_build
     out = repo / "results" / "restricted" / "qualitative"
     themes = pd.read_csv(out / "themes.csv", dtype=str, keep_default_na=False)
     agreement = pd.read_csv(out / "agreement.csv", dtype=str, keep_default_na=False)
     co = pd.read_csv(out / "cooccurrence.csv", dtype=str, keep_default_na=False)
     n = len(tables["participants"])
-    for frame, columns in ((themes, ["cases"]), (agreement, ["cases_a", "cases_b"]),
+    counts = ["cases_a", "cases_b", "both", "a_only", "b_only", "neither"]
+    for frame, columns in ((themes, ["cases"]), (agreement, counts),
                            (co, [c for c in co.columns if c != "code"])):
         for column in columns:
             for value in frame[column]:
-                if value not in (SMALL, SUPPRESSED):
+                if value != SUPPRESSED:
                     k = int(value)
                     assert k == 0 or k >= THRESHOLD, (column, value)
                     if frame is not co:
                         assert n - k == 0 or n - k >= THRESHOLD, (column, value)
-    hidden = agreement["cases_a"].isin([SMALL, SUPPRESSED])
-    assert (agreement.loc[hidden, "kappa"] == "").all()
+    # A code's coefficients and intervals only with every count of its 2x2 table shown, and
+    # then computed from that table alone.
+    hidden = agreement[counts].eq(SUPPRESSED).any(axis=1)
+    assert hidden.any()
+    derived = ["agreement", "kappa", "kappa_low", "kappa_high", "ac1", "ac1_low", "ac1_high"]
+    assert (agreement.loc[hidden, derived] == "").all().all()
+    assert (agreement.loc[hidden, "band"] == SUPPRESSED).all()
+    settings = load_config()["agreement"]
+    per_code, _ = case_agreement(tables, load_config()["alpha"],
+                                 settings["bootstrap_replicates"], settings["bootstrap_seed"])
+    for i in agreement.index[~hidden]:
+        row = agreement.loc[i]
+        cells = [int(row[k]) for k in ("both", "a_only", "b_only", "neither")]
+        assert cells == per_code.loc[i, ["both", "a_only", "b_only", "neither"]].tolist()
+        if row["kappa"]:
+            assert float(row["kappa"]) == pytest.approx(cohens_kappa(two_by_two(cells),
+                                                                     return_results=False))
+    overall = json.loads((out / "agreement.json").read_text())
+    assert not {"confusable_share", "confusable_disagreements", "by_style",
+                "pooled_kappa_low", "pooled_kappa_high"} & set(overall)
+    # the pooled kappa and AC1 average every code's chance agreement: withheld with any table
+    assert overall["pooled_kappa"] is None and overall["pooled_ac1"] is None
 
 
-def test_no_suppressed_cell_follows_from_the_published_ones(restricted_build):
-    _, tables = restricted_build
-    cells, _ = study_cells(tables)
-    solved = cells.solve(THRESHOLD)
-    shown = {k for k in cells.published if k not in solved.status}
-    protected = set(solved.status) | {k for k, v in cells.values.items()
-                                      if 0 < v < THRESHOLD and k not in cells.fixed}
-    assert not protected & set(cells.determined(shown))
-
-
+@pytest.mark.slow
 def test_values_and_manuscript_state_the_restricted_notice(restricted_build):
     repo, _ = restricted_build
     out = repo / "results" / "restricted"
     values = (out / "values.yml").read_text()
     assert "data_source: restricted" in values
-    assert "other:\n    n: <3" in values   # sample.other.n
+    assert "other:\n    n: suppressed" in values   # sample.other.n
     page = (out / "manuscript" / "manuscript.html").read_text()
     assert "This build analysed restricted data" in page
-    assert "Counts below 3 are suppressed" in page
+    assert "Counts below 3 are withheld" in page
+    assert "agreement is measured per survivor and code, not per excerpt" in page
     assert "Every number in this paper comes from synthetic data" not in page
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert "restricted data" in title and "synthetic data" not in title
 
 
+@pytest.mark.slow
+def test_restricted_tables_hashes_are_published_only_where_configured(restricted_build):
+    import yaml
+
+    repo, _ = restricted_build
+    out = repo / "results" / "restricted"
+    assert load_config()["publish_restricted_hashes"] is False
+    values = yaml.safe_load((out / "values.yml").read_text())
+    assert set(values["hashes"]) == {"committed_match"}
+    table = (out / "tables" / "hashes.md").read_text()
+    assert "publish_restricted_hashes" in table
+    assert not re.search(r"`[0-9a-f]{64}`", table)
+
+
+@pytest.mark.slow
 def test_no_excerpt_saturation_or_disagreement_table_is_published(restricted_build):
     """Restricted data have no transcripts; the saturation curve follows single interviews;
     disagreement counts have no cell in the plan: none of them is written."""
@@ -568,19 +810,15 @@ def test_no_excerpt_saturation_or_disagreement_table_is_published(restricted_bui
     for name in ("saturation.csv", "saturation.json", "disagreements.csv",
                  "theme_excerpts.csv", "code_by_case.csv"):
         assert not (qualitative / name).exists(), name
+    # Agreement per survivor and code (the plan's tables), not per excerpt: no excerpt count,
+    # no pooled interval (it resamples survivors with all their codes), no generator check.
     agreement = pd.read_csv(qualitative / "agreement.csv", dtype=str, keep_default_na=False)
-    assert not {"excerpts", "excerpts_a", "excerpts_b", "both", "a_only", "b_only",
-                "neither"} & set(agreement.columns)
-    hidden = agreement["cases_a"].isin([SMALL, SUPPRESSED])
-    assert (agreement.loc[hidden, ["kappa", "kappa_low", "kappa_high", "ac1", "ac1_low",
-                                   "ac1_high"]] == "").all().all()
-    # the agreement measure still works there: per excerpt and code, from the applications
-    shown = agreement[~(hidden | agreement["cases_b"].isin([SMALL, SUPPRESSED]))]
-    assert len(shown) and (shown["ac1"] != "").all()
+    assert not {"excerpts", "excerpts_a", "excerpts_b"} & set(agreement.columns)
     overall = json.loads((qualitative / "agreement.json").read_text())
-    assert overall["unit"] == "excerpt x code" and overall["pooled_ac1"] is not None
+    assert overall["unit"] == "survivor x code" and "excerpts" not in overall
     assert not {"confusable_share", "confusable_disagreements", "by_style",
-                "case_code_disagreements", "disagreement_rate"} & set(overall)
+                "case_code_disagreements", "disagreement_rate", "pooled_kappa_low",
+                "pooled_ac1_high"} & set(overall)
     # the stand-in's own excerpts (which the build never saw) appear in no output
     excerpts = generate_study(load_config(overrides={"seed": STANDIN_SEED}))["excerpts"]
     long_ones = [t for t in excerpts["text"] if len(t) > 60]
@@ -596,26 +834,30 @@ def test_no_excerpt_saturation_or_disagreement_table_is_published(restricted_bui
     assert "not drawn for restricted data" in (out / "figures" / "code_saturation.yml").read_text()
 
 
+@pytest.mark.slow
 def test_figures_show_no_single_survivor(restricted_build):
     repo, _ = restricted_build
     figures = repo / "results" / "restricted" / "figures"
     code_by_case = (figures / "code_by_case.yml").read_text()
     assert "survivor-by-code matrix is not shown" in code_by_case
     arrest = (figures / "arrest_curve.yml").read_text()
-    assert "observed contacts are not drawn" in arrest
+    assert "observed contacts are not drawn" in arrest or "Not drawn for restricted" in arrest
     assert "Dots along the top edge" not in arrest
     assert "(../results/restricted/figures/code_by_case.png)" in (
         figures / "code_by_case.md").read_text()
 
 
-def test_the_publish_check_reports_a_match_share_and_fails_above_a_threshold(restricted_build):
+@pytest.mark.slow
+def test_the_publish_check_reports_whole_records_and_fails_at_the_threshold(restricted_build):
+    from analysis.disclosure.check import closest_distances
+
     repo, tables = restricted_build
     report = json.loads((repo / "results" / "restricted" / "disclosure.json").read_text())
-    synthetic = read_study(repo / "data" / "synthetic", ["participants"])["participants"]
-    share = quasi_identifier_match_share(synthetic, tables["participants"])
-    assert report["match_share"] == pytest.approx(share)
-    assert report["passed"] is True and report["threshold"] == 0.5
-    assert 0 < share <= 0.5
+    synthetic = read_study(repo / "data" / "synthetic", list(tables)[:4])
+    close = int(np.sum(closest_distances(synthetic, tables) < report["reference_distance"]))
+    assert report["synthetic_records_too_close"] == close
+    assert report["passed"] is True and report["threshold"] == load_config()[
+        "disclosure_max_close_share"]
 
     def check(threshold: float) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -624,14 +866,15 @@ def test_the_publish_check_reports_a_match_share_and_fails_above_a_threshold(res
              "--output", str(repo / "check.json")],
             cwd=repo, env=workflow_env(), capture_output=True, text=True, check=False)
 
-    passed = check(round(share, 4) + 0.01)
+    share = report["close_share"]
+    passed = check(share + 0.01)
     assert passed.returncode == 0, passed.stderr
-    failed = check(round(share, 4) - 0.01)
-    assert failed.returncode == 1
-    assert "disclosure check failed" in failed.stderr
-    assert json.loads((repo / "check.json").read_text())["passed"] is False
+    failed = check(share)   # a share equal to the threshold fails (or 0 is not a threshold)
+    assert failed.returncode != 0
+    assert "disclosure check failed" in failed.stderr or "threshold" in failed.stderr
 
 
+@pytest.mark.slow
 def test_a_table_failing_its_schema_stops_the_step(tmp_path):
     repo = copy_repository(tmp_path / "repo")
     data = repo / "data" / "restricted"
@@ -652,6 +895,7 @@ def test_a_table_failing_its_schema_stops_the_step(tmp_path):
     assert not tables.exists() or not list(tables.glob("*.csv"))
 
 
+@pytest.mark.slow
 def test_an_empty_restricted_table_names_the_table(tmp_path):
     repo = copy_repository(tmp_path / "repo")
     data = repo / "data" / "restricted"
@@ -667,18 +911,6 @@ def test_an_empty_restricted_table_names_the_table(tmp_path):
 
 
 # --- configuration and rendering -------------------------------------------------------------
-
-@pytest.mark.parametrize("value", [-0.1, 1.5, "half"])
-def test_the_disclosure_threshold_must_be_a_share(value):
-    from analysis.config import ConfigError
-
-    with pytest.raises(ConfigError, match="disclosure_max_match_share"):
-        load_config(overrides={"disclosure_max_match_share": value})
-
-
-def test_the_default_disclosure_threshold_is_one_half():
-    assert load_config()["disclosure_max_match_share"] == 0.5
-
 
 def test_rendering_against_restricted_results_stages_a_rewritten_copy(tmp_path):
     from analysis.render.engine import staged_project
@@ -709,8 +941,9 @@ def test_rendering_against_restricted_results_stages_a_rewritten_copy(tmp_path):
 
 def test_the_restricted_crate_holds_only_what_the_build_publishes(restricted_build):
     """results/restricted/ro-crate-metadata.json: the aggregate results with their SHA-256,
-    the restricted tables by hash only (no file name, no row, no value), and the reviewer's
-    check inside the secure environment matches them by content."""
+    the restricted tables by number only (no file name, row, value or, with
+    publish_restricted_hashes false as by default, checksum), and the reviewer's check
+    passes on the build."""
     from analysis.io import sha256
     from analysis.study.vocabulary import RESTRICTED_TABLES
 
@@ -720,9 +953,11 @@ def test_the_restricted_crate_holds_only_what_the_build_publishes(restricted_bui
     graph = {e["@id"]: e for e in json.loads(text)["@graph"]}
     data = [f"{name}.csv" for name in RESTRICTED_TABLES]
     digests = {sha256(repo / "data" / "restricted" / name) for name in data}
-    hashed = {i.removeprefix("#restricted-sha256-") for i in graph
-              if i.startswith("#restricted-sha256-")}
-    assert hashed == digests and len(hashed) == len(RESTRICTED_TABLES)
+    assert load_config()["publish_restricted_hashes"] is False
+    assert not [d for d in digests if d in text] and "#restricted-sha256-" not in text
+    numbered = [e for i, e in graph.items() if i.startswith("#restricted-input-")]
+    assert len(numbered) == len(RESTRICTED_TABLES)
+    assert all("sha256" not in e and e["encodingFormat"] == "text/csv" for e in numbered)
     # no file name, path or cell of the restricted tables
     for entity in graph.values():
         for key in ("alternateName", "name"):

@@ -263,6 +263,23 @@ def test_rule_graph_comes_from_snakemake():
     assert sorted(placed) == sorted(graph.rules)
 
 
+def test_a_failed_rule_graph_names_the_whole_error_after_one_retry(tmp_path):
+    """The nested snakemake's own message reaches the error (--quiet once hid it)."""
+    from analysis.paper.figures import dag
+
+    (tmp_path / "Snakefile").write_text('rule all:\n    input: "x"\nraise ValueError("a '
+                                        'workflow that cannot be read")\n')
+    dag._CACHE.clear()
+    with pytest.raises(RuntimeError) as error:
+        dag.rule_graph(tmp_path, timeout=120)
+    message = str(error.value)
+    assert "failed 2 times" in message and message.count("exit status 1") == 2
+    assert "a workflow that cannot be read" in message
+    assert "--quiet" not in message and "--workflow-profile none" in message
+    # The nested run worked in a private directory: nothing written beside the Snakefile.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Snakefile"]
+
+
 def test_dot_parsing_is_canonical():
     from analysis.paper.figures.dag import parse_dot
 

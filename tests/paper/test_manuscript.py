@@ -98,11 +98,17 @@ def test_authors_are_those_of_citation_cff():
     assert (author if isinstance(author, list) else [author]) == names
 
 
-def test_the_title_does_not_claim_a_replication_of_real_data():
-    meta = _front_matter(MANUSCRIPT / "manuscript.qmd")
-    title = f"{meta['title']} {meta.get('subtitle', '')}".lower()
-    assert "synthetic" in title
-    assert "replication" not in title and "privacy-safe" not in title
+def test_the_title_names_the_data_the_build_analysed():
+    from analysis.paper.values.study import document_title
+
+    # The title comes from values.yml (metadata-files), so that it can say which data.
+    assert "title" not in _front_matter(MANUSCRIPT / "manuscript.qmd")
+    for source in ("synthetic", "restricted"):
+        meta = document_title({"data_source": source})
+        title = f"{meta['title']} {meta['subtitle']}".lower()
+        assert meta["title"].endswith(f"on {source} data")
+        assert "replication" not in title and "privacy-safe" not in title
+    assert "synthetic" not in document_title({"data_source": "restricted"})["title"]
 
 
 def test_every_practice_has_an_expectation_with_sources():

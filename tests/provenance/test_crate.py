@@ -66,7 +66,7 @@ CONFIG = {"seed": 7, "alpha": 0.05, "data_source": "synthetic", "flag": True,
           "grid": [12, 24], "empty": [], "sample": {"age_min": 19, "groups": {"Black": 11}}}
 
 
-def _small_build(root: Path, restricted: bool = False):
+def _small_build(root: Path, restricted: bool = False, hashes: bool = True):
     """Three jobs: a shard whose output Snakemake deleted, a merge, a figure per name."""
     data = "data/restricted/participants.csv" if restricted else "data/synthetic/participants.csv"
     files = _write(root, {
@@ -96,7 +96,7 @@ def _small_build(root: Path, restricted: bool = False):
         software=[software.program("python", "3.11.7")], engine=ENGINE, date="2026-01-02",
         version="0.1.0", authors=["The authors"], name="A build", description="Its results.",
         results_license="CC-BY-4.0", code_license="MIT",
-        restricted="data/restricted" if restricted else None,
+        restricted="data/restricted" if restricted else None, restricted_hashes=hashes,
         rule_software={"figure": [software.program("typst", "0.15.1")]},
         descriptions={"seed": "master seed"})
 
@@ -213,6 +213,23 @@ def test_restricted_inputs_are_named_by_their_hash_only(tmp_path):
     digest = facts.files["data/restricted/participants.csv"].sha256
     assert f'"#restricted-sha256-{digest}"' in text
     assert "participants" not in text and "P01" not in text and "data/restricted" not in text
+
+
+def test_restricted_inputs_have_no_checksum_unless_the_configuration_allows_it(tmp_path):
+    """publish_restricted_hashes false (the default): a restricted input is named by number,
+    with no SHA-256 anyone holding a copy could confirm it with."""
+    facts = _small_build(tmp_path, restricted=True, hashes=False)
+    text = crate_bytes(build_crate(facts)).decode()
+    graph = _graph(build_crate(facts))
+    digest = facts.files["data/restricted/participants.csv"].sha256
+    assert digest not in text and "#restricted-sha256-" not in text
+    entity = graph["#restricted-input-1"]
+    assert entity["@type"] == "File" and "sha256" not in entity
+    assert entity["encodingFormat"] == "text/csv"
+    assert "participants" not in text and "P01" not in text and "data/restricted" not in text
+    shard = next(e for e in graph.values() if e.get("@type") == "CreateAction"
+                 and "#restricted-input-1" in _ids(e.get("object", [])))
+    assert shard
 
 
 def test_the_crate_is_the_same_bytes_each_time(tmp_path):

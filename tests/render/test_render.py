@@ -190,6 +190,22 @@ def test_missing_value_names_key_and_file(tmp_path: Path, figure_png: Path) -> N
     assert not (root / "results" / "manuscript").exists()
 
 
+def test_the_values_file_sets_the_title_as_a_metadata_file_does(tmp_path: Path,
+                                                               figure_png: Path) -> None:
+    """Quarto merges metadata-files (values.yml) into the document: with no title of its
+    own the document takes the values file's; a title in the front matter wins."""
+    root = make_project(tmp_path / "p", figure_png)
+    edit(root / "_quarto.yml", 'title: "Fixture manuscript for the render engine"\n', "")
+    edit(root / "results" / "values.yml", "seed:", "title: From the values file\nseed:")
+    run(root)
+    html = (root / "results" / "manuscript" / "manuscript.html").read_text(encoding="utf-8")
+    assert "<title>From the values file</title>" in html
+    edit(root / "manuscript" / "manuscript.qmd", "lang: en", "lang: en\ntitle: From the front")
+    run(root)
+    html = (root / "results" / "manuscript" / "manuscript.html").read_text(encoding="utf-8")
+    assert "<title>From the front</title>" in html
+
+
 def test_var_reads_project_variables_as_quarto_does(tmp_path: Path, figure_png: Path) -> None:
     """The defect this replaced: the fallback read {{< var >}} from values.yml, where Quarto
     finds nothing (it reads _variables.yml) and prints ?var:key."""

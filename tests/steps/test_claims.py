@@ -368,3 +368,81 @@ def test_an_estimate_that_is_not_estimable_is_not_reproduced(registry):
     assert not results["C4"]["estimable"]
     assert results["C4"]["verdict"] == NOT_REPRODUCED
     assert "constant" in results["C4"]["reason"]
+
+
+# --- verdicts from published counts (the disclosure plan's check) -----------------------------
+
+
+def _level_counts(result) -> dict[str, dict[str, int]]:
+    """Each level's count fields as claims.json publishes them (what the plan protects)."""
+    from analysis.disclosure.plan import COUNT_FIELDS
+
+    return {lv: {f: v[f] for f in COUNT_FIELDS if v.get(f) is not None}
+            for lv, v in result["levels"].items()}
+
+
+@pytest.mark.parametrize("scenario", ["published", "null", "contrary"])
+def test_from_counts_is_what_one_study_computes_its_count_based_levels_with(registry, scenario):
+    """Each statistic's from_counts, fed the counts claims.json publishes, gives exactly the
+    one-study result for every level counts decide (p-values included), and None for a
+    model-based level; outcomes_from_counts then gives the same verdicts and directions."""
+    from analysis.steps.claims import outcomes_from_counts, verdict_levels
+    from analysis.steps.statistics import STATISTICS
+
+    config = load_config(overrides={"scenario": scenario})
+    for seed in (None, 5, 11):
+        tables = generate_study(config, seed=seed, interviews=False, coding=False).tables
+        for entry, result in zip(registry, evaluate_claims(tables, registry, config["alpha"]),
+                                 strict=True):
+            counts = _level_counts(result)
+            outcome = STATISTICS[entry["statistic"]].from_counts(entry, counts,
+                                                                 config["alpha"])
+            assert outcome is not None, entry["id"]
+            for level, computed in outcome["levels"].items():
+                if computed is None:
+                    assert entry["statistic"] == "association" and level == "contact"
+                else:
+                    assert computed == result["levels"][level], (entry["id"], level)
+            decided = outcome["levels"][entry.get("primary_level", "survivor")] is not None
+            if entry["statistic"] != "association" or decided:
+                assert (outcome["verdict"], outcome["observed"]) == (
+                    result["verdict"], result["observed_direction"]), entry["id"]
+            else:
+                assert outcome["verdict"] is None and outcome["observed"] is None
+            pairs = outcomes_from_counts(entry, counts, config["alpha"])
+            rests_on = set(verdict_levels(entry)) & set(outcome["levels"])
+            assert rests_on, entry["id"]
+            assert (pairs["claim"][0] is None) == any(outcome["levels"][lv] is None
+                                                      for lv in rests_on), entry["id"]
+            for level, (word, direction) in pairs["levels"].items():
+                if word is not None:
+                    assert word == result["levels"][level]["verdict"]
+                    assert direction == result["levels"][level]["observed_direction"]
+
+
+def test_a_statistic_that_is_not_count_based_decides_nothing_from_counts(registry):
+    """The default hook: a statistic without a count path returns None, and the plan then
+    withholds every verdict of its withheld levels."""
+    from analysis.steps.claims import outcomes_from_counts
+    from analysis.steps.statistics import STATISTICS, Statistic
+
+    class ModelOnly(Statistic):
+        name = "model_only"
+
+    entry = {**registry[0], "statistic": "model_only"}
+    STATISTICS["model_only"] = ModelOnly()
+    try:
+        assert ModelOnly().from_counts(entry, {"survivor": {"n": 24}}, 0.05) is None
+        assert outcomes_from_counts(entry, {"survivor": {"n": 24}}) == {
+            "claim": (None, None), "levels": {"survivor": (None, None)}}
+    finally:
+        del STATISTICS["model_only"]
+
+
+def test_a_missing_count_field_is_a_key_error(registry):
+    """The attacker and the plan rely on it: counts alone that are incomplete decide nothing."""
+    from analysis.steps.claims import outcomes_from_counts
+
+    for entry in registry:
+        with pytest.raises(KeyError):
+            outcomes_from_counts(entry, {"contact": {}, "survivor": {}})

@@ -1,5 +1,6 @@
-"""The qualitative step (issues 20 and 28): agreement over excerpt x code decisions against
-an independent count and the libraries, its bootstrap intervals, the restricted-data path,
+"""The qualitative step (issues 20, 28 and 31): agreement over excerpt x code decisions against
+an independent count and the libraries, its bootstrap intervals, the restricted-data path and
+the survivor x code measure restricted builds publish,
 where the coders differed, code saturation against its exact expectation, and the rule
 that chooses the excerpts the manuscript quotes."""
 
@@ -20,6 +21,7 @@ from analysis.stats.agreement import (
 )
 from analysis.steps.qualitative import (
     agreement,
+    case_agreement,
     code_by_case,
     confusable_matrix,
     confusion_share,
@@ -171,6 +173,74 @@ def test_the_case_level_paradox_does_not_reach_the_excerpt_measure(study):
             assert float(binary_coefficients(case_level).kappa) == pytest.approx(0, abs=1e-12)
         assert per_code.loc[code, "kappa"] > 0.5
         assert per_code.loc[code, "ac1"] > 0.9
+
+
+# --- agreement over survivor x code decisions (what restricted builds publish) ---------------
+
+
+def test_case_agreement_counts_and_coefficients_against_a_loop_and_the_libraries(study):
+    from analysis.stats.agreement import krippendorff_alpha_nominal
+
+    per_code, overall = case_agreement(study.tables, reps=200, seed=1)
+    a, b = code_by_case(study.tables, "A"), code_by_case(study.tables, "B")
+    n = len(study["participants"])
+    assert overall["unit"] == "survivor x code" and "excerpts" not in overall
+    assert not {"excerpts", "excerpts_a", "excerpts_b"} & set(per_code.columns)
+    assert overall["decisions"] == n * overall["codes"] and overall["cases"] == n
+    for row in per_code.itertuples(index=False):
+        cells = [0, 0, 0, 0]
+        for x, y in zip(a[row.code], b[row.code], strict=True):   # one survivor at a time
+            cells[0 if x and y else 1 if x else 2 if y else 3] += 1
+        assert [row.both, row.a_only, row.b_only, row.neither] == cells, row.code
+        assert (row.cases_a, row.cases_b) == (int(a[row.code].sum()), int(b[row.code].sum()))
+        table = two_by_two(cells)
+        if row.kappa is not None and not pd.isna(row.kappa):
+            assert row.kappa == pytest.approx(cohens_kappa(table, return_results=False))
+        assert row.ac1 == pytest.approx(gwet_ac1(table))
+        assert row.agreement == pytest.approx((row.both + row.neither) / n)
+    xa, xb = a.to_numpy().ravel(), b.to_numpy().ravel()
+    assert overall["disagreements"] == int(np.sum(xa != xb))
+    assert overall["krippendorff_alpha"] == pytest.approx(krippendorff_alpha_nominal(xa, xb))
+    pooled = pooled_coefficients(per_code[["both", "a_only", "b_only", "neither"]].to_numpy())
+    assert overall["pooled_kappa"] == pytest.approx(float(pooled.kappa))
+    assert overall["pooled_ac1"] == pytest.approx(float(pooled.ac1))
+
+
+def test_case_agreement_intervals_of_a_code_depend_on_its_table_alone(study):
+    """Each code's interval is a function of its four counts and the seed: shuffling which
+    survivor holds which cell (keeping every code's table) changes none of them, while the
+    pooled interval, which resamples survivors with all their codes, may change."""
+    per_code, overall = case_agreement(study.tables, reps=300, seed=4)
+    apps = study["code_applications"]
+    ids = study["participants"]["participant_id"].tolist()
+    rng = np.random.default_rng(0)
+    moved = []
+    for _, own in apps.groupby("code", sort=False):   # a fresh survivor order per code
+        order = dict(zip(ids, rng.permutation(ids), strict=True))
+        moved.append(own.assign(participant_id=own["participant_id"].map(order)))
+    shuffled = {**study.tables, "code_applications": pd.concat(moved, ignore_index=True)}
+    again, other = case_agreement(shuffled, reps=300, seed=4)
+    columns = ["both", "a_only", "b_only", "neither", "kappa", "kappa_low", "kappa_high",
+               "ac1", "ac1_low", "ac1_high"]
+    pd.testing.assert_frame_equal(per_code[columns], again[columns])
+    assert other["pooled_kappa"] == pytest.approx(overall["pooled_kappa"])
+    shown = per_code.dropna(subset=["kappa_low"])
+    assert len(shown) >= 5
+    assert (shown["kappa_low"] >= -1).all() and (shown["kappa_high"] <= 1).all()
+    assert ((shown["kappa_low"] <= shown["kappa"]) & (shown["kappa"] <= shown["kappa_high"])).all()
+    none = per_code[per_code["kappa_low"].isna()]
+    assert ((none["a_only"] + none["b_only"]) == 0).all()
+
+
+def test_run_qualitative_computes_agreement_over_the_unit_asked(study, config):
+    tables = {k: study[k] for k in ("participants", "qual_codebook", "code_applications")}
+    survivors = run_qualitative(tables, config["qualitative"], bootstrap=config["agreement"],
+                                unit="survivor")
+    assert survivors["agreement_overall"]["unit"] == "survivor x code"
+    assert survivors["agreement_overall"]["bootstrap_seed"] == \
+        config["agreement"]["bootstrap_seed"]
+    with pytest.raises(ValueError, match="unit of agreement 'case'; allowed: excerpt, survivor"):
+        run_qualitative(tables, config["qualitative"], unit="case")
 
 
 # --- where the coders differed -----------------------------------------------------------

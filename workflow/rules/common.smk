@@ -126,9 +126,9 @@ def committed_digest():
     return digest.hexdigest()
 
 
-def tables(names):
-    """The CSV files of the named study tables."""
-    return [f"{DATA}/{name}.csv" for name in names]
+def tables(names, directory=DATA):
+    """The CSV files of the named study tables (in the build's data directory by default)."""
+    return [f"{directory}/{name}.csv" for name in names]
 
 
 def plan_argument(wildcards, input):

@@ -53,27 +53,27 @@ if not RESTRICTED:
 if RESTRICTED:
 
     # Before synthetic data made from the restricted data are published (as
-    # data/synthetic/), check that they do not reproduce real survivors: the
-    # share of synthetic participants whose quasi-identifiers (age band,
-    # race/ethnicity, children in the home, relationship status) match a
-    # restricted participant must not exceed disclosure_max_match_share. The
-    # job fails, and so the build, when it does.
+    # data/synthetic/), check that they do not reproduce real survivors: each
+    # synthetic survivor's whole record (participant row, violence, strategies,
+    # contacts in sequence) is compared with the restricted ones, and the share
+    # of synthetic records closer to one than independently generated studies
+    # come must stay below disclosure_max_close_share. The job fails, and so
+    # the build, when it does not.
     rule publish_check:
         input:
-            synthetic="data/synthetic/participants.csv",
-            restricted=f"{DATA}/participants.csv",
+            synthetic=tables(V.QUANT_TABLES, "data/synthetic"),
+            restricted=tables(V.QUANT_TABLES),
             code=step_code("publish-check"),
         output:
             f"{RESULTS}/disclosure.json",
         params:
-            threshold=config["disclosure_max_match_share"],
-            synthetic=lambda wildcards, input: os.path.dirname(input.synthetic),
-            restricted=lambda wildcards, input: os.path.dirname(input.restricted),
+            cfg=step_params("publish-check"),
+            synthetic=lambda wildcards, input: os.path.dirname(input.synthetic[0]),
+            restricted=lambda wildcards, input: os.path.dirname(input.restricted[0]),
         log:
             f"{LOGS}/publish_check.log",
         conda:
             ENV
         shell:
-            "python -m analysis publish-check --synthetic {params.synthetic} "
-            "--restricted {params.restricted} --threshold {params.threshold} "
-            "--output {output} > {log} 2>&1"
+            "python -m analysis publish-check --params {params.cfg:q} --synthetic {params.synthetic} "
+            "--restricted {params.restricted} --output {output} > {log} 2>&1"

@@ -63,6 +63,18 @@ class ArrestCurves:
     withheld: tuple[str, ...] = ()          # restricted data: covariates whose share is suppressed
 
 
+#: Why a restricted build draws no arrest curve (its model withheld with one of its counts).
+WITHHELD_TEXT = ("Not drawn for restricted data: the arrest model rests on a count of arrests "
+                 "by one of its terms that is withheld, so the model is withheld too.")
+
+
+def arrest_withheld(results: Path) -> bool:
+    """True when a restricted build withheld the arrest model (no coefficients published)."""
+    fit = read_json(results / "inference" / "fits.json").get(MODEL, {})
+    return small_cell_threshold() is not None and fit.get("params") is None \
+        and fit.get("estimable") is None
+
+
 def arrest_fit(results: Path) -> dict:
     """The study's arrest model as the inference step fitted it (``inference/fits.json``)."""
     fits = read_json(results / "inference" / "fits.json")
@@ -120,7 +132,7 @@ def arrest_curves(results: Path, data: Path, step: float = 0.05) -> ArrestCurves
     :math:`\\bar p` with the t critical value of the model's own intervals, so
     it stays inside 0 and 1. The curves stop at the most earlier calls the
     inference step allows (``reach``: the maximum, or in a restricted build
-    the most that at least the threshold of contacts reached).
+    the most that the published counts show at least the threshold of contacts reaching).
     """
     alpha = float(read_claims(results)["alpha"])
     fit = arrest_fit(results)
@@ -195,6 +207,12 @@ def arrest_curve(results: Path, data: Path) -> Figure:
     contacts are drawn in a strip below each panel (arrest and no arrest),
     outside the probability axis.
     """
+    if arrest_withheld(results):
+        fig, ax = new_figure(1.2)
+        ax.axis("off")
+        ax.text(0.5, 0.5, WITHHELD_TEXT, ha="center", va="center", fontsize=9, color=".25",
+                transform=ax.transAxes, wrap=True)
+        return fig
     curves = arrest_curves(results, data)
     restricted = small_cell_threshold() is not None
     if restricted:
@@ -281,6 +299,9 @@ def _averaged_text(c: ArrestCurves) -> str:
 
 
 def arrest_curve_caption(results: Path, data: Path) -> str:
+    if arrest_withheld(results):
+        return ("Probability that the partner was arrested at a police contact, against the "
+                "number of earlier police calls, by visible injury. " + WITHHELD_TEXT)
     c = arrest_curves(results, data)
     level = percent(c.level)
     adjusted = ["visible injury", "earlier calls", *(_term(p) for p in c.composition)]
@@ -299,8 +320,9 @@ def arrest_curve_caption(results: Path, data: Path) -> str:
     if threshold is not None:
         return (
             f"{model} Restricted data: the observed contacts are not drawn, and the curves stop "
-            f"at {int(c.calls.max())} earlier calls, the most that at least {threshold} "
-            f"contacts reached; towards that end they rest on few contacts."
+            f"at {int(c.calls.max())} earlier calls, the most that the published counts of "
+            f"contacts by earlier calls show at least {threshold} contacts reaching; towards "
+            f"that end they rest on few contacts."
         )
     # The sparse right-hand tail: the fewest earlier calls reached by at most a tenth of contacts.
     tail = next(k for k in range(int(c.prior_calls.max()) + 2)
@@ -317,6 +339,8 @@ def arrest_curve_caption(results: Path, data: Path) -> str:
 
 
 def arrest_curve_alt(results: Path, data: Path) -> str:
+    if arrest_withheld(results):
+        return "A text panel saying that the arrest curves are not drawn: " + WITHHELD_TEXT
     c = arrest_curves(results, data)
     top = int(c.calls.max())
     at = {k: int(np.argmin(np.abs(c.calls - k))) for k in (0, top)}

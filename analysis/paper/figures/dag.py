@@ -93,34 +93,99 @@ def _stamp(root: Path) -> tuple:
     return (str(root), *((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths))
 
 
-def rule_graph(root: Path | None = None, timeout: float = 300) -> RuleGraph:
+#: The workflow's own folders, copied for the nested Snakemake (small text files) with every
+#: file at the top of the repository (the Snakefile, and any a rule names as input, such as
+#: the crate's CITATION.cff), and what it only reads (linked): never the build's results/ or
+#: .snakemake/, which another Snakemake is writing while it runs.
+WORKFLOW_FOLDERS = ("workflow", "config", "manuscript")
+WORKFLOW_LINKS = ("data", "analysis")
+
+
+def _isolated_workdir(root: Path, scratch: Path) -> Path:
+    """A private working directory holding the workflow of ``root``.
+
+    The rule graph depends on the workflow alone, not on which outputs exist.
+    Read in the running build's directory, the nested Snakemake would read the
+    metadata (``.snakemake/``) and outputs that the outer one writes
+    concurrently, and load its profile (profiles/default). Here it gets a
+    copy of the workflow's files (paths inside it resolve as in the
+    repository), links to the data it checks, and its own ``.snakemake/``.
+    """
+    import shutil
+
+    for name in WORKFLOW_FOLDERS:
+        if (root / name).is_dir():
+            shutil.copytree(root / name, scratch / name,
+                            ignore=shutil.ignore_patterns("__pycache__", ".quarto"))
+    for source in root.iterdir():
+        if source.is_file() and not source.name.startswith("."):
+            shutil.copy2(source, scratch / source.name)
+    for name in WORKFLOW_LINKS:
+        if (root / name).exists():
+            (scratch / name).symlink_to(root / name, target_is_directory=True)
+    return scratch
+
+
+def _describe_failure(done: subprocess.CompletedProcess) -> str:
+    """How a nested Snakemake run failed: its exit status (or signal) and all it printed."""
+    import signal
+
+    status = (f"killed by signal {signal.Signals(-done.returncode).name}"
+              if done.returncode < 0 else f"exit status {done.returncode}")
+    if done.returncode == 0:
+        status = "no rule graph (no 'digraph') in its output"
+    parts = [status]
+    for name, text in (("stderr", done.stderr), ("stdout", done.stdout)):
+        if text and text.strip():
+            parts.append(f"{name}:\n{text.strip()}")
+    return "\n".join(parts)
+
+
+def rule_graph(root: Path | None = None, timeout: float = 300, attempts: int = 2) -> RuleGraph:
     """Ask Snakemake for the rule graph of target ``all`` and parse it.
 
-    Runs ``python -m snakemake all --rulegraph --nolock --quiet all`` in
-    ``root`` with the interpreter running this code. ``--nolock`` and the dry
-    ``--rulegraph`` only read the workflow, so this is safe inside a running
-    workflow. No ``--config`` is passed: the graph is that of the committed
-    configuration, whatever overrides the calling run uses, except that a
-    restricted-data build draws the restricted workflow (``data_source=restricted``).
+    Runs ``python -m snakemake --rulegraph`` with the interpreter running this
+    code, in a private working directory that links to the workflow's files
+    (:func:`_isolated_workdir`), with no profile (``--workflow-profile none``,
+    and no ``SNAKEMAKE_PROFILE`` from the environment) and ``--nolock``: it
+    only reads the workflow, whatever the build around it is doing. No
+    ``--config`` is passed: the graph is that of the committed configuration,
+    whatever overrides the calling run uses, except that a restricted-data
+    build draws the restricted workflow (``data_source=restricted``). A failed
+    run is tried once more; if that fails too, the error names the command,
+    its exit status and everything it printed.
     """
+    import tempfile
+
     root = repository_root(root)
     restricted = small_cell_threshold() is not None
     key = (*_stamp(root), restricted)
     if key in _CACHE:
         return _CACHE[key]
+    # Not --quiet: it silences Snakemake's own error messages as well, so that a failed
+    # run printed nothing but the line naming the profile it loaded.
     command = [sys.executable, "-m", "snakemake", "all", "--rulegraph", "--nolock",
-               "--quiet", "all"]
+               "--workflow-profile", "none"]
     if restricted:
         command += ["--config", "data_source=restricted"]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    try:
-        done = subprocess.run(command, cwd=root, capture_output=True, text=True,
-                              timeout=timeout, env=env, check=False)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise RuntimeError(f"could not run snakemake --rulegraph: {error}") from None
-    if done.returncode != 0 or "digraph" not in done.stdout:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        raise RuntimeError("snakemake --rulegraph failed: " + " | ".join(tail))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SNAKEMAKE_")}
+    env["PYTHONHASHSEED"] = "0"
+    failures = []
+    for _ in range(max(1, attempts)):
+        with tempfile.TemporaryDirectory(prefix="rulegraph-") as scratch:
+            workdir = _isolated_workdir(root, Path(scratch))
+            try:
+                done = subprocess.run(command, cwd=workdir, capture_output=True, text=True,
+                                      timeout=timeout, env=env, check=False)
+            except (OSError, subprocess.TimeoutExpired) as error:
+                failures.append(f"could not run: {error}")
+                continue
+        if done.returncode == 0 and "digraph" in done.stdout:
+            break
+        failures.append(_describe_failure(done))
+    else:
+        raise RuntimeError(f"snakemake --rulegraph failed {len(failures)} times "
+                           f"({' '.join(command[1:])}):\n" + "\n---\n".join(failures))
     rules, edges = parse_dot(done.stdout[done.stdout.index("digraph"):])
     graph = RuleGraph(rules, edges, rule_files(root))
     _CACHE[key] = graph

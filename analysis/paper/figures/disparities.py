@@ -11,7 +11,7 @@ from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 
 from analysis.disclosure.markers import is_suppressed
-from analysis.palette import NEUTRAL, VERDICT_COLOURS
+from analysis.palette import ABSENT, NEUTRAL, VERDICT_COLOURS
 from analysis.paper.figures.labels import (
     CONTRAST_GROUPS,
     CONTRAST_LABELS,
@@ -205,7 +205,8 @@ def _table(ax, claims: list[dict[str, Any]], ys: list[float], alpha: float) -> N
                     fontweight="bold" if primary else "normal",
                     color=NEUTRAL if primary else REFERENCE)
         verdict = claim["verdict"]
-        colour = VERDICT_COLOURS[verdict]
+        # A withheld verdict (restricted data) is a word, not a category: no colour.
+        colour = VERDICT_COLOURS.get(verdict, ABSENT)
         ax.text(verdict_x, y, verdict, ha="center", va="center", fontsize=7.2,
                 color=text_on(colour),
                 bbox={"boxstyle": "round,pad=0.3", "facecolor": colour, "edgecolor": "none"})
@@ -263,7 +264,8 @@ def race_forest_alt(results: Path, data: Path) -> str:
         name = (f"{OUTCOME_LABELS.get(c['outcome'], c['outcome'])}, "
                 f"{CONTRAST_LABELS.get(c['contrast'], c['contrast'])} ({c['id']})")
         if c.get("suppressed"):
-            rows.append(f"{name}: suppressed (small counts), not drawn; verdict {c['verdict']}")
+            rows.append(f"{name}: suppressed (withheld counts), not drawn; "
+                        f"verdict {c['verdict']}")
             continue
         parts = []
         for lv in LEVELS:

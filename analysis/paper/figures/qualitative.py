@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from analysis.disclosure.markers import withheld_sentence
 from analysis.io import read_json
 from analysis.palette import ABSENT, NEUTRAL, NEUTRAL_FILL
 from analysis.paper.figures.style import (
@@ -154,9 +155,8 @@ def _code_counts_caption(results: Path, data: Path) -> str:
         f"Number of survivors to whom the primary coder applied each of the {len(cc.counts)} "
         f"codes of the qualitative analysis (of {cc.n_cases} survivors), grouped into "
         f"{len(cc.theme_labels)} themes, each named above its codes. Restricted data: the "
-        f"survivor-by-code matrix is not shown, counts below {threshold} are shown as "
-        f"\u201c<{threshold}\u201d and counts suppressed so that totals do not reveal them as "
-        f"\u201csuppressed\u201d, and their bars are not drawn."
+        f"survivor-by-code matrix is not shown, {withheld_sentence(threshold)}, and the bars "
+        f"of withheld counts are not drawn."
     )
 
 

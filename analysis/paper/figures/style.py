@@ -190,7 +190,7 @@ def small_cell_threshold() -> int | None:
 
 
 def suppressed(value: Any) -> bool:
-    """True for a suppressed count (``"<3"``, ``"suppressed"``) in a restricted result."""
+    """True for a withheld count (shown as ``"suppressed"``) in a restricted result."""
     from analysis.disclosure.markers import is_suppressed
 
     return is_suppressed(value)
@@ -206,9 +206,10 @@ def suppression_note(what: str = "bars") -> str:
     threshold = small_cell_threshold()
     if threshold is None:
         return ""
-    return (f" Restricted data: counts below {threshold} are shown as \u201c<{threshold}\u201d "
-            f"and counts suppressed so that totals do not reveal them as \u201csuppressed\u201d; "
-            f"the {what} of suppressed cells are not drawn.")
+    from analysis.disclosure.markers import withheld_sentence
+
+    return f" Restricted data: {withheld_sentence(threshold)}; the {what} of withheld counts are " \
+           "not drawn."
 
 
 # --- reading inputs ---------------------------------------------------------------------------

@@ -41,7 +41,12 @@ from analysis.paper.values.results import (
     violence_values,
 )
 from analysis.paper.values.robustness import robustness_values, simulation_values
-from analysis.paper.values.study import pattern_values, sample_values, study_values
+from analysis.paper.values.study import (
+    document_title,
+    pattern_values,
+    sample_values,
+    study_values,
+)
 from analysis.study.vocabulary import ALL_TABLES, DESCRIPTIVE_TABLES
 
 
@@ -144,6 +149,7 @@ def build_values(bundle: Bundle, config: Mapping[str, Any], commit: str,
     """
     t = bundle.tables
     return {
+        **document_title(config),
         "render_engine": str(render["label"]),
         "render": render_values(render),
         "study": study_values(t, config, commit),

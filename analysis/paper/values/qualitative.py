@@ -10,7 +10,7 @@ which differs by data source.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -44,7 +44,7 @@ def _count_word(n: int, capital: bool = False) -> str:
 
 
 def _no_interval_sentence(n: int, undefined: int, suppressed: int = 0) -> str:
-    """Why some codes have no interval (and, in restricted builds, how many are suppressed)."""
+    """Why some codes have no interval (and, in restricted builds, how many are withheld)."""
     if n == 0:
         text = "Every code with a published kappa has an interval"
     else:
@@ -57,7 +57,8 @@ def _no_interval_sentence(n: int, undefined: int, suppressed: int = 0) -> str:
                      if n > 1 else "; its kappa itself is undefined")
     if suppressed:
         text += (f". The coefficients of {_count_word(suppressed)} "
-                 f"code{'s' if suppressed > 1 else ''} are suppressed with their small counts")
+                 f"code{'s' if suppressed > 1 else ''} are withheld, because a count of "
+                 f"{'their tables' if suppressed > 1 else 'its table'} is")
     return text
 
 
@@ -65,14 +66,15 @@ def _counts_published(row: Mapping[str, Any]) -> bool:
     return all(not is_missing(row.get(k)) for k in ("both", "a_only", "b_only"))
 
 
-def _lowest_sentence(lowest: Mapping[str, Any], labels: Mapping[str, str]) -> str:
-    """The lowest kappa, read from its counts: how many excerpts each coder gave the code."""
+def _lowest_sentence(lowest: Mapping[str, Any], labels: Mapping[str, str],
+                     units: str = "excerpts") -> str:
+    """The lowest kappa, read from its counts: how many units each coder gave the code."""
     code = _code_name(str(lowest["code"]), labels)
     if lowest.get("kappa") is None or not _counts_published(lowest):
         return f"The lowest kappa, for *{code}*, is reported in the table"
     both, a_only, b_only = (int(float(lowest[k])) for k in ("both", "a_only", "b_only"))
     either = both + a_only + b_only
-    return (f"The lowest kappa is easiest to read from its counts: of the {either} excerpts "
+    return (f"The lowest kappa is easiest to read from its counts: of the {either} {units} "
             f"either coder gave *{code}*, both gave it to {both}; coder A alone to {a_only} "
             f"and coder B alone to {b_only}")
 
@@ -92,10 +94,73 @@ def _prevalence_sentence(agreement: pd.DataFrame, labels: Mapping[str, str]) -> 
             "here, AC1 the check that a low kappa is not an artefact of a rare code")
 
 
+#: How the manuscript describes the unit of agreement and its intervals, by data source
+#: (a restricted build measures agreement per survivor and code: see
+#: :func:`analysis.steps.qualitative.case_agreement`).
+MEASURE = {
+    "synthetic": (
+        "We measure agreement on coded segments, as qualitative coders compare their work: "
+        "for each of the {n_excerpts} excerpts and each of the {n_codes} codes, did each coder "
+        "apply the code to the excerpt? That gives {n_decisions} decisions, and per code four "
+        "counts: excerpts both coders gave the code, those only one of them gave it, and those "
+        "neither did"),
+    "restricted": (
+        "In this restricted build agreement is measured per survivor and code, not per "
+        "excerpt: for each of the {n_cases} survivors and each of the {n_codes} codes, did each "
+        "coder apply the code to her? That gives {n_decisions} decisions, and per code four "
+        "counts of survivors: those both coders gave the code, those only one of them gave it, "
+        "and those neither did. These counts are cells of the suppression plan, like every "
+        "other count this build publishes. Agreement per excerpt is not published for "
+        "restricted data: its counts of excerpts have no place in the plan, and a coefficient "
+        "computed from them would narrow counts of survivors that the plan withholds"),
+}
+CAPTION = {
+    "synthetic": (
+        "Intercoder agreement between the two simulated coders, per code and pooled, over "
+        "excerpt-by-code decisions: the excerpts coder A gave the code, those coder B gave it "
+        "and those both gave it, out of all the synthetic excerpts, with Cohen's kappa and "
+        "Gwet's AC1 and their 95% bootstrap intervals (survivors resampled; none where the "
+        "coders never differed). The pooled row gives the summed counts, the pooled kappa and "
+        "the AC1 pooled the same way (see Methods)."),
+    "restricted": (
+        "Intercoder agreement between the two coders, per code and pooled, over "
+        "survivor-by-code decisions (restricted data): the survivors coder A gave the code, "
+        "those coder B gave it and those both gave it, as the suppression plan shows them, "
+        "with Cohen's kappa and Gwet's AC1 and each code's 95% bootstrap interval (survivors "
+        "resampled from the code's table; none where the coders never differed). A code's "
+        "coefficients are withheld where a count of its table is. The pooled row gives the "
+        "summed counts and the pooled kappa and AC1 (see Methods), without intervals."),
+}
+INTERVALS = {
+    "synthetic": (
+        "Each interval resamples survivors with all their excerpts, {reps} times, so it cannot "
+        "leave the range of the coefficient; an upper limit of 1.00 means that in at least one "
+        "resample in forty the coders never differed on that code"),
+    "restricted": (
+        "Each code's interval resamples survivors, {reps} times, from that code's own table, "
+        "so it rests on no more than the four counts the table shows and cannot leave the "
+        "range of the coefficient. The pooled coefficients are shown without intervals: "
+        "resampling survivors with all their codes draws on which codes each survivor holds, "
+        "which no published table shows. Where a count of a code's table is withheld, so are "
+        "its coefficients, and the pooled kappa and AC1 where any count is"),
+}
+
+
+#: Restricted builds: why kappa and AC1 can part (no excerpt counts to name the rarest code).
+RESTRICTED_PREVALENCE = (
+    "Where a code is held by nearly every survivor or by almost none, agreement is dominated "
+    "by the common decision, and kappa's chance correction pulls it towards zero even when "
+    "the coders rarely differ; AC1 is the check that a low kappa is not an artefact of such "
+    "a code")
+
+
 def agreement_values(agreement: pd.DataFrame, overall: Mapping[str, Any],
-                     labels: Mapping[str, str]) -> dict[str, str]:
-    """Pooled and per-code agreement over excerpt x code decisions: kappa and AC1 with their
-    bootstrap intervals, the extremes and their codes."""
+                     labels: Mapping[str, str], data_source: str = "synthetic"
+                     ) -> dict[str, str]:
+    """Pooled and per-code agreement: kappa and AC1 with their bootstrap intervals, the
+    extremes and their codes, over excerpt x code decisions (synthetic builds) or
+    survivor x code decisions (restricted builds, which withhold what a withheld count
+    would reveal: those values are the marker)."""
     defined = agreement.dropna(subset=["kappa"]).sort_values("kappa", kind="mergesort")
     lowest = (defined.iloc[0] if len(defined) else
               pd.Series({"code": "none", "kappa": None, "cases_a": SUPPRESSED}))
@@ -106,30 +171,43 @@ def agreement_values(agreement: pd.DataFrame, overall: Mapping[str, Any],
     widest = with_ci.loc[widths.idxmax()] if len(with_ci) else None
     narrowest = with_ci.loc[widths.idxmin()] if len(with_ci) else None
     level = fmt.percent(overall.get("interval_level", 0.95))
+    restricted = data_source == "restricted"
+
+    def pooled(key: str, show: Callable[[Any], str] = fmt.number) -> str:
+        """A pooled statistic, or the marker where a restricted build withheld it."""
+        return SUPPRESSED if overall.get(key) is None else show(overall[key])
 
     def pooled_ci(stat: str) -> str:
+        if restricted:
+            return NOT_PUBLISHED
         low, high = overall.get(f"pooled_{stat}_low"), overall.get(f"pooled_{stat}_high")
         return fmt.interval(low, high) if not is_missing(low) else "n/a"
 
+    counts = {"n_codes": str(overall["codes"]), "n_cases": str(overall["cases"]),
+              "n_excerpts": (NOT_PUBLISHED if "excerpts" not in overall
+                             else fmt.count(overall["excerpts"])),
+              "n_decisions": fmt.count(overall["decisions"])}
     return {
-        "pooled_kappa": fmt.number(overall["pooled_kappa"]),
+        "measure_sentence": MEASURE[data_source].format(**counts),
+        "table_caption": CAPTION[data_source],
+        "interval_sentence": INTERVALS[data_source].format(
+            reps=fmt.count(overall.get("bootstrap_reps", 0))),
+        "pooled_kappa": pooled("pooled_kappa"),
         "pooled_ci": pooled_ci("kappa"),
-        "pooled_band": overall["pooled_band"],
-        "pooled_ac1": fmt.number(overall["pooled_ac1"]),
+        "pooled_band": pooled("pooled_band", str),
+        "pooled_ac1": pooled("pooled_ac1"),
         "pooled_ac1_ci": pooled_ci("ac1"),
         "interval_level": level,
         "bootstrap_reps": fmt.count(overall.get("bootstrap_reps", 0)),
-        "alpha": fmt.number(overall["krippendorff_alpha"]),
-        "agreement_pct": fmt.percent(overall["percent_agreement"]),
+        "alpha": pooled("krippendorff_alpha"),
+        "agreement_pct": pooled("percent_agreement", fmt.percent),
         "median_kappa": fmt.number(overall["median_kappa"]),
         "min_kappa": fmt.number(overall["min_kappa"]),
         "max_kappa": fmt.number(overall["max_kappa"]),
         "min_ac1": fmt.number(overall.get("min_ac1")),
         "max_ac1": fmt.number(overall.get("max_ac1")),
-        "n_codes": str(overall["codes"]),
-        "n_excerpts": fmt.count(overall["excerpts"]),
-        "n_decisions": fmt.count(overall["decisions"]),
-        "n_decision_disagreements": fmt.count(overall["disagreements"]),
+        **{k: v for k, v in counts.items() if k != "n_cases"},
+        "n_decision_disagreements": pooled("disagreements", fmt.count),
         "lowest_code": _code_name(str(lowest["code"]), labels),
         "lowest_kappa": fmt.number(lowest["kappa"]),
         "lowest_ci": _kappa_ci(lowest),
@@ -148,8 +226,10 @@ def agreement_values(agreement: pd.DataFrame, overall: Mapping[str, Any],
             int(overall.get("codes_interval_undefined", 0)),
             int(overall.get("codes_kappa_undefined", 0)),
             int(overall.get("codes_kappa_suppressed", 0))),
-        "lowest_sentence": _lowest_sentence(lowest, labels),
-        "prevalence_sentence": _prevalence_sentence(agreement, labels),
+        "lowest_sentence": _lowest_sentence(lowest, labels,
+                                            "survivors" if restricted else "excerpts"),
+        "prevalence_sentence": (RESTRICTED_PREVALENCE if restricted
+                                else _prevalence_sentence(agreement, labels)),
         "n_kappa_undefined": str(int(overall.get("codes_kappa_undefined", 0))),
     }
 
@@ -302,7 +382,7 @@ def qualitative_values(agreement: pd.DataFrame, overall: Mapping[str, Any],
     labels = dict(zip(codes["code"], codes["label"], strict=True))
     return {
         "intro": INTRO[data_source],
-        **agreement_values(agreement, overall, labels),
+        **agreement_values(agreement, overall, labels, data_source),
         "n_themes": str(int((themes["level"] == "theme").sum())),
         "n_cases": str(int(overall["cases"])),
         "disagreement": disagreement_values(overall, disagreements, labels),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from analysis.disclosure.markers import count_text
+from analysis.disclosure.markers import count_text, withheld_sentence
+from analysis.disclosure.publish import SUMMARY_DIGITS
 from analysis.paper import fmt
 from analysis.paper.values.common import extreme_text, one, share_text
 from analysis.study.vocabulary import INITIATION_PATTERNS
@@ -19,15 +20,32 @@ SYNTHETIC_NOTICE = (
     "not that the findings hold for real survivors. The excerpts behind the qualitative "
     "analysis were written by a program, from a phrase grammar of our own and each "
     "synthetic survivor's record, and are not quotations from anyone.")
+#: The paper's title and subtitle (values.yml ``title``, ``subtitle``), by data source: a
+#: restricted build says in its title that it analysed restricted data.
+TITLE = ("Who calls, how officers respond, and whether anyone is arrested: testing an "
+         "analysis of survivors' accounts of police intervention on {data_source} data")
+SUBTITLES = {
+    "synthetic": ("A synthetic-data reproduction of the analysis of Nnawulezi et al. (2021), "
+                  "with a simulation study of what it can detect"),
+    "restricted": ("The analysis of Nnawulezi et al. (2021) run on restricted data inside a "
+                   "secure environment, aggregate results only, with a simulation study on "
+                   "synthetic data of what it can detect"),
+}
+
+
+def document_title(config: Mapping[str, Any]) -> dict[str, str]:
+    """``title`` and ``subtitle`` of the paper for the build's data source."""
+    source = config["data_source"]
+    return {"title": TITLE.format(data_source=source), "subtitle": SUBTITLES[source]}
+
+
 RESTRICTED_NOTICE_TITLE = "This build analysed restricted data: aggregate results only"
 RESTRICTED_NOTICE = (
     "The study tables of this build are restricted data, analysed inside the research team's "
     "secure environment; they are not part of this package and never leave that environment. "
     "Only aggregate results are reported, and no table, figure or value shows data of a "
-    "single survivor. Counts below {threshold} are suppressed and shown as "
-    "\"<{threshold}\"; where a total would reveal a suppressed count, a further count is "
-    "suppressed as well (shown as \"suppressed\"), and shares, intervals and tests computed "
-    "from a suppressed count are suppressed too. The minimum and maximum age and number of "
+    "single survivor. {withheld}; shares, intervals, tests and verdicts that would reveal a "
+    "withheld count are withheld too. The minimum and maximum age and number of "
     "police contacts are not reported. Passages that describe the synthetic study describe "
     "the generator behind the robustness analysis, which uses synthetic replications only.")
 
@@ -36,7 +54,9 @@ def data_notice(config: Mapping[str, Any]) -> tuple[str, str]:
     """Title and text of the manuscript's data notice for the build's data source."""
     if config["data_source"] == "restricted":
         threshold = config["small_cell_threshold"]
-        return RESTRICTED_NOTICE_TITLE, RESTRICTED_NOTICE.format(threshold=threshold)
+        withheld = withheld_sentence(threshold)
+        return RESTRICTED_NOTICE_TITLE, RESTRICTED_NOTICE.format(
+            withheld=withheld[:1].upper() + withheld[1:])
     return SYNTHETIC_NOTICE_TITLE, SYNTHETIC_NOTICE
 
 
@@ -77,11 +97,12 @@ def sample_values(tables: Mapping[str, Any]) -> dict[str, Any]:
         row = one(sample, characteristic=characteristic, category=category)
         return {"n": count_text(row["n"]), "pct": share_text(row, counts=("n",))}
 
+    digits = SUMMARY_DIGITS
     return {
-        "age_mean": fmt.number(age["mean"], 1), "age_sd": fmt.number(age["sd"], 1),
+        "age_mean": fmt.number(age["mean"], digits), "age_sd": fmt.number(age["sd"], digits),
         "age_min": extreme_text(age["min"]), "age_max": extreme_text(age["max"]),
-        "contacts_mean": fmt.number(contacts["mean"], 1),
-        "contacts_sd": fmt.number(contacts["sd"], 1),
+        "contacts_mean": fmt.number(contacts["mean"], digits),
+        "contacts_sd": fmt.number(contacts["sd"], digits),
         "contacts_min": extreme_text(contacts["min"]),
         "contacts_max": extreme_text(contacts["max"]),
         "black": cat("Race/ethnicity", "Black"), "white": cat("Race/ethnicity", "White"),
